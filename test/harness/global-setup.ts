@@ -1,0 +1,2 @@
+// Placeholder: replaced by the embedded PostgreSQL harness (foundation issue).
+export default async function setup(): Promise<void> {}
