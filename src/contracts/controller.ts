@@ -1,0 +1,135 @@
+// HTTP contract of the in-machine controller (PAIRING.md §2). The controller validates what it
+// receives and sends with these schemas; the app parses the controller's answers with the same ones.
+import { z } from 'zod';
+import { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
+
+export { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
+
+/** Default port of the controller inside a machine. */
+export const CONTROLLER_DEFAULT_PORT = 18789;
+
+export const CONTROLLER_ROUTES = {
+  health: '/_kilo/health',
+  version: '/_kilo/version',
+  gatewayStatus: '/_kilo/gateway/status',
+  channels: '/_kilo/pairing/channels',
+  devices: '/_kilo/pairing/devices',
+  approveChannel: '/_kilo/pairing/channels/approve',
+  approveDevice: '/_kilo/pairing/devices/approve',
+} as const;
+
+/** Every controller route lives under this prefix; an unknown path under it answers 404 controller_route_unavailable. */
+export const CONTROLLER_ROUTE_PREFIX = '/_kilo/';
+
+// ---- pairing lists -------------------------------------------------------------------------
+
+export const ChannelPairingRequest = z.object({
+  code: z.string(),
+  /** The sender id on that channel (e.g. a Telegram user id). */
+  id: z.string(),
+  channel: z.string(),
+  /** openclaw's request metadata: string values only, always including `accountId`. */
+  meta: z.record(z.string(), z.string()).optional(),
+  createdAt: z.string().optional(),
+});
+export type ChannelPairingRequest = z.infer<typeof ChannelPairingRequest>;
+
+export const DevicePairingRequest = z.object({
+  requestId: z.string(),
+  deviceId: z.string(),
+  displayName: z.string().optional(),
+  role: z.string().optional(),
+  platform: z.string().optional(),
+  clientId: z.string().optional(),
+  /** When the device asked, epoch milliseconds. */
+  ts: z.number().optional(),
+});
+export type DevicePairingRequest = z.infer<typeof DevicePairingRequest>;
+
+/** ISO-8601 time of the last successful refresh of this list, or null before the first one. */
+const lastUpdated = z.string().nullable();
+
+export const ChannelPairingListResponse = z.object({
+  requests: z.array(ChannelPairingRequest),
+  lastUpdated,
+});
+export type ChannelPairingListResponse = z.infer<typeof ChannelPairingListResponse>;
+
+export const DevicePairingListResponse = z.object({
+  requests: z.array(DevicePairingRequest),
+  lastUpdated,
+});
+export type DevicePairingListResponse = z.infer<typeof DevicePairingListResponse>;
+
+/** Query of both list routes: `?refresh=true` waits for a fresh read instead of answering from the cache. */
+export const PairingListQuery = z.object({
+  refresh: z.enum(['true', 'false']).optional(),
+});
+
+// ---- approvals -----------------------------------------------------------------------------
+
+export const ApproveChannelBody = z.object({ channel: channelSchema, code: pairingCodeSchema });
+export type ApproveChannelBody = z.infer<typeof ApproveChannelBody>;
+
+export const ApproveDeviceBody = z.object({ requestId: requestIdSchema });
+export type ApproveDeviceBody = z.infer<typeof ApproveDeviceBody>;
+
+/** 200 on success, 400 on bad input, 500 when the CLI failed, 503 while shutting down. */
+export const ApproveResponse = z.object({ success: z.boolean(), message: z.string() });
+export type ApproveResponse = z.infer<typeof ApproveResponse>;
+
+// ---- gateway, health, version --------------------------------------------------------------
+
+export const GatewayState = z.enum(['stopped', 'starting', 'running', 'backoff', 'stopping']);
+export type GatewayState = z.infer<typeof GatewayState>;
+
+export const GatewayExit = z.object({
+  code: z.number().nullable(),
+  signal: z.string().nullable(),
+  /** ISO-8601 time of the exit. */
+  at: z.string(),
+});
+export type GatewayExit = z.infer<typeof GatewayExit>;
+
+export const GatewayStatus = z.object({
+  state: GatewayState,
+  pid: z.number().nullable(),
+  /** Seconds the current gateway process has been up; 0 when none is running. */
+  uptime: z.number(),
+  /** How many times the supervisor has respawned the gateway. */
+  restarts: z.number(),
+  lastExit: GatewayExit.nullable(),
+});
+export type GatewayStatus = z.infer<typeof GatewayStatus>;
+
+export const HealthResponse = z.object({
+  status: z.literal('ok'),
+  /** Seconds since the controller started. */
+  uptime: z.number().optional(),
+  gateway: GatewayState.optional(),
+});
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+export const VersionResponse = z.object({
+  controller: z.string(),
+  /** `openclaw --version` as the CLI printed it, or null when it could not be read. */
+  openclaw: z.string().nullable(),
+  node: z.string(),
+});
+export type VersionResponse = z.infer<typeof VersionResponse>;
+
+// ---- errors --------------------------------------------------------------------------------
+
+export const UnauthorizedBody = z.object({ error: z.literal('Unauthorized') });
+export type UnauthorizedBody = z.infer<typeof UnauthorizedBody>;
+
+export const ROUTE_UNAVAILABLE_CODE = 'controller_route_unavailable';
+export const RouteUnavailableBody = z.object({
+  code: z.literal(ROUTE_UNAVAILABLE_CODE),
+  error: z.string().optional(),
+});
+export type RouteUnavailableBody = z.infer<typeof RouteUnavailableBody>;
+
+/** Any other error (bad JSON, a list that could not be read, shutting down). */
+export const ErrorBody = z.object({ error: z.string(), code: z.string().optional() });
+export type ErrorBody = z.infer<typeof ErrorBody>;
