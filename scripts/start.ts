@@ -1,0 +1,108 @@
+// `npm start`: the whole system on one host. With nothing configured it starts an embedded
+// PostgreSQL (data in DATA_DIR), applies migrations, seeds the demo login, builds the web app if its
+// sources changed, and serves it on PORT. Each external part switches to the real one when configured.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import next from 'next';
+import { createDb } from '@/db/client';
+import { startEmbeddedPostgres, DataDirLockedError, type EmbeddedServer } from '@/db/embedded';
+import { runMigrations } from '@/db/migrate';
+import { ConfigError, loadConfig } from '@/platform/config';
+import { createLogger } from '@/platform/logger';
+import { createAuth } from '@/server/auth';
+import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
+import { ensureEmbeddedSecrets } from '@/server/embedded-secrets';
+
+const root = process.cwd();
+if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
+process.env.NEXT_TELEMETRY_DISABLED ??= '1';
+
+const log = createLogger({ name: 'start', level: process.env.LOG_LEVEL });
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+
+async function shutdown(code: number): Promise<never> {
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      log.error({ err }, 'shutdown step failed');
+    }
+  }
+  process.exit(code);
+}
+
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const e of readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, e)));
+  return newest;
+}
+
+function buildIfNeeded(): void {
+  const buildId = path.join(root, '.next', 'BUILD_ID');
+  const sources = ['src', 'next.config.js', 'package-lock.json', 'tsconfig.json'].map((p) => newestMtime(path.join(root, p)));
+  if (existsSync(buildId) && statSync(buildId).mtimeMs >= Math.max(...sources)) return;
+  log.info('building the web app (first start or sources changed)…');
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) throw new Error('next build failed (see above)');
+}
+
+async function main(): Promise<void> {
+  const dataDir = path.resolve(process.env.DATA_DIR || '.data');
+  let embedded: EmbeddedServer | undefined;
+
+  if (!process.env.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({ dir: dataDir, onLog: (l) => log.debug({ pg: l }) });
+    cleanups.push(() => embedded?.stop());
+    const admin = createDb(embedded.url(), { max: 1 });
+    const exists = await admin.sql`select 1 from pg_database where datname = 'kiloclaw'`;
+    if (exists.length === 0) await admin.sql`create database kiloclaw`;
+    await admin.close();
+    process.env.DATABASE_URL = embedded.url('kiloclaw');
+    log.info({ dataDir, port: embedded.port }, 'embedded PostgreSQL started');
+  }
+
+  const production = process.env.APP_ENV === 'production';
+  if (!production) ensureEmbeddedSecrets(dataDir);
+  const config = loadConfig();
+
+  const { db, close } = createDb(config.DATABASE_URL!, { max: 3 });
+  cleanups.push(close);
+  await runMigrations(db);
+  log.info('migrations applied');
+
+  let demo = false;
+  if (!config.isProduction && config.DEMO_ACCOUNT) {
+    const auth = createAuth({ db, secret: config.AUTH_SECRET!, baseURL: config.appUrl, production: false });
+    await ensureDemoAccount(db, auth);
+    demo = true;
+  }
+
+  buildIfNeeded();
+  const app = next({ dev: false, dir: root, hostname: config.HOST, port: config.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => void handle(req, res));
+  cleanups.push(() => new Promise((r) => server.close(r)));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, resolve);
+  });
+
+  console.log(`\n  KiloClaw is running at ${config.appUrl}`);
+  if (demo) console.log(`  Demo login: ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);
+  console.log('  Press Ctrl+C to stop.\n');
+}
+
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+main().catch(async (err) => {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError) console.error(`\n${err.message}\n`);
+  else log.error({ err }, 'start failed');
+  await shutdown(1);
+});

@@ -1,0 +1,41 @@
+// What the dashboard shows on the billing page, derived from the rows.
+import type { DbOrTx } from '@/db/client';
+import type { Plan, SubscriptionStatus } from '@/db/schema';
+import { decideAccess, type AccessDenialReason } from './access';
+import { findSubscription, latestEarlybirdExpiry } from './subscription-store';
+
+export type BillingStatus = {
+  status: SubscriptionStatus | 'none';
+  plan: Plan | null;
+  trialAvailable: boolean;
+  trialEndsAt: Date | null;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  scheduledPlan: Plan | null;
+  earlybirdExpiresAt: Date | null;
+  suspendedAt: Date | null;
+  destructionDeadline: Date | null;
+  hasStripeCustomer: boolean;
+  access: { allowed: true } | { allowed: false; reason: AccessDenialReason };
+};
+
+export async function getBillingStatus(db: DbOrTx, userId: string, now: Date): Promise<BillingStatus> {
+  const [sub, earlybirdExpiresAt] = await Promise.all([findSubscription(db, userId), latestEarlybirdExpiry(db, userId)]);
+  const decision = decideAccess({ subscription: sub, earlybirdExpiresAt }, now);
+  return {
+    status: sub?.status ?? 'none',
+    plan: sub?.plan ?? null,
+    trialAvailable: !sub,
+    trialEndsAt: sub?.trialEndsAt ?? null,
+    currentPeriodStart: sub?.currentPeriodStart ?? null,
+    currentPeriodEnd: sub?.currentPeriodEnd ?? null,
+    cancelAtPeriodEnd: sub?.cancelAtPeriodEnd ?? false,
+    scheduledPlan: sub?.scheduledPlan ?? null,
+    earlybirdExpiresAt,
+    suspendedAt: sub?.suspendedAt ?? null,
+    destructionDeadline: sub?.destructionDeadline ?? null,
+    hasStripeCustomer: Boolean(sub?.stripeCustomerId),
+    access: decision.allowed ? { allowed: true } : { allowed: false, reason: decision.reason },
+  };
+}

@@ -1,0 +1,28 @@
+// Plan <-> Stripe price mapping: the only place that knows which price is which plan.
+import type { Config } from '@/platform/config';
+import { PLANS, type Plan } from '@/db/schema';
+
+export { PLANS, type Plan };
+
+export const PLAN_LABELS: Record<Plan, string> = {
+  standard: 'Standard (monthly)',
+  commit: 'Commit (6 months)',
+};
+
+export type PriceIds = Pick<Config, 'STRIPE_PRICE_STANDARD' | 'STRIPE_PRICE_COMMIT' | 'STRIPE_PRICE_EARLYBIRD'>;
+
+export function priceIdForPlan(prices: PriceIds, plan: Plan): string {
+  return plan === 'standard' ? prices.STRIPE_PRICE_STANDARD : prices.STRIPE_PRICE_COMMIT;
+}
+
+/** The plan a Stripe price stands for, or null for a price we do not sell (callers log it; never guess). */
+export function planForPriceId(prices: PriceIds, priceId: string | null | undefined): Plan | null {
+  if (!priceId) return null;
+  if (priceId === prices.STRIPE_PRICE_STANDARD) return 'standard';
+  if (priceId === prices.STRIPE_PRICE_COMMIT) return 'commit';
+  return null;
+}
+
+export function isPlan(value: unknown): value is Plan {
+  return typeof value === 'string' && (PLANS as readonly string[]).includes(value);
+}

@@ -1,0 +1,108 @@
+// The one place that reads environment variables. Validated once; a bad value names the variable.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'on', 'off'])
+  .transform((v) => v === 'true' || v === '1' || v === 'on');
+const optionalUrl = z.url().optional();
+
+const EnvSchema = z.object({
+  APP_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  APP_URL: optionalUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+
+  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DEMO_ACCOUNT: bool.default(true),
+
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** e.g. http://127.0.0.1:12111 for the emulator; unset means api.stripe.com */
+  STRIPE_API_BASE: optionalUrl,
+  STRIPE_PRICE_STANDARD: z.string().min(1).default('price_standard_monthly'),
+  STRIPE_PRICE_COMMIT: z.string().min(1).default('price_commit_6mo'),
+  STRIPE_PRICE_EARLYBIRD: z.string().min(1).default('price_earlybird'),
+  TRIAL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  EARLYBIRD_EXPIRES_AT: z.iso.datetime({ offset: true }).default('2027-06-30T23:59:59Z'),
+
+  CRON_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** in-process scheduler for the cron endpoints; default on in development, off in production */
+  SCHEDULER: bool.optional(),
+
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().default('KiloClaw <no-reply@kiloclaw.local>'),
+
+  MACHINE_PROVIDER: z.enum(['local', 'fly']).default('local'),
+  FLY_API_TOKEN: z.string().min(1).optional(),
+  FLY_API_BASE: z.url().default('https://api.machines.dev'),
+  FLY_APP_NAME: z.string().optional(),
+  FLY_REGION: z.string().default('iad'),
+  FLY_IMAGE: z.string().optional(),
+  /** HMAC key for per-instance controller tokens */
+  CONTROLLER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export type Config = Env & {
+  appUrl: string;
+  isProduction: boolean;
+  schedulerEnabled: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}\nSee .env.example for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Variables that must be set when APP_ENV=production (the embedded defaults are for one host only). */
+const REQUIRED_IN_PRODUCTION = [
+  'DATABASE_URL',
+  'AUTH_SECRET',
+  'CRON_SECRET',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'SMTP_URL',
+  'CONTROLLER_SECRET',
+] as const;
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset" (a common .env habit).
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const isProduction = e.APP_ENV === 'production';
+  const problems: string[] = [];
+  if (isProduction) {
+    for (const name of REQUIRED_IN_PRODUCTION) if (!e[name]) problems.push(`${name}: required when APP_ENV=production`);
+    if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_API_TOKEN) problems.push('FLY_API_TOKEN: required when MACHINE_PROVIDER=fly');
+  }
+  if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_APP_NAME) problems.push('FLY_APP_NAME: required when MACHINE_PROVIDER=fly');
+  if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
+    problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    ...e,
+    appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    isProduction,
+    schedulerEnabled: e.SCHEDULER ?? !isProduction,
+  };
+}
+
+let cached: Config | undefined;
+/** Process-wide config, read on first use. Tests call loadConfig() with their own values instead. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

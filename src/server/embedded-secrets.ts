@@ -1,0 +1,23 @@
+// On the embedded default, secrets are generated once and kept beside the data (mode 0600), so
+// sessions and controller tokens survive restarts. Deployed setups pass them in the environment.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const NAMES = ['AUTH_SECRET', 'CRON_SECRET', 'CONTROLLER_SECRET'] as const;
+
+export function ensureEmbeddedSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'secrets.json');
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  let changed = false;
+  for (const name of NAMES) {
+    if (env[name]) continue;
+    if (!stored[name]) {
+      stored[name] = randomBytes(32).toString('base64url');
+      changed = true;
+    }
+    env[name] = stored[name];
+  }
+  if (changed) writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+}

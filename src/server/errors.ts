@@ -1,0 +1,38 @@
+// One table from named domain errors to tRPC codes. Domain modules never throw TRPCError themselves;
+// a middleware on every procedure (src/server/trpc.ts) runs thrown errors through this table.
+import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { BillingError } from '@/billing/errors';
+
+/** Carries a machine-readable reason code into the error's `data.reason`. */
+export class ReasonedError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReasonedError';
+  }
+}
+
+type Mapped = { code: TRPC_ERROR_CODE_KEY; message: string; reason: string };
+
+const BILLING_CODES: Record<BillingError['kind'], TRPC_ERROR_CODE_KEY> = {
+  conflict: 'CONFLICT',
+  precondition_failed: 'PRECONDITION_FAILED',
+  not_found: 'NOT_FOUND',
+  bad_request: 'BAD_REQUEST',
+  upstream_unavailable: 'SERVICE_UNAVAILABLE',
+};
+
+/** Add a line here for each domain's error class. */
+const MAPPERS: Array<(err: unknown) => Mapped | null> = [
+  (err) => (err instanceof BillingError ? { code: BILLING_CODES[err.kind], message: err.message, reason: err.code } : null),
+];
+
+export function domainErrorToTrpc(err: unknown): TRPCError | null {
+  for (const map of MAPPERS) {
+    const hit = map(err);
+    if (hit) return new TRPCError({ code: hit.code, message: hit.message, cause: new ReasonedError(hit.reason, hit.message) });
+  }
+  return null;
+}

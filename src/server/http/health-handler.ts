@@ -1,0 +1,30 @@
+// GET /api/health: 200 after a database round trip, 503 with a reason when it fails.
+import { sql } from 'drizzle-orm';
+import type { AppDeps } from '../app-deps';
+
+const DB_PING_TIMEOUT_MS = 2_000; // a health check that hangs is worse than one that says "down"
+
+export function createHealthHandler(deps: Pick<AppDeps, 'db' | 'logger'>) {
+  return async (): Promise<Response> => {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        deps.db.execute(sql`select 1`),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${DB_PING_TIMEOUT_MS} ms`)), DB_PING_TIMEOUT_MS);
+        }),
+      ]);
+      const dbLatencyMs = Math.round((performance.now() - started) * 10) / 10;
+      return Response.json({ status: 'ok', database: 'up', dbLatencyMs }, { headers: { 'cache-control': 'no-store' } });
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, 'health: database unreachable');
+      return Response.json(
+        { status: 'unavailable', database: 'down', reason: 'database_unreachable', detail: (err as Error).message },
+        { status: 503, headers: { 'cache-control': 'no-store' } },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

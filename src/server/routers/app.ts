@@ -1,0 +1,6 @@
+import { createCallerFactory, router } from '../trpc';
+import { kiloclawRouter } from './kiloclaw';
+
+export const appRouter = router({ kiloclaw: kiloclawRouter });
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

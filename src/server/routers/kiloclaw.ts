@@ -1,0 +1,9 @@
+// The kiloclaw router: billing + instance + pairing procedures, each group in its own file.
+import { router } from '../trpc';
+import { billingProcedures } from './billing';
+import { instanceProcedures } from './instance';
+
+export const kiloclawRouter = router({
+  ...billingProcedures,
+  ...instanceProcedures,
+});

@@ -1,0 +1,75 @@
+// tRPC building blocks: the context type, the transformer, and the two gates.
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import { ACCESS_DENIAL_MESSAGES, decideAccess, type AccessDenialReason } from '@/billing/access';
+import { loadAccessRows } from '@/billing/subscription-store';
+import type { Logger } from '@/platform/logger';
+import type { AppDeps } from './app-deps';
+import { domainErrorToTrpc, ReasonedError } from './errors';
+import type { SessionUser } from './auth';
+
+export type TrpcContext = {
+  deps: AppDeps;
+  user: SessionUser | null;
+  requestId: string;
+  log: Logger;
+};
+
+const t = initTRPC.context<TrpcContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const { stack: _stack, ...data } = shape.data;
+    return {
+      ...shape,
+      data: {
+        ...data,
+        // zod input errors: one message per field, for forms
+        ...(error.code === 'BAD_REQUEST' && cause instanceof ZodError
+          ? { fieldErrors: Object.fromEntries(cause.issues.map((i) => [i.path.join('.') || '_', i.message])) }
+          : {}),
+        // a machine-readable reason the dashboard can act on (access denials, domain errors)
+        ...(cause instanceof ReasonedError ? { reason: cause.reason } : {}),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns named domain errors into their tRPC code; anything else stays a logged 500. */
+const mapDomainErrors = t.middleware(async ({ ctx, next, path }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
+    const mapped = domainErrorToTrpc(result.error.cause);
+    if (mapped) throw mapped;
+    ctx.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+
+/** Signed-in users only (billing procedures: a suspended user must still be able to pay). */
+export const baseProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** Signed-in users whose billing grants access to their claw (instance and pairing procedures). */
+export const clawAccessProcedure = baseProcedure.use(async ({ ctx, next }) => {
+  const rows = await loadAccessRows(ctx.deps.db, ctx.user.id);
+  const decision = decideAccess(rows, ctx.deps.clock.now());
+  if (!decision.allowed) {
+    const reason: AccessDenialReason = decision.reason;
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: ACCESS_DENIAL_MESSAGES[reason],
+      cause: new ReasonedError(reason, ACCESS_DENIAL_MESSAGES[reason]),
+    });
+  }
+  return next({ ctx });
+});
