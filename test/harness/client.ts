@@ -1,0 +1,64 @@
+// A signed-in user talking to a test app over HTTP: cookie jar + typed tRPC client.
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
+import type { AppRouter } from '../../src/server/routers/app';
+
+let seq = 0;
+export function uniqueEmail(prefix = 'user'): string {
+  seq += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${seq}@example.test`;
+}
+
+export type TestUser = { id: string; email: string; cookie: string; trpc: ReturnType<typeof trpcClient> };
+
+export function trpcClient(baseUrl: string, cookie?: string) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${baseUrl}/api/trpc`,
+        transformer: superjson,
+        headers: () => (cookie ? { cookie } : {}),
+      }),
+    ],
+  });
+}
+
+function cookieFrom(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+}
+
+export async function signUp(baseUrl: string, opts: { email?: string; password?: string; name?: string } = {}): Promise<TestUser> {
+  const email = opts.email ?? uniqueEmail();
+  const res = await fetch(`${baseUrl}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseUrl },
+    body: JSON.stringify({ email, password: opts.password ?? 'correct-horse-battery', name: opts.name ?? 'Test User' }),
+  });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { user: { id: string } };
+  const cookie = cookieFrom(res);
+  return { id: body.user.id, email, cookie, trpc: trpcClient(baseUrl, cookie) };
+}
+
+export async function signIn(baseUrl: string, email: string, password: string): Promise<{ res: Response; cookie: string }> {
+  const res = await fetch(`${baseUrl}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseUrl },
+    body: JSON.stringify({ email, password }),
+  });
+  return { res, cookie: cookieFrom(res) };
+}
+
+/** The tRPC error of a failed call, for asserting code and reason. */
+export async function trpcError(p: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
+    throw err;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
