@@ -6,6 +6,7 @@ import { systemClock } from '@/platform/clock';
 import type { Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createAuth, type Auth } from './auth';
+import { recordingInstanceActions, type InstanceActions } from '@/billing/ports';
 
 export type AppDeps = {
   config: Config;
@@ -13,6 +14,11 @@ export type AppDeps = {
   logger: Logger;
   clock: Clock;
   auth: Auth;
+  /** stop/destroy/resume of a user's instance, used by the webhook and the cron (port; see billing/ports.ts) */
+  instanceActions: InstanceActions;
+  // --- billing (issue 3): stripe client etc. are added below this line
+  // --- cron (issue 4): mailer etc. are added below this line
+  // --- instances (issue 6): instance service, provider, pairing are added below this line
 };
 
 export type AppDepsInput = {
@@ -20,6 +26,7 @@ export type AppDepsInput = {
   db: Db;
   logger?: Logger;
   clock?: Clock;
+  instanceActions?: InstanceActions;
 };
 
 export function createAppDeps(input: AppDepsInput): AppDeps {
@@ -33,5 +40,12 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     baseURL: config.appUrl,
     production: config.isProduction,
   });
-  return { config, db, logger, clock, auth };
+  return {
+    config,
+    db,
+    logger,
+    clock,
+    auth,
+    instanceActions: input.instanceActions ?? recordingInstanceActions(),
+  };
 }
