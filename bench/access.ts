@@ -1,0 +1,77 @@
+// bench:access — what the access gate costs. Three routes on one server, each under autocannon
+// (10 connections, 10 s) in the same run:
+//   gated: the real tRPC query kiloclaw.getInstanceStatus (session lookup + access read + instance read)
+//   bare:  a plain route handler doing the same session lookup and subscription read, no tRPC
+//   empty: a handler that answers at once (the floor of this HTTP stack, for reference)
+// ratio = gated / bare throughput: the overhead of tRPC + clawAccessProcedure over doing the reads by hand.
+import { loadConfig } from '../src/platform/config';
+import { createLogger } from '../src/platform/logger';
+import { createAppDeps } from '../src/server/app-deps';
+import { sessionUser } from '../src/server/auth';
+import { createAppHandlers, routeRequest } from '../src/server/http/app-handlers';
+import { loadAccessRows } from '../src/billing/subscription-store';
+import { decideAccess } from '../src/billing/access';
+import { benchDatabase, load, round, serveFetch } from './lib';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+async function main() {
+  const database = await benchDatabase();
+  let serverUrl = '';
+  const config = loadConfig({
+    APP_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AUTH_SECRET: 'bench-auth-secret-bench-auth-secret-0123',
+    APP_URL: 'http://127.0.0.1',
+  });
+  const deps = createAppDeps({ config, db: database.db, logger: createLogger({ level: 'silent' }) });
+  const handlers = createAppHandlers(deps);
+
+  const server = await serveFetch(async (req) => {
+    const { pathname } = new URL(req.url);
+    if (pathname === '/bench/empty') return Response.json({ ok: true });
+    if (pathname === '/bench/bare') {
+      const user = await sessionUser(deps.auth, req.headers);
+      if (!user) return Response.json({ error: 'unauthorized' }, { status: 401 });
+      const decision = decideAccess(await loadAccessRows(deps.db, user.id), new Date());
+      return Response.json(decision, { status: decision.allowed ? 200 : 403 });
+    }
+    return routeRequest(handlers, req);
+  });
+  serverUrl = server.url;
+
+  // a user on a running trial
+  const signUp = await fetch(`${serverUrl}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1' },
+    body: JSON.stringify({ email: 'bench@example.test', password: 'bench-password-1', name: 'Bench' }),
+  });
+  if (!signUp.ok) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
+  const cookie = signUp.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const trial = await fetch(`${serverUrl}/api/trpc/kiloclaw.startTrial`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+  if (!trial.ok) throw new Error(`startTrial failed: ${trial.status}`);
+  const check = await fetch(`${serverUrl}/api/trpc/kiloclaw.getInstanceStatus`, { headers: { cookie } });
+  if (check.status !== 200) throw new Error(`gated route answered ${check.status}: ${await check.text()}`);
+
+  const headers = { cookie };
+  await load({ url: `${serverUrl}/bench/bare`, headers, seconds: 2 }); // warm-up (JIT, pool)
+  const gated = await load({ url: `${serverUrl}/api/trpc/kiloclaw.getInstanceStatus`, headers, seconds: SECONDS });
+  const bare = await load({ url: `${serverUrl}/bench/bare`, headers, seconds: SECONDS });
+  const empty = await load({ url: `${serverUrl}/bench/empty`, seconds: SECONDS });
+
+  await server.close();
+  await database.stop();
+
+  for (const [name, r] of Object.entries({ gated, bare, empty })) {
+    console.log(`${name.padEnd(6)} ${round(r.rps, 0)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors}  non-2xx ${r.non2xx}`);
+  }
+  if (gated.non2xx || bare.non2xx) throw new Error('a route answered non-2xx under load; figures are not valid');
+  const ratio = round(gated.rps / bare.rps, 3);
+  console.log(`ratio gated/bare = ${ratio} (gated/empty = ${round(gated.rps / empty.rps, 3)})`);
+  console.log(JSON.stringify({ gated_rps: round(gated.rps, 1), bare_rps: round(bare.rps, 1), gated_p99_ms: gated.p99_ms, ratio }));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
