@@ -2,7 +2,7 @@
 // PostgreSQL (data in DATA_DIR), applies migrations, seeds the demo login, builds the web app if its
 // sources changed, and serves it on PORT. Each external part switches to the real one when configured.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
@@ -42,13 +42,36 @@ function newestMtime(p: string): number {
   return newest;
 }
 
-function buildIfNeeded(): void {
+function buildIsFresh(): boolean {
   const buildId = path.join(root, '.next', 'BUILD_ID');
   const sources = ['src', 'next.config.js', 'package-lock.json', 'tsconfig.json'].map((p) => newestMtime(path.join(root, p)));
-  if (existsSync(buildId) && statSync(buildId).mtimeMs >= Math.max(...sources)) return;
-  log.info('building the web app (first start or sources changed)…');
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { stdio: 'inherit', env: process.env });
-  if (r.status !== 0) throw new Error('next build failed (see above)');
+  return existsSync(buildId) && statSync(buildId).mtimeMs >= Math.max(...sources);
+}
+
+const BUILD_LOCK_STALE_MS = 10 * 60_000; // a build never takes this long here; an older lock was left by a crash
+
+/** Builds the web app when its sources changed. Two starts at once (tests) build once: a lock dir serialises them. */
+async function buildIfNeeded(): Promise<void> {
+  if (buildIsFresh()) return;
+  const lock = path.join(root, '.next-build.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > BUILD_LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    if (buildIsFresh()) return; // another start built it while we waited
+    log.info('building the web app (first start or sources changed)…');
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { stdio: 'inherit', env: process.env });
+    if (r.status !== 0) throw new Error('next build failed (see above)');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -82,7 +105,7 @@ async function main(): Promise<void> {
     demo = true;
   }
 
-  buildIfNeeded();
+  await buildIfNeeded();
   const app = next({ dev: false, dir: root, hostname: config.HOST, port: config.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();

@@ -1,0 +1,52 @@
+// `npm start` as a new user meets it: it comes up on embedded defaults with a demo login, keeps its
+// data across restarts, refuses a second server on the same data, and stops cleanly.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_ACCOUNT } from '../../src/server/demo-account';
+import { signIn, trpcClient } from '../harness/client';
+import { startSystem, startSystemProcess, type RunningSystem } from '../harness/system';
+import { freePort } from '../../src/db/embedded';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-start-'));
+const running: RunningSystem[] = [];
+afterAll(async () => {
+  for (const s of running) await s.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start on embedded defaults', () => {
+  it('serves the app with a working demo login, keeps data across a restart, and stops cleanly', { timeout: 480_000 }, async () => {
+    const first = await startSystem({ dataDir });
+    running.push(first);
+    expect(first.output()).toContain(`Demo login: ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);
+    expect((await fetch(`${first.url}/api/health`)).status).toBe(200);
+    expect((await fetch(`${first.url}/`)).status).toBe(200);
+
+    const login = await signIn(first.url, DEMO_ACCOUNT.email, DEMO_ACCOUNT.password);
+    expect(login.res.status).toBe(200);
+    const client = trpcClient(first.url, login.cookie);
+    const before = await client.kiloclaw.getBillingStatus.query();
+    if (before.trialAvailable) await client.kiloclaw.startTrial.mutate();
+
+    // a second server on the same data directory is refused with a message naming the cause
+    const port = await freePort();
+    const second = startSystemProcess({ dataDir, port });
+    const secondCode = await second.exited;
+    expect(secondCode).not.toBe(0);
+    expect(second.output()).toMatch(/in use by another PostgreSQL server/);
+
+    expect(await first.stop()).toBe(0);
+    running.pop();
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+
+    const again = await startSystem({ dataDir });
+    running.push(again);
+    const relogin = await signIn(again.url, DEMO_ACCOUNT.email, DEMO_ACCOUNT.password);
+    expect(relogin.res.status).toBe(200);
+    const after = await trpcClient(again.url, relogin.cookie).kiloclaw.getBillingStatus.query();
+    expect(after.status).toBe('trialing');
+    expect(after.trialEndsAt).toBeInstanceOf(Date);
+  });
+});
