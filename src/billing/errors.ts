@@ -23,3 +23,40 @@ export const SubscriptionConflict = () =>
     'You already have an active subscription. Manage it from the billing page instead of buying another.',
     'subscription_exists',
   );
+
+// --- plan management and Stripe (issue 3)
+export const EarlybirdAlreadyOwned = () =>
+  new BillingError('conflict', 'You already have earlybird access — there is nothing more to buy.', 'earlybird_owned');
+export const NoActiveSubscription = () =>
+  new BillingError(
+    'precondition_failed',
+    'You have no active subscription to change — subscribe first from the billing page.',
+    'no_active_subscription',
+  );
+export const SameAsCurrentPlan = () =>
+  new BillingError('precondition_failed', 'You are already on this plan — pick the other plan to switch.', 'same_plan');
+export const NotPendingCancel = () =>
+  new BillingError('precondition_failed', 'Your subscription is not set to cancel, so there is nothing to reactivate.', 'not_pending_cancel');
+export const SwitchWhilePendingCancel = () =>
+  new BillingError(
+    'precondition_failed',
+    'Your subscription is set to cancel at the end of the period — reactivate it before switching plans.',
+    'pending_cancel',
+  );
+export const NoScheduledSwitch = () =>
+  new BillingError('precondition_failed', 'No plan switch is scheduled, so there is nothing to cancel.', 'no_scheduled_switch');
+export const NoStripeCustomer = () =>
+  new BillingError('precondition_failed', 'You have no billing account yet — subscribe first to manage payment details.', 'no_billing_account');
+/** Stripe did not answer or refused: nothing was written; retrying later is the right move. */
+export const PaymentProviderUnavailable = () =>
+  new BillingError(
+    'upstream_unavailable',
+    'Our payment provider did not respond — nothing was changed. Please try again in a minute.',
+    'payment_provider_unavailable',
+  );
+export const BillingNotConfigured = () =>
+  new BillingError(
+    'upstream_unavailable',
+    'Payments are not configured on this server (STRIPE_SECRET_KEY) — please contact support.',
+    'billing_not_configured',
+  );

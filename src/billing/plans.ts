@@ -26,3 +26,9 @@ export function planForPriceId(prices: PriceIds, priceId: string | null | undefi
 export function isPlan(value: unknown): value is Plan {
   return typeof value === 'string' && (PLANS as readonly string[]).includes(value);
 }
+
+/** The billing interval of each plan's price, for the phase a scheduled plan switch starts. */
+export const PLAN_INTERVAL: Record<Plan, { interval: 'month'; interval_count: number }> = {
+  standard: { interval: 'month', interval_count: 1 },
+  commit: { interval: 'month', interval_count: 6 },
+};

@@ -7,6 +7,7 @@ import type { Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createAuth, type Auth } from './auth';
 import { recordingInstanceActions, type InstanceActions } from '@/billing/ports';
+import { createStripeClient, type StripeClient } from '@/billing/stripe-client';
 
 export type AppDeps = {
   config: Config;
@@ -17,6 +18,8 @@ export type AppDeps = {
   /** stop/destroy/resume of a user's instance, used by the webhook and the cron (port; see billing/ports.ts) */
   instanceActions: InstanceActions;
   // --- billing (issue 3): stripe client etc. are added below this line
+  /** Stripe SDK client (Stripe or the local emulator, by STRIPE_API_BASE); null when STRIPE_SECRET_KEY is unset */
+  stripe: StripeClient | null;
   // --- cron (issue 4): mailer etc. are added below this line
   // --- instances (issue 6): instance service, provider, pairing are added below this line
 };
@@ -47,5 +50,8 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     clock,
     auth,
     instanceActions: input.instanceActions ?? recordingInstanceActions(),
+    stripe: config.STRIPE_SECRET_KEY
+      ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE })
+      : null,
   };
 }

@@ -1,0 +1,167 @@
+// Plan management of a running subscription: cancel at period end, undo that, switch plan at period end
+// (a subscription schedule), undo the switch, and the Stripe billing portal. Each action calls Stripe
+// first and writes our row only from what Stripe answered, so a Stripe failure leaves the row untouched.
+import { and, eq } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { kiloclawSubscriptions } from '@/db/schema';
+import { billingPageUrl, type BillingDeps } from './billing-deps';
+import {
+  NoActiveSubscription,
+  NoScheduledSwitch,
+  NoStripeCustomer,
+  NotPendingCancel,
+  SameAsCurrentPlan,
+  SwitchWhilePendingCancel,
+} from './errors';
+import { PLAN_INTERVAL, priceIdForPlan, type Plan } from './plans';
+import { callStripe, requireStripe } from './stripe-call';
+import { isLive } from './stripe-status';
+import { applySubscriptionState, lockBillingRow } from './subscription-sync';
+import { findSubscription, type SubscriptionRow } from './subscription-store';
+
+type LiveRow = SubscriptionRow & { stripeSubscriptionId: string };
+
+async function liveSubscription(deps: BillingDeps, userId: string): Promise<LiveRow> {
+  const row = await findSubscription(deps.db, userId);
+  if (!row?.stripeSubscriptionId || !isLive(row.status)) throw NoActiveSubscription();
+  return row as LiveRow;
+}
+
+/** Stores what Stripe answered, under the row lock. The watermark is left alone: this state has no event
+ * `created` to stamp it with, and the event Stripe emits for this change will carry it. */
+async function storeAnswer(deps: BillingDeps, userId: string, sub: Stripe.Subscription): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const row = await lockBillingRow(tx, userId);
+    await applySubscriptionState(tx, { prices: deps.config, log: deps.log }, {
+      userId,
+      row,
+      subscription: sub,
+      stateAt: null,
+      now: deps.clock.now(),
+    });
+  });
+}
+
+async function releaseSchedule(deps: BillingDeps, userId: string, scheduleId: string): Promise<void> {
+  const stripe = requireStripe(deps.stripe);
+  await callStripe(deps.log, 'subscriptionSchedules.release', async () => {
+    try {
+      await stripe.subscriptionSchedules.release(scheduleId);
+    } catch (err) {
+      // Already released/completed at Stripe (e.g. the switch took effect meanwhile): the goal is reached.
+      const e = err as Stripe.errors.StripeError;
+      if (e?.type !== 'StripeInvalidRequestError' || !/not active|released|completed|canceled/i.test(e.message)) throw err;
+    }
+  });
+  await deps.db
+    .update(kiloclawSubscriptions)
+    .set({ stripeScheduleId: null, scheduledPlan: null, updatedAt: deps.clock.now() })
+    .where(and(eq(kiloclawSubscriptions.userId, userId), eq(kiloclawSubscriptions.stripeScheduleId, scheduleId)));
+}
+
+export type PlanState = { cancelAtPeriodEnd: boolean; currentPeriodEnd: Date | null; scheduledPlan: Plan | null };
+
+async function planState(deps: BillingDeps, userId: string): Promise<PlanState> {
+  const row = await findSubscription(deps.db, userId);
+  return {
+    cancelAtPeriodEnd: row?.cancelAtPeriodEnd ?? false,
+    currentPeriodEnd: row?.currentPeriodEnd ?? null,
+    scheduledPlan: row?.scheduledPlan ?? null,
+  };
+}
+
+/** Cancel at the end of the paid period (access continues until then). Idempotent. */
+export async function cancelSubscription(deps: BillingDeps, userId: string): Promise<PlanState> {
+  const row = await liveSubscription(deps, userId);
+  if (row.cancelAtPeriodEnd) return planState(deps, userId);
+  const stripe = requireStripe(deps.stripe);
+  // Stripe refuses to change the cancel behaviour of a subscription a schedule manages: drop the
+  // pending plan switch first (canceling makes it moot anyway).
+  if (row.stripeScheduleId) await releaseSchedule(deps, userId, row.stripeScheduleId);
+  const sub = await callStripe(deps.log, 'subscriptions.update', () =>
+    stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }),
+  );
+  await storeAnswer(deps, userId, sub);
+  return planState(deps, userId);
+}
+
+/** Undo a pending cancel before the period ends. */
+export async function reactivateSubscription(deps: BillingDeps, userId: string): Promise<PlanState> {
+  const row = await liveSubscription(deps, userId);
+  if (!row.cancelAtPeriodEnd) throw NotPendingCancel();
+  const stripe = requireStripe(deps.stripe);
+  const sub = await callStripe(deps.log, 'subscriptions.update', () =>
+    stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: false }),
+  );
+  await storeAnswer(deps, userId, sub);
+  return planState(deps, userId);
+}
+
+/** Switch to `plan` when the current period ends, through a subscription schedule. */
+export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan): Promise<PlanState> {
+  const row = await liveSubscription(deps, userId);
+  if (row.plan === plan) throw SameAsCurrentPlan();
+  if (row.cancelAtPeriodEnd) throw SwitchWhilePendingCancel();
+  if (row.scheduledPlan === plan && row.stripeScheduleId) return planState(deps, userId);
+  const stripe = requireStripe(deps.stripe);
+
+  let schedule: Stripe.SubscriptionSchedule;
+  if (row.stripeScheduleId) {
+    const id = row.stripeScheduleId;
+    schedule = await callStripe(deps.log, 'subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id));
+  } else {
+    // `from_subscription` must be the only parameter of the create call; phases come in an update.
+    schedule = await callStripe(deps.log, 'subscriptionSchedules.create', () =>
+      stripe.subscriptionSchedules.create({ from_subscription: row.stripeSubscriptionId }),
+    );
+    // The schedule exists at Stripe now: record it, so a retry after a failed update reuses it.
+    await deps.db
+      .update(kiloclawSubscriptions)
+      .set({ stripeScheduleId: schedule.id, updatedAt: deps.clock.now() })
+      .where(eq(kiloclawSubscriptions.userId, userId));
+  }
+
+  const current =
+    schedule.phases.find((p) => p.start_date === schedule.current_phase?.start_date) ?? schedule.phases[0];
+  if (!current) throw NoActiveSubscription();
+  const priceOf = (p: string | Stripe.Price | Stripe.DeletedPrice) => (typeof p === 'string' ? p : p.id);
+  const scheduleId = schedule.id;
+  await callStripe(deps.log, 'subscriptionSchedules.update', () =>
+    stripe.subscriptionSchedules.update(scheduleId, {
+      end_behavior: 'release',
+      phases: [
+        {
+          items: current.items.map((i) => ({ price: priceOf(i.price), quantity: i.quantity ?? 1 })),
+          start_date: current.start_date,
+          end_date: current.end_date,
+        },
+        { items: [{ price: priceIdForPlan(deps.config, plan), quantity: 1 }], duration: PLAN_INTERVAL[plan] },
+      ],
+    }),
+  );
+  await deps.db
+    .update(kiloclawSubscriptions)
+    .set({ stripeScheduleId: scheduleId, scheduledPlan: plan, updatedAt: deps.clock.now() })
+    .where(eq(kiloclawSubscriptions.userId, userId));
+  return planState(deps, userId);
+}
+
+/** Keep the current plan: release the schedule that would switch it. */
+export async function cancelPlanSwitch(deps: BillingDeps, userId: string): Promise<PlanState> {
+  const row = await findSubscription(deps.db, userId);
+  if (!row?.stripeScheduleId) throw NoScheduledSwitch();
+  await releaseSchedule(deps, userId, row.stripeScheduleId);
+  return planState(deps, userId);
+}
+
+/** A short-lived link to Stripe's portal (payment methods, invoices) for the user's customer. */
+export async function createBillingPortalSession(deps: BillingDeps, userId: string): Promise<{ url: string }> {
+  const row = await findSubscription(deps.db, userId);
+  if (!row?.stripeCustomerId) throw NoStripeCustomer();
+  const stripe = requireStripe(deps.stripe);
+  const customer = row.stripeCustomerId;
+  const session = await callStripe(deps.log, 'billingPortal.sessions.create', () =>
+    stripe.billingPortal.sessions.create({ customer, return_url: billingPageUrl(deps.config) }),
+  );
+  return { url: session.url };
+}
