@@ -1,0 +1,172 @@
+// Composes the controller from its config: CLI, state-database fast path, the two pairing
+// caches, the gateway supervisor and the HTTP server. Collaborators can be swapped for tests.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  ApproveChannelBody,
+  ApproveDeviceBody,
+  ChannelPairingRequest,
+  DevicePairingRequest,
+  GatewayStatus,
+} from '../contracts/controller';
+import { configuredChannels, openclawConfigPath } from './channels-config';
+import { systemClock, type Clock } from './clock';
+import type { ControllerConfig } from './config';
+import { spawnExec, type ExecFn } from './exec';
+import { StateDbFastPath } from './fast-path';
+import type { Logger } from './log';
+import { createOpenclawCli, OpenclawCliError } from './openclaw-cli';
+import { PairingCache } from './pairing-cache';
+import { createChannelSource, createDeviceSource } from './pairing-sources';
+import { createControllerServer } from './server';
+import type { SqliteLoader } from './state-db';
+import { GatewaySupervisor } from './supervisor';
+import { CONTROLLER_VERSION } from './version';
+
+const READY_PROBE_TIMEOUT_MS = 1_000;
+
+export interface ControllerOverrides {
+  exec?: ExecFn;
+  clock?: Clock;
+  loadSqlite?: SqliteLoader;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Controller {
+  server: Server;
+  channels: PairingCache<ChannelPairingRequest, ApproveChannelBody>;
+  devices: PairingCache<DevicePairingRequest, ApproveDeviceBody>;
+  supervisor: GatewaySupervisor | null;
+  fastPath: StateDbFastPath;
+  /** Listens, then starts the gateway and the caches (warm-up runs in the background). */
+  start(): Promise<{ port: number }>;
+  /** Stops the caches, then the gateway, then the server. */
+  stop(): Promise<void>;
+}
+
+export function createController(config: ControllerConfig, log: Logger, overrides: ControllerOverrides = {}): Controller {
+  const clock = overrides.clock ?? systemClock;
+  const env = overrides.env ?? process.env;
+  const startedAtMs = clock.now();
+  const cli = createOpenclawCli({
+    nodeBin: config.nodeBin,
+    cliPath: config.cliPath,
+    stateDir: config.stateDir,
+    gatewayPort: config.gateway.port,
+    gatewayToken: config.gateway.token,
+    exec: overrides.exec ?? spawnExec,
+    baseEnv: env,
+  });
+  const fastPath = new StateDbFastPath({
+    stateDir: config.stateDir,
+    enabled: config.fastPath,
+    clock,
+    log,
+    loadSqlite: overrides.loadSqlite,
+  });
+  const configPath = openclawConfigPath(config.stateDir, env);
+  const isInvalidInput = (error: unknown) => error instanceof OpenclawCliError && error.kind === 'invalid-input';
+  const timing = { pollMs: config.pollMs };
+
+  const channels = new PairingCache<ChannelPairingRequest, ApproveChannelBody>({
+    source: createChannelSource({
+      cli,
+      fast: fastPath,
+      channels: () => configuredChannels(configPath, config.extraChannels),
+      clock,
+      log,
+    }),
+    approve: (input) => cli.approveChannel(input.channel, input.code),
+    isInvalidInput,
+    approvedItem: (item, input) => item.channel === input.channel && item.code.toUpperCase() === input.code.toUpperCase(),
+    clock,
+    log,
+    timing,
+  });
+  const devices = new PairingCache<DevicePairingRequest, ApproveDeviceBody>({
+    source: createDeviceSource({ cli, fast: fastPath, clock, log }),
+    approve: (input) => cli.approveDevice(input.requestId),
+    isInvalidInput,
+    approvedItem: (item, input) => item.requestId.toLowerCase() === input.requestId.toLowerCase(),
+    clock,
+    log,
+    timing,
+  });
+
+  const gatewayEnv: NodeJS.ProcessEnv = { ...env, OPENCLAW_STATE_DIR: config.stateDir };
+  delete gatewayEnv.CONTROLLER_TOKEN;
+  const [command, ...args] = config.gateway.command;
+  const supervisor = config.gateway.enabled
+    ? new GatewaySupervisor({
+        command: command!,
+        args,
+        env: gatewayEnv,
+        log,
+        clock,
+        onStdoutLine: (line) => {
+          channels.notifyLogLine(line);
+          devices.notifyLogLine(line);
+        },
+        isReady: () => probeReady(config.gateway.port),
+      })
+    : null;
+
+  let openclawVersion: string | null = null;
+  const stoppedStatus: GatewayStatus = { state: 'stopped', pid: null, uptime: 0, restarts: 0, lastExit: null };
+  const server = createControllerServer({
+    token: config.token,
+    channels,
+    devices,
+    gatewayStatus: () => supervisor?.status() ?? stoppedStatus,
+    version: () => ({ controller: CONTROLLER_VERSION, openclaw: openclawVersion, node: process.version }),
+    uptimeSeconds: () => Math.floor((clock.now() - startedAtMs) / 1000),
+    log,
+  });
+
+  return {
+    server,
+    channels,
+    devices,
+    supervisor,
+    fastPath,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const port = (server.address() as AddressInfo).port;
+      log.info('controller listening', { host: config.host, port, stateDir: config.stateDir, fastPath: config.fastPath });
+      supervisor?.start();
+      channels.start();
+      devices.start();
+      void cli.version().then((v) => {
+        openclawVersion = v;
+      });
+      return { port };
+    },
+    async stop() {
+      channels.stop();
+      devices.stop();
+      await supervisor?.stop();
+      fastPath.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      log.info('controller stopped');
+    },
+  };
+}
+
+async function probeReady(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

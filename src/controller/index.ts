@@ -1,0 +1,47 @@
+// Entry point of the in-machine controller: config from the environment, then run until
+// SIGTERM/SIGINT (stop the caches, stop the gateway, close the server).
+import { ControllerConfigError, loadControllerConfig } from './config';
+import { createController } from './app';
+import { createLogger } from './log';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadControllerConfig(process.env);
+  } catch (error) {
+    if (error instanceof ControllerConfigError) {
+      process.stderr.write(`controller: invalid configuration: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger({ secrets: [config.token, config.gateway.token] });
+  const controller = createController(config, log);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    controller.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('exit', () => controller.supervisor?.killNow());
+
+  try {
+    await controller.start();
+  } catch (error) {
+    log.error('controller failed to start', { error });
+    controller.supervisor?.killNow();
+    process.exit(1);
+  }
+}
+
+void main();

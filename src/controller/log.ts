@@ -1,0 +1,56 @@
+// Structured JSON-line logging for the controller (one object per line on stdout).
+// Known secrets are scrubbed from every line, whatever field they hide in.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+export interface LoggerOptions {
+  /** Where lines go; stdout by default. */
+  write?: (line: string) => void;
+  /** Values that must never appear in a log line (tokens); each occurrence becomes "[redacted]". */
+  secrets?: readonly string[];
+  minLevel?: LogLevel;
+  now?: () => number;
+}
+
+const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const min = LEVEL_ORDER[options.minLevel ?? 'info'];
+  const now = options.now ?? Date.now;
+
+  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
+    if (LEVEL_ORDER[level] < min) return;
+    let line: string;
+    try {
+      line = JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...fields }, errorReplacer);
+    } catch {
+      line = JSON.stringify({ time: new Date(now()).toISOString(), level, msg, note: 'fields not serialisable' });
+    }
+    for (const secret of secrets) line = line.split(secret).join('[redacted]');
+    write(`${line}\n`);
+  };
+  return {
+    debug: (msg, fields) => emit('debug', msg, fields),
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+  };
+}
+
+/** A logger that drops everything (tests that do not look at logs). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}

@@ -1,0 +1,201 @@
+// The openclaw CLI as the controller uses it: list and approve, for channels and devices.
+// Inputs are validated with the contract rules before any process starts; the CLI runs with an
+// argument array, a 45 s timeout and at most a few list invocations at once (each costs ~0.4 GB).
+import { z } from 'zod';
+import { channelSchema, pairingCodeSchema, requestIdSchema } from '../contracts/pairing-input';
+import type { ExecFn, ExecResult } from './exec';
+import type { RawChannelRequest, RawDeviceRequest } from './openclaw-rules';
+
+export const CLI_TIMEOUT_MS = 45_000; // list takes 4–6 s, approve 5–8 s here; 45 s means it is stuck
+export const MAX_CONCURRENT_LISTS = 2; // one CLI list peaks at ~450 MB RSS
+
+export type CliFailureKind = 'invalid-input' | 'failed' | 'timeout' | 'aborted' | 'unparseable' | 'not-started';
+
+/** A CLI call that did not produce a usable answer; `message` is safe to show (no secrets). */
+export class OpenclawCliError extends Error {
+  constructor(
+    readonly kind: CliFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OpenclawCliError';
+  }
+}
+
+export interface OpenclawCliOptions {
+  nodeBin: string;
+  cliPath: string;
+  stateDir: string;
+  gatewayPort: number;
+  gatewayToken: string;
+  exec: ExecFn;
+  /** Environment the CLI inherits (the controller's own secrets are removed from it). */
+  baseEnv?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  maxConcurrentLists?: number;
+}
+
+export interface OpenclawCli {
+  listChannel(channel: string, signal?: AbortSignal): Promise<RawChannelRequest[]>;
+  approveChannel(channel: string, code: string): Promise<string>;
+  listDevices(signal?: AbortSignal): Promise<RawDeviceRequest[]>;
+  approveDevice(requestId: string): Promise<string>;
+  version(): Promise<string | null>;
+}
+
+const ChannelListOutput = z.object({
+  requests: z.array(
+    z.object({
+      id: z.string(),
+      code: z.string(),
+      createdAt: z.string(),
+      lastSeenAt: z.string(),
+      meta: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
+});
+
+const DeviceListOutput = z.object({
+  pending: z.array(z.looseObject({ requestId: z.string(), deviceId: z.string(), ts: z.number() })),
+});
+
+/** Variables the CLI must never see: the controller's own bearer token. */
+const WITHHELD_ENV = ['CONTROLLER_TOKEN'];
+
+export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
+  const timeoutMs = options.timeoutMs ?? CLI_TIMEOUT_MS;
+  const listSlots = createSemaphore(options.maxConcurrentLists ?? MAX_CONCURRENT_LISTS);
+  const env: NodeJS.ProcessEnv = { ...(options.baseEnv ?? process.env) };
+  for (const name of WITHHELD_ENV) delete env[name];
+  Object.assign(env, {
+    OPENCLAW_STATE_DIR: options.stateDir,
+    OPENCLAW_GATEWAY_PORT: String(options.gatewayPort),
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  });
+
+  const scrub = (text: string) =>
+    options.gatewayToken ? text.split(options.gatewayToken).join('[redacted]') : text;
+
+  async function run(args: string[], signal?: AbortSignal): Promise<ExecResult> {
+    const result = await options.exec({ file: options.nodeBin, args: [options.cliPath, ...args], env, timeoutMs, signal });
+    const what = `openclaw ${args[0]} ${args[1] ?? ''}`.trim();
+    if (result.spawnError) throw new OpenclawCliError('not-started', `${what} could not start: ${result.spawnError}`);
+    if (result.aborted) throw new OpenclawCliError('aborted', `${what} was cancelled`);
+    if (result.timedOut) throw new OpenclawCliError('timeout', `${what} timed out after ${Math.round(timeoutMs / 1000)} s`);
+    if (result.code !== 0) {
+      throw new OpenclawCliError('failed', `${what} failed: ${scrub(failureReason(result))}`);
+    }
+    return result;
+  }
+
+  const must = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new OpenclawCliError('invalid-input', `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data;
+  };
+
+  const tokenArgs = () => (options.gatewayToken ? ['--token', options.gatewayToken] : []);
+
+  return {
+    async listChannel(channel, signal) {
+      const valid = must(channelSchema, channel, 'channel');
+      const result = await listSlots.run(() => run(['pairing', 'list', valid, '--json'], signal));
+      return parseJsonOutput(ChannelListOutput, result.stdout, 'pairing list').requests;
+    },
+    async approveChannel(channel, code) {
+      const validChannel = must(channelSchema, channel, 'channel');
+      const validCode = must(pairingCodeSchema, code, 'code');
+      const result = await run(['pairing', 'approve', validChannel, validCode]);
+      return firstLine(result.stdout) ?? `Approved ${validChannel} pairing code.`;
+    },
+    async listDevices(signal) {
+      const result = await listSlots.run(() => run(['devices', 'list', '--json', ...tokenArgs()], signal));
+      return parseJsonOutput(DeviceListOutput, result.stdout, 'devices list').pending as RawDeviceRequest[];
+    },
+    async approveDevice(requestId) {
+      const valid = must(requestIdSchema, requestId, 'requestId');
+      const result = await run(['devices', 'approve', valid, ...tokenArgs()]);
+      return scrub(firstLine(result.stdout) ?? `Approved device request ${valid}.`);
+    },
+    async version() {
+      try {
+        const result = await run(['--version']);
+        return firstLine(result.stdout) ?? null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** The CLI's own reason: the `Reason:` line it prints, else the last non-empty line of stderr/stdout. */
+function failureReason(result: ExecResult): string {
+  const text = `${result.stderr}\n${result.stdout}`;
+  const reason = /Reason:\s*(.+)/.exec(text)?.[1];
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const jsonError = [result.stdout.trim(), ...lines].map(tryJsonErrorMessage).find(Boolean);
+  const picked = reason ?? jsonError ?? lines.at(-1) ?? `exit code ${result.code ?? result.signal}`;
+  return picked.length > 300 ? `${picked.slice(0, 300)}…` : picked;
+}
+
+function tryJsonErrorMessage(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { error?: { message?: unknown } };
+    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstLine(text: string): string | undefined {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .find(Boolean);
+}
+
+/** Parses the JSON document the CLI printed; tolerates log lines before it. */
+function parseJsonOutput<T>(schema: z.ZodType<T>, stdout: string, what: string): T {
+  const candidates = [stdout.trim()];
+  const brace = stdout.indexOf('\n{');
+  if (brace >= 0) candidates.push(stdout.slice(brace + 1).trim());
+  for (const candidate of candidates) {
+    let value: unknown;
+    try {
+      value = JSON.parse(candidate);
+    } catch {
+      continue;
+    }
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw new OpenclawCliError('unparseable', `${what} printed JSON of an unexpected shape`);
+  }
+  throw new OpenclawCliError('unparseable', `${what} did not print JSON`);
+}
+
+interface Semaphore {
+  run<T>(task: () => Promise<T>): Promise<T>;
+}
+
+function createSemaphore(slots: number): Semaphore {
+  let free = Math.max(1, slots);
+  const waiting: Array<() => void> = [];
+  return {
+    async run(task) {
+      if (free > 0) free -= 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free += 1;
+      }
+    },
+  };
+}

@@ -1,0 +1,332 @@
+// In-memory view of one kind of pending pairing requests (channels or devices), kept fresh so
+// the dashboard never waits for the openclaw CLI (seconds per call). Rules, from PAIRING.md §2:
+// - warm-up at start is fire-and-forget; health never waits for it;
+// - periodic CLI refresh, adaptive 60–120 s, failure backoff 30 s → 300 s; every CLI read also
+//   verifies the read-only state-database path, which is polled every second when available;
+// - gateway log lines about pairing trigger one debounced (2 s) refresh;
+// - single-flight: at most one CLI refresh per kind in flight, callers share it; a caller that
+//   needs data newer than its own change (approve, log line) gets one shared follow-up run;
+// - generation counter: a refresh that started earlier never overwrites a newer result;
+// - a key (channel) that fails keeps its previous requests; if all fail nothing changes, not even
+//   lastUpdated; no keys at all → empty list with a fresh lastUpdated;
+// - after stop() nothing refreshes and approvals answer "shutting down".
+import type { Clock, TimerHandle } from './clock';
+import type { Logger } from './log';
+import { sameJson } from './pairing-projection';
+
+export type PairingKind = 'channels' | 'devices';
+
+/** Where one kind's requests come from. A "key" is a channel name, or "devices". */
+export interface PairingSource<T> {
+  readonly kind: PairingKind;
+  keys(): string[];
+  /** Opens the fast path if it can be (retrying a database that did not exist yet); true when usable. */
+  prepareFast(): Promise<boolean>;
+  fastReady(): boolean;
+  /** Synchronous read of one key from the state database; throws when it cannot answer. */
+  readFast(key: string, nowMs: number): T[];
+  /** One CLI read of one key (seconds). */
+  readCli(key: string, signal: AbortSignal): Promise<T[]>;
+}
+
+export interface CacheTiming {
+  /** Next periodic refresh after one that found requests or a change. */
+  refreshMinMs: number;
+  /** Next periodic refresh after one that found nothing new. */
+  refreshMaxMs: number;
+  failureBaseMs: number;
+  failureMaxMs: number;
+  debounceMs: number;
+  /** State-database poll interval; 0 disables polling. */
+  pollMs: number;
+}
+
+export const DEFAULT_CACHE_TIMING: CacheTiming = {
+  refreshMinMs: 60_000,
+  refreshMaxMs: 120_000,
+  failureBaseMs: 30_000,
+  failureMaxMs: 300_000,
+  debounceMs: 2_000, // a burst of log lines (one per WebSocket frame) becomes one refresh
+  pollMs: 1_000, // a new request shows within ~2 s
+};
+
+/** Lines of gateway output that suggest pairing state changed. */
+export const PAIRING_LOG_LINE = /pair|approv/i;
+
+export type ApproveOutcome =
+  | { ok: true; message: string }
+  | { ok: false; reason: 'invalid' | 'failed' | 'shutting-down'; message: string };
+
+export interface PairingCacheOptions<T, A> {
+  source: PairingSource<T>;
+  /** Runs the approval (the CLI); throws to fail it. `isInvalidInput` tells a 400 from a 500. */
+  approve: (input: A) => Promise<string>;
+  isInvalidInput?: (error: unknown) => boolean;
+  /** After an approval whose follow-up refresh failed, which cached items to drop. */
+  approvedItem?: (item: T, input: A) => boolean;
+  clock: Clock;
+  log: Logger;
+  timing?: Partial<CacheTiming>;
+}
+
+export interface PairingSnapshot<T> {
+  requests: T[];
+  lastUpdated: string | null;
+}
+
+export interface RefreshOutcome {
+  ok: boolean;
+  /** The refresh produced a result that changed the cached list. */
+  changed: boolean;
+  /** It finished after a newer result was applied, so it was discarded. */
+  discarded?: boolean;
+}
+
+export interface RefreshOptions {
+  reason: string;
+  /** The caller needs data read after this call (not a refresh that was already running). */
+  fresh?: boolean;
+  /** Use the CLI even when the fast path is available (and compare the two). */
+  verify?: boolean;
+}
+
+export interface CacheStats {
+  runs: { fast: number; cli: number };
+  /** Refresh runs by reason (polls included under "poll"). */
+  byReason: Record<string, number>;
+  discarded: number;
+  pairingLines: number;
+}
+
+export class PairingCache<T, A> {
+  private readonly timing: CacheTiming;
+  private entries = new Map<string, T[]>();
+  private lastUpdatedMs: number | null = null;
+  private nextGeneration = 0;
+  private appliedGeneration = 0;
+  private cliRun: Promise<RefreshOutcome> | null = null;
+  private followUp: Promise<RefreshOutcome> | null = null;
+  private consecutiveFailures = 0;
+  private stopped = false;
+  private started = false;
+  private readonly abort = new AbortController();
+  private periodicTimer: TimerHandle | undefined;
+  private pollTimer: TimerHandle | undefined;
+  private debounceTimer: TimerHandle | undefined;
+  readonly stats: CacheStats = { runs: { fast: 0, cli: 0 }, byReason: {}, discarded: 0, pairingLines: 0 };
+
+  constructor(private readonly options: PairingCacheOptions<T, A>) {
+    this.timing = { ...DEFAULT_CACHE_TIMING, ...options.timing };
+  }
+
+  get kind(): PairingKind {
+    return this.options.source.kind;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Starts warm-up, polling and the periodic refresh; returns at once. */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    void this.warmUp().catch((error: unknown) => this.options.log.error('pairing warm-up crashed', { kind: this.kind, error }));
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { clock } = this.options;
+    clock.clearTimeout(this.periodicTimer);
+    clock.clearTimeout(this.pollTimer);
+    clock.clearTimeout(this.debounceTimer);
+    this.periodicTimer = this.pollTimer = this.debounceTimer = undefined;
+    this.abort.abort();
+  }
+
+  snapshot(): PairingSnapshot<T> {
+    return {
+      requests: [...this.entries.values()].flat(),
+      lastUpdated: this.lastUpdatedMs === null ? null : new Date(this.lastUpdatedMs).toISOString(),
+    };
+  }
+
+  /** Feed every gateway output line here; pairing lines schedule one refresh 2 s after the first. */
+  notifyLogLine(line: string): void {
+    if (this.stopped || !PAIRING_LOG_LINE.test(line)) return;
+    this.stats.pairingLines += 1;
+    if (this.debounceTimer) return;
+    this.debounceTimer = this.options.clock.setTimeout(() => {
+      this.debounceTimer = undefined;
+      void this.refresh({ reason: 'log', fresh: true });
+    }, this.timing.debounceMs);
+  }
+
+  /** Refreshes from the fast path when it is usable (unless `verify`), else from the CLI (single-flight). */
+  async refresh(options: RefreshOptions): Promise<RefreshOutcome> {
+    if (this.stopped) return { ok: false, changed: false };
+    if (!options.verify && this.options.source.fastReady()) {
+      const outcome = this.runFast(options.reason);
+      if (outcome) return outcome;
+    }
+    return this.refreshCli(options.reason, options.fresh ?? false);
+  }
+
+  async approve(input: A): Promise<ApproveOutcome> {
+    if (this.stopped) return { ok: false, reason: 'shutting-down', message: 'The controller is shutting down' };
+    let message: string;
+    try {
+      message = await this.options.approve(input);
+    } catch (error) {
+      const invalid = this.options.isInvalidInput?.(error) ?? false;
+      const text = error instanceof Error ? error.message : String(error);
+      this.options.log.warn('approve failed', { kind: this.kind, reason: text });
+      return { ok: false, reason: invalid ? 'invalid' : 'failed', message: text };
+    }
+    // The approval happened; a refresh that fails now must not turn it into a failure.
+    const outcome = await this.refresh({ reason: 'approve', fresh: true }).catch(() => ({ ok: false, changed: false }));
+    if (!outcome.ok && this.options.approvedItem) this.dropApproved(input);
+    return { ok: true, message };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private async warmUp(): Promise<void> {
+    const fast = await this.options.source.prepareFast();
+    if (this.stopped) return;
+    if (fast) this.runFast('warm-up');
+    this.schedulePoll();
+    // With the fast path this CLI read doubles as its first verification.
+    const outcome = await this.refresh({ reason: 'warm-up', verify: true });
+    this.schedulePeriodic(outcome);
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped || this.timing.pollMs <= 0) return;
+    this.pollTimer = this.options.clock.setTimeout(() => {
+      void this.poll().finally(() => this.schedulePoll());
+    }, this.timing.pollMs);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped || !(await this.options.source.prepareFast()) || this.stopped) return;
+    this.runFast('poll');
+  }
+
+  private schedulePeriodic(last: RefreshOutcome): void {
+    if (this.stopped) return;
+    let delay: number;
+    if (last.ok) {
+      const busy = last.changed || this.snapshot().requests.length > 0;
+      delay = busy ? this.timing.refreshMinMs : this.timing.refreshMaxMs;
+    } else {
+      const exponent = Math.max(0, this.consecutiveFailures - 1);
+      delay = Math.min(this.timing.failureBaseMs * 2 ** exponent, this.timing.failureMaxMs);
+    }
+    this.periodicTimer = this.options.clock.setTimeout(() => {
+      void this.refresh({ reason: 'periodic', verify: true }).then((outcome) => this.schedulePeriodic(outcome));
+    }, delay);
+  }
+
+  /** One synchronous state-database read of every key; null when the fast path could not answer. */
+  private runFast(reason: string): RefreshOutcome | null {
+    const { source, clock } = this.options;
+    const generation = ++this.nextGeneration;
+    const keys = source.keys();
+    const now = clock.now();
+    const results = new Map<string, T[]>();
+    try {
+      for (const key of keys) results.set(key, source.readFast(key, now));
+    } catch (error) {
+      this.options.log.warn('fast pairing read failed; using the CLI', { kind: this.kind, error });
+      return null;
+    }
+    this.count('fast', reason);
+    return this.apply(generation, keys, results, reason);
+  }
+
+  private refreshCli(reason: string, fresh: boolean): Promise<RefreshOutcome> {
+    if (!this.cliRun) return this.startCli(reason);
+    if (!fresh) return this.cliRun;
+    // The running refresh may have read before the caller's change: one shared follow-up run.
+    this.followUp ??= this.cliRun.then(() => {
+      this.followUp = null;
+      return this.refreshCli(reason, false);
+    });
+    return this.followUp;
+  }
+
+  private startCli(reason: string): Promise<RefreshOutcome> {
+    if (this.stopped) return Promise.resolve({ ok: false, changed: false });
+    const generation = ++this.nextGeneration;
+    const run = this.runCli(reason, generation).finally(() => {
+      if (this.cliRun === run) this.cliRun = null;
+    });
+    this.cliRun = run;
+    return run;
+  }
+
+  private async runCli(reason: string, generation: number): Promise<RefreshOutcome> {
+    const { source, log } = this.options;
+    this.count('cli', reason);
+    const keys = source.keys();
+    const settled = await Promise.allSettled(keys.map((key) => source.readCli(key, this.abort.signal)));
+    if (this.stopped) return { ok: false, changed: false };
+    const results = new Map<string, T[]>();
+    const failed: Array<{ key: string; error: string }> = [];
+    settled.forEach((result, index) => {
+      const key = keys[index]!;
+      if (result.status === 'fulfilled') results.set(key, result.value);
+      else failed.push({ key, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+    });
+    if (failed.length > 0) log.warn('pairing refresh failed for some keys', { kind: this.kind, reason, failed });
+    if (keys.length > 0 && results.size === 0) {
+      this.consecutiveFailures += 1;
+      return { ok: false, changed: false };
+    }
+    this.consecutiveFailures = 0;
+    return this.apply(generation, keys, results, reason);
+  }
+
+  private apply(generation: number, keys: string[], results: Map<string, T[]>, reason: string): RefreshOutcome {
+    if (generation <= this.appliedGeneration) {
+      this.stats.discarded += 1;
+      return { ok: true, changed: false, discarded: true };
+    }
+    this.appliedGeneration = generation;
+    const next = new Map<string, T[]>();
+    for (const key of keys) {
+      const fresh = results.get(key);
+      if (fresh) next.set(key, fresh);
+      else {
+        const previous = this.entries.get(key);
+        if (previous) next.set(key, previous);
+      }
+    }
+    const changed = !sameJson([...next.entries()], [...this.entries.entries()]);
+    this.entries = next;
+    this.lastUpdatedMs = this.options.clock.now();
+    if (changed) {
+      this.options.log.info('pairing requests changed', { kind: this.kind, reason, count: this.snapshot().requests.length });
+    }
+    return { ok: true, changed };
+  }
+
+  private dropApproved(input: A): void {
+    const match = this.options.approvedItem;
+    if (!match) return;
+    const generation = ++this.nextGeneration;
+    const keys = [...this.entries.keys()];
+    const results = new Map(keys.map((key) => [key, (this.entries.get(key) ?? []).filter((item) => !match(item, input))]));
+    const lastUpdated = this.lastUpdatedMs;
+    this.apply(generation, keys, results, 'approved');
+    this.lastUpdatedMs = lastUpdated; // nothing was read: the list is not fresher than before
+  }
+
+  private count(path: 'fast' | 'cli', reason: string): void {
+    this.stats.runs[path] += 1;
+    this.stats.byReason[reason] = (this.stats.byReason[reason] ?? 0) + 1;
+    if (path === 'cli' || reason !== 'poll') this.options.log.info('pairing refresh', { kind: this.kind, reason, path });
+  }
+}

@@ -1,0 +1,123 @@
+// The controller's HTTP API (PAIRING.md §2) as plain functions from a request to a status and a
+// body: bearer auth in constant time, input parsed with the shared contract schemas before
+// anything else happens, one cache call per route. server.ts does the node:http part.
+import {
+  ApproveChannelBody,
+  ApproveDeviceBody,
+  CONTROLLER_ROUTE_PREFIX,
+  CONTROLLER_ROUTES,
+  ROUTE_UNAVAILABLE_CODE,
+  type ApproveResponse,
+  type ChannelPairingRequest,
+  type DevicePairingRequest,
+  type GatewayStatus,
+  type HealthResponse,
+  type VersionResponse,
+} from '../contracts/controller';
+import { tokensEqual } from '../contracts/controller-token';
+import { checkInput } from '../contracts/pairing-input';
+import type { Logger } from './log';
+import type { ApproveOutcome, PairingCache } from './pairing-cache';
+
+export interface RoutesDeps {
+  token: string;
+  channels: PairingCache<ChannelPairingRequest, ApproveChannelBody>;
+  devices: PairingCache<DevicePairingRequest, ApproveDeviceBody>;
+  gatewayStatus: () => GatewayStatus;
+  version: () => VersionResponse;
+  uptimeSeconds: () => number;
+  log: Logger;
+}
+
+export interface RouteRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  authorization: string | undefined;
+  /** Parsed JSON body; throws BodyError when it is not JSON or too large. */
+  readBody: () => Promise<unknown>;
+}
+
+export interface RouteResponse {
+  status: number;
+  body: unknown;
+}
+
+export class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BodyError';
+  }
+}
+
+type Handler = (deps: RoutesDeps, req: RouteRequest) => Promise<RouteResponse> | RouteResponse;
+
+const json = (status: number, body: unknown): RouteResponse => ({ status, body });
+
+const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  [CONTROLLER_ROUTES.version]: { GET: (deps) => json(200, deps.version()) },
+  [CONTROLLER_ROUTES.gatewayStatus]: { GET: (deps) => json(200, deps.gatewayStatus()) },
+  [CONTROLLER_ROUTES.channels]: { GET: (deps, req) => listRoute(deps.channels, req) },
+  [CONTROLLER_ROUTES.devices]: { GET: (deps, req) => listRoute(deps.devices, req) },
+  [CONTROLLER_ROUTES.approveChannel]: {
+    POST: (deps, req) => approveRoute(req, (body) => checkInput(ApproveChannelBody, body), (input) => deps.channels.approve(input)),
+  },
+  [CONTROLLER_ROUTES.approveDevice]: {
+    POST: (deps, req) => approveRoute(req, (body) => checkInput(ApproveDeviceBody, body), (input) => deps.devices.approve(input)),
+  },
+};
+
+export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise<RouteResponse> {
+  // Health first: public, and never waits on anything (the CLI may be hung).
+  if (req.path === CONTROLLER_ROUTES.health && req.method === 'GET') {
+    const body: HealthResponse = { status: 'ok', uptime: deps.uptimeSeconds(), gateway: deps.gatewayStatus().state };
+    return json(200, body);
+  }
+  if (!req.path.startsWith(CONTROLLER_ROUTE_PREFIX)) return json(404, { error: 'Not Found' });
+  if (!authorized(req.authorization, deps.token)) return json(401, { error: 'Unauthorized' });
+
+  const route = ROUTES[req.path];
+  if (!route) return json(404, { code: ROUTE_UNAVAILABLE_CODE, error: `No controller route ${req.method} ${req.path}` });
+  const handler = route[req.method];
+  if (!handler) return json(405, { error: `Method ${req.method} not allowed on ${req.path}` });
+  return handler(deps, req);
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match ? tokensEqual(match[1]!, token) : false;
+}
+
+async function listRoute<T, A>(cache: PairingCache<T, A>, req: RouteRequest): Promise<RouteResponse> {
+  const refresh = req.query.get('refresh');
+  if (refresh !== null && refresh !== 'true' && refresh !== 'false') {
+    return json(400, { error: 'refresh must be "true" or "false"' });
+  }
+  if (refresh === 'true') await cache.refresh({ reason: 'request', fresh: true });
+  return json(200, cache.snapshot());
+}
+
+async function approveRoute<A>(
+  req: RouteRequest,
+  check: (body: unknown) => { ok: true; value: A } | { ok: false; message: string },
+  approve: (input: A) => Promise<ApproveOutcome>,
+): Promise<RouteResponse> {
+  let body: unknown;
+  try {
+    body = await req.readBody();
+  } catch (error) {
+    const status = error instanceof BodyError ? error.status : 400;
+    return json(status, reply(false, error instanceof Error ? error.message : 'unreadable body'));
+  }
+  const input = check(body);
+  if (!input.ok) return json(400, reply(false, input.message));
+  const outcome = await approve(input.value);
+  if (outcome.ok) return json(200, reply(true, outcome.message));
+  const status = outcome.reason === 'invalid' ? 400 : outcome.reason === 'shutting-down' ? 503 : 500;
+  return json(status, reply(false, outcome.message));
+}
+
+const reply = (success: boolean, message: string): ApproveResponse => ({ success, message });

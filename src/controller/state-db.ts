@@ -1,0 +1,121 @@
+// Read-only fast path on openclaw's state database ($OPENCLAW_STATE_DIR/state/openclaw.sqlite).
+// A query takes milliseconds where the CLI takes seconds, so the cache can poll it every second.
+// It is only used when the tables have exactly the columns this code was written against
+// (checked at open); any difference, or a Node without node:sqlite, means: use the CLI.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  channelRequestsFromRows,
+  devicePendingFromRows,
+  type ChannelRequestRow,
+  type DevicePendingRow,
+  type RawChannelRequest,
+  type RawDeviceRequest,
+} from './openclaw-rules';
+
+/** The columns openclaw 2026.9.x has; the fast path refuses any other schema. */
+export const EXPECTED_SCHEMA: Readonly<Record<string, readonly string[]>> = {
+  channel_pairing_requests: ['channel_key', 'account_id', 'request_id', 'code', 'created_at', 'last_seen_at', 'meta_json'],
+  device_pairing_pending: [
+    'request_id', 'device_id', 'public_key', 'display_name', 'platform', 'device_family', 'client_id', 'client_mode',
+    'browser_origin', 'role', 'roles_json', 'scopes_json', 'remote_ip', 'silent', 'is_repair', 'ts', 'refreshed_at_ms',
+  ],
+};
+
+const BUSY_TIMEOUT_MS = 1_000; // a read waits at most this long for a checkpoint; the CLI is the fallback
+
+export interface StateDbReader {
+  readChannel(channel: string, nowMs: number): RawChannelRequest[];
+  readDevices(nowMs: number): RawDeviceRequest[];
+  close(): void;
+}
+
+export type StateDbOpen =
+  | { ok: true; reader: StateDbReader }
+  /** `retryable`: the database does not exist yet (openclaw creates it on first use). */
+  | { ok: false; reason: string; retryable: boolean };
+
+/** The slice of node:sqlite this module uses (typed here: @types/node 20 does not know it). */
+interface SqliteStatement {
+  all(...params: unknown[]): unknown[];
+}
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  close(): void;
+}
+export interface SqliteModule {
+  DatabaseSync: new (path: string, options?: { readOnly?: boolean; timeout?: number }) => SqliteDatabase;
+}
+export type SqliteLoader = () => Promise<SqliteModule | null>;
+
+/** Loads node:sqlite when the running Node has it (Node 22.5+; the controller runs on Node 24). */
+export const loadNodeSqlite: SqliteLoader = async () => {
+  const specifier = 'node:sqlite'; // not a literal, so bundlers and Node 20 test runs leave it alone
+  try {
+    const mod = (await import(specifier)) as Partial<SqliteModule>;
+    return typeof mod.DatabaseSync === 'function' ? (mod as SqliteModule) : null;
+  } catch {
+    return null;
+  }
+};
+
+export function stateDbPath(stateDir: string): string {
+  return join(stateDir, 'state', 'openclaw.sqlite');
+}
+
+export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = loadNodeSqlite): Promise<StateDbOpen> {
+  const sqlite = await loadSqlite();
+  if (!sqlite) return { ok: false, reason: 'this Node has no node:sqlite', retryable: false };
+  const path = stateDbPath(stateDir);
+  if (!existsSync(path)) return { ok: false, reason: 'state database does not exist yet', retryable: true };
+
+  let db: SqliteDatabase;
+  try {
+    db = new sqlite.DatabaseSync(path, { readOnly: true, timeout: BUSY_TIMEOUT_MS });
+  } catch (error) {
+    return { ok: false, reason: `cannot open state database: ${messageOf(error)}`, retryable: true };
+  }
+  try {
+    const mismatch = schemaMismatch(db);
+    if (mismatch) {
+      db.close();
+      return { ok: false, ...mismatch };
+    }
+    const channelRows = db.prepare(
+      'SELECT account_id, request_id, code, created_at, last_seen_at, meta_json FROM channel_pairing_requests ' +
+        'WHERE channel_key = ? ORDER BY created_at ASC, account_id ASC, request_id ASC',
+    );
+    const deviceRows = db.prepare('SELECT * FROM device_pairing_pending');
+    return {
+      ok: true,
+      reader: {
+        readChannel: (channel, nowMs) =>
+          channelRequestsFromRows(channelRows.all(channel.trim().toLowerCase()) as ChannelRequestRow[], nowMs),
+        readDevices: (nowMs) => devicePendingFromRows(deviceRows.all() as DevicePendingRow[], nowMs),
+        close: () => db.close(),
+      },
+    };
+  } catch (error) {
+    db.close();
+    return { ok: false, reason: `state database check failed: ${messageOf(error)}`, retryable: true };
+  }
+}
+
+/** A missing table may still be created (openclaw migrates on first use); different columns will not change back. */
+function schemaMismatch(db: SqliteDatabase): { reason: string; retryable: boolean } | null {
+  for (const [table, expected] of Object.entries(EXPECTED_SCHEMA)) {
+    const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
+    if (columns.length === 0) return { reason: `table ${table} is missing`, retryable: true };
+    const missing = expected.filter((c) => !columns.includes(c));
+    const extra = columns.filter((c) => !expected.includes(c));
+    if (missing.length || extra.length) {
+      return {
+        reason: `table ${table} differs from the known schema (missing: ${missing.join(',') || '-'}; extra: ${extra.join(',') || '-'})`,
+        retryable: false,
+      };
+    }
+  }
+  return null;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
