@@ -21,14 +21,17 @@ const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const { stack: _stack, ...data } = shape.data;
+    const zodIssues = error.code === 'BAD_REQUEST' && cause instanceof ZodError ? cause.issues : null;
     return {
       ...shape,
+      // tRPC would put the raw issue JSON here; a person should read a sentence
+      message: zodIssues
+        ? `Invalid input: ${zodIssues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}`
+        : shape.message,
       data: {
         ...data,
         // zod input errors: one message per field, for forms
-        ...(error.code === 'BAD_REQUEST' && cause instanceof ZodError
-          ? { fieldErrors: Object.fromEntries(cause.issues.map((i) => [i.path.join('.') || '_', i.message])) }
-          : {}),
+        ...(zodIssues ? { fieldErrors: Object.fromEntries(zodIssues.map((i) => [i.path.join('.') || '_', i.message])) } : {}),
         // a machine-readable reason the dashboard can act on (access denials, domain errors)
         ...(cause instanceof ReasonedError ? { reason: cause.reason } : {}),
       },
