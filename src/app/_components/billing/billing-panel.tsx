@@ -1,0 +1,94 @@
+'use client';
+// The billing page: where the account stands, and every step that changes it.
+import { useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'next/navigation';
+import { Suspense } from 'react';
+import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
+import { api } from '../../_lib/trpc';
+import { ErrorNotice } from '../error-notice';
+import { Notice } from '../notice';
+import { BillingSummary } from './billing-summary';
+import { GetStarted } from './get-started';
+import { ManageSubscription } from './manage-subscription';
+
+export const BILLING_KEY = ['billing'] as const;
+const CONFIRM_POLL_MS = 2_000; // after checkout the webhook lands within seconds; poll until it has
+
+export type BillingStatus = Awaited<ReturnType<typeof api.getBillingStatus.query>>;
+
+const PAYING = new Set(['active', 'past_due']);
+
+export function BillingPanel() {
+  return (
+    <Suspense fallback={<BillingLoading />}>
+      <BillingPanelInner />
+    </Suspense>
+  );
+}
+
+function BillingLoading() {
+  return (
+    <section aria-labelledby="billing-title">
+      <h1 id="billing-title">Billing</h1>
+      <p className="loading" role="status">
+        <span className="spinner" aria-hidden="true" /> Loading your billing details…
+      </p>
+    </section>
+  );
+}
+
+function BillingPanelInner() {
+  const params = useSearchParams();
+  const checkout = params.get('checkout');
+  const billing = useQuery({
+    queryKey: BILLING_KEY,
+    queryFn: () => api.getBillingStatus.query(),
+    // Coming back from a paid checkout, keep asking until Stripe's webhook has recorded the plan.
+    refetchInterval: (q) => (checkout === 'success' && !PAYING.has(q.state.data?.status ?? '') ? CONFIRM_POLL_MS : false),
+  });
+
+  if (billing.isPending) return <BillingLoading />;
+  if (billing.isError) {
+    return (
+      <section aria-labelledby="billing-title">
+        <h1 id="billing-title">Billing</h1>
+        <ErrorNotice error={billing.error} title="We could not load your billing details" onRetry={() => void billing.refetch()} />
+      </section>
+    );
+  }
+
+  const s = billing.data;
+  const paying = PAYING.has(s.status);
+  return (
+    <section aria-labelledby="billing-title" className="stack">
+      <h1 id="billing-title">Billing</h1>
+      {checkout === 'success' ? (
+        paying ? (
+          <Notice tone="success" title="Thank you — your subscription is active.">
+            <p>Your assistant is ready to use.</p>
+          </Notice>
+        ) : (
+          <Notice tone="info" title="Payment received">
+            <p>
+              <span className="spinner" aria-hidden="true" /> We are confirming your subscription with our payment provider. This page
+              updates by itself.
+            </p>
+          </Notice>
+        )
+      ) : null}
+      {checkout === 'canceled' ? <Notice tone="info">Checkout was canceled. Nothing was charged.</Notice> : null}
+      {!s.access.allowed ? (
+        <Notice tone="warning" title="Your assistant is not available right now">
+          <p data-reason={s.access.reason}>{ACCESS_DENIAL_MESSAGES[s.access.reason]}</p>
+        </Notice>
+      ) : null}
+      {s.status === 'past_due' ? (
+        <Notice tone="warning" title="Your last payment failed">
+          <p>Update your card in the billing portal to keep your assistant running.</p>
+        </Notice>
+      ) : null}
+      <BillingSummary status={s} />
+      {paying ? <ManageSubscription status={s} /> : <GetStarted status={s} />}
+    </section>
+  );
+}

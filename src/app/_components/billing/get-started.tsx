@@ -1,0 +1,71 @@
+'use client';
+// For someone without a paid plan: the free trial (once), a subscription, or earlybird access.
+// Checkout happens on the payment provider's page; we only send the browser there.
+import { useState } from 'react';
+import type { Plan } from '@/db/schema';
+import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
+import { api } from '../../_lib/trpc';
+import { formatDateTime } from '../../_lib/time';
+import { ActionButton, ActionResult, useAction } from '../action';
+import { BILLING_KEY, type BillingStatus } from './billing-panel';
+
+const goTo = (r: { url: string }) => window.location.assign(r.url);
+
+export function GetStarted({ status: s }: { status: BillingStatus }) {
+  const [plan, setPlan] = useState<Plan>(s.plan ?? 'standard');
+  const trial = useAction(() => api.startTrial.mutate(), { invalidate: [BILLING_KEY, ['instance']] });
+  const subscribe = useAction((p: Plan) => api.createSubscriptionCheckout.mutate({ plan: p }), { onDone: goTo });
+  const earlybird = useAction(() => api.createEarlybirdCheckout.mutate(), { onDone: goTo });
+  const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > new Date();
+
+  return (
+    <>
+      {s.trialAvailable ? (
+        <div className="card card-highlight">
+          <h2>Try it free</h2>
+          <p>Your own assistant for free, no card needed. When the trial ends you can subscribe to keep it.</p>
+          <ActionButton onClick={() => trial.mutate()} pending={trial.isPending} pendingLabel="Starting your trial…">
+            Start free trial
+          </ActionButton>
+          <ActionResult m={trial} success={trial.data ? `Your free trial has started. It ends ${formatDateTime(trial.data.trialEndsAt)}.` : null} />
+        </div>
+      ) : null}
+
+      <div className="card">
+        <h2>{s.status === 'canceled' || s.status === 'unpaid' ? 'Subscribe again' : 'Subscribe'}</h2>
+        <fieldset className="plans">
+          <legend>Choose a plan</legend>
+          {PLAN_CHOICES.map((p) => (
+            <label key={p} className={`plan-option${plan === p ? ' plan-option-selected' : ''}`}>
+              <input type="radio" name="plan" value={p} checked={plan === p} onChange={() => setPlan(p)} />
+              <span>
+                <strong>{PLAN_NAMES[p].name}</strong>
+                <span className="muted"> — {PLAN_NAMES[p].detail}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <ActionButton onClick={() => subscribe.mutate(plan)} pending={subscribe.isPending || subscribe.isSuccess} pendingLabel="Opening checkout…">
+          Subscribe to {PLAN_NAMES[plan].name}
+        </ActionButton>
+        <ActionResult m={subscribe} success={null} />
+      </div>
+
+      {!earlybirdActive ? (
+        <div className="card">
+          <h2>Earlybird access</h2>
+          <p>One payment for access until the earlybird date — no subscription.</p>
+          <ActionButton
+            variant="secondary"
+            onClick={() => earlybird.mutate()}
+            pending={earlybird.isPending || earlybird.isSuccess}
+            pendingLabel="Opening checkout…"
+          >
+            Buy earlybird access
+          </ActionButton>
+          <ActionResult m={earlybird} success={null} />
+        </div>
+      ) : null}
+    </>
+  );
+}

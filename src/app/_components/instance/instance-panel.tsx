@@ -1,0 +1,96 @@
+'use client';
+// The instance page: its status, kept live by polling (fast while it changes), and start / stop /
+// delete. Deleting asks the person to type a word first: it cannot be undone.
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { DESTROYABLE, STARTABLE, STOPPABLE } from '@/instances/transitions';
+import { INSTANCE_STATUS_LABELS } from '../../_lib/labels';
+import { api } from '../../_lib/trpc';
+import { formatAge } from '../../_lib/time';
+import { useNow } from '../../_lib/use-now';
+import { ActionButton, ActionResult, useAction } from '../action';
+import { ErrorNotice } from '../error-notice';
+import { DestroyInstance } from './destroy-instance';
+
+export const INSTANCE_KEY = ['instance'] as const;
+const FAST_POLL_MS = 2_000; // while starting or deleting, so the page follows the machine
+const SLOW_POLL_MS = 15_000; // otherwise, to notice a stop by the billing cron or a crash
+
+export type InstanceStatusView = Awaited<ReturnType<typeof api.getInstanceStatus.query>>;
+
+export function InstancePanel() {
+  const now = useNow(10_000);
+  const instance = useQuery({
+    queryKey: INSTANCE_KEY,
+    queryFn: () => api.getInstanceStatus.query(),
+    refetchInterval: (q) => {
+      if (q.state.status === 'error') return false;
+      const st = q.state.data?.status;
+      return st === 'starting' || st === 'destroying' ? FAST_POLL_MS : SLOW_POLL_MS;
+    },
+  });
+  const opts = { invalidate: [INSTANCE_KEY] };
+  const start = useAction(() => api.startInstance.mutate(), opts);
+  const stop = useAction(() => api.stopInstance.mutate(), opts);
+
+  if (instance.isPending) {
+    return (
+      <section aria-labelledby="instance-title">
+        <h1 id="instance-title">Your instance</h1>
+        <p className="loading" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading your instance…
+        </p>
+      </section>
+    );
+  }
+  if (instance.isError) {
+    return (
+      <section aria-labelledby="instance-title">
+        <h1 id="instance-title">Your instance</h1>
+        <ErrorNotice error={instance.error} title="We could not load your instance" onRetry={() => void instance.refetch()} />
+      </section>
+    );
+  }
+
+  const { status, updatedAt } = instance.data;
+  const view = INSTANCE_STATUS_LABELS[status];
+  const canStart = status === 'none' || STARTABLE.includes(status);
+  const canStop = status !== 'none' && STOPPABLE.includes(status);
+  const canDestroy = status !== 'none' && DESTROYABLE.includes(status);
+
+  return (
+    <section aria-labelledby="instance-title" className="stack">
+      <h1 id="instance-title">Your instance</h1>
+      <div className="card">
+        <h2>Status</h2>
+        <p className="status-line" aria-live="polite">
+          <span className={`badge badge-${view.tone}`} data-testid="instance-status" data-status={status}>
+            {view.label}
+          </span>
+          {updatedAt ? <span className="muted"> since {formatAge(updatedAt, now)}</span> : null}
+        </p>
+        <p>{view.detail}</p>
+        <div className="button-row">
+          {canStart ? (
+            <ActionButton onClick={() => start.mutate()} pending={start.isPending} pendingLabel="Starting…">
+              Start instance
+            </ActionButton>
+          ) : null}
+          {canStop ? (
+            <ActionButton variant="secondary" onClick={() => stop.mutate()} pending={stop.isPending} pendingLabel="Stopping…">
+              Stop instance
+            </ActionButton>
+          ) : null}
+        </div>
+        <ActionResult m={start} success={status === 'running' ? 'Your assistant is running.' : 'Starting your assistant. This page updates by itself.'} />
+        <ActionResult m={stop} success="Your assistant is stopped. Start it again any time." />
+        {status === 'running' ? (
+          <p>
+            Next: <Link href="/pairing">approve pairing requests</Link> from people and devices you trust.
+          </p>
+        ) : null}
+      </div>
+      {canDestroy ? <DestroyInstance /> : null}
+    </section>
+  );
+}

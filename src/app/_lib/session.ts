@@ -1,0 +1,9 @@
+// Server-side: who is signed in, for page-level redirects. Pages stay thin; the rule lives in auth.
+import { headers } from 'next/headers';
+import { sessionUser, type SessionUser } from '@/server/auth';
+import { getRuntime } from '@/server/runtime';
+
+export async function currentUser(): Promise<SessionUser | null> {
+  const { deps } = await getRuntime();
+  return sessionUser(deps.auth, await headers());
+}

@@ -1,0 +1,15 @@
+// The dashboard's one tRPC client: batched HTTP to /api/trpc with the server's superjson transformer.
+// Cookies travel with same-origin fetches, so the session reaches the server without extra headers.
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import superjson from 'superjson';
+import type { AppRouter } from '@/server/routers/app';
+import type { PendingProcedures } from './pending-procedures';
+
+export const trpc = createTRPCClient<AppRouter>({
+  links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
+});
+
+type Kiloclaw = typeof trpc.kiloclaw;
+
+/** The kiloclaw procedures, the only ones the dashboard calls. */
+export const api = trpc.kiloclaw as Kiloclaw & Omit<PendingProcedures, keyof Kiloclaw>;
