@@ -2,6 +2,7 @@
 // server both dispatch into this, so tests exercise the same handlers over real HTTP.
 import type { AppDeps } from '../app-deps';
 import { createHealthHandler } from './health-handler';
+import { createStripeWebhookHandler } from './stripe-webhook-handler';
 import { createTrpcHandler } from './trpc-handler';
 
 export type Handler = (req: Request) => Promise<Response>;
@@ -10,6 +11,7 @@ export type AppHandlers = {
   trpc: Handler;
   auth: Handler;
   health: Handler;
+  stripeWebhook: Handler;
 };
 
 export function createAppHandlers(deps: AppDeps): AppHandlers {
@@ -17,6 +19,7 @@ export function createAppHandlers(deps: AppDeps): AppHandlers {
     trpc: createTrpcHandler(deps),
     auth: (req) => deps.auth.handler(req),
     health: createHealthHandler(deps),
+    stripeWebhook: createStripeWebhookHandler(deps),
   };
 }
 
@@ -26,5 +29,6 @@ export function routeRequest(h: AppHandlers, req: Request): Promise<Response> {
   if (pathname.startsWith('/api/trpc/')) return h.trpc(req);
   if (pathname.startsWith('/api/auth/')) return h.auth(req);
   if (pathname === '/api/health') return h.health(req);
+  if (pathname === '/api/stripe/webhook') return h.stripeWebhook(req);
   return Promise.resolve(Response.json({ error: 'Not found' }, { status: 404 }));
 }

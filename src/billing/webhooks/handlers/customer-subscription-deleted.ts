@@ -1,0 +1,6 @@
+import type { WebhookHandler } from '../types';
+import { syncSubscription } from '../sync-subscription';
+
+/** The subscription has ended (status canceled); the cron suspends the user afterwards. */
+export const customerSubscriptionDeleted: WebhookHandler<'customer.subscription.deleted'> = (ctx, event) =>
+  syncSubscription(ctx, event, { kind: 'snapshot', subscription: event.data.object });

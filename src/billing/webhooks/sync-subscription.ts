@@ -1,0 +1,59 @@
+// Brings the user's row in step with a subscription named by an event, without ever letting an older
+// event overwrite newer state.
+//
+// Why a watermark and not "always re-read from the API": a re-read must happen under the row lock to
+// be safe (two handlers reading S1 then S2 and committing S2 then S1 would regress the row), and holding
+// a database lock across a call to Stripe on *every* event ties webhook throughput to Stripe's latency
+// (hundreds of ms) and pins pool connections. Events are snapshots taken at `event.created`, so a
+// snapshot newer than the last one written (`stripe_state_at`) is safe to write as is, an older one is
+// dropped. `created` has one-second resolution, though, and Stripe emits bursts in the same second
+// (created + updated at checkout, cancel then undo): on a tie we cannot tell which is newer, so — and
+// only then — we re-read the subscription from Stripe while holding the lock. A re-read is the current
+// state, so it is always safe to write. Events that carry no subscription snapshot (invoices, checkout)
+// re-read too.
+import type Stripe from 'stripe';
+import { applySubscriptionState, lockBillingRow } from '../subscription-sync';
+import { idOf, resolveUserId } from './resolve-user';
+import type { HandlerContext, HandlerResult } from './types';
+
+export type SubscriptionSource =
+  | { kind: 'snapshot'; subscription: Stripe.Subscription }
+  | { kind: 'reread'; subscriptionId: string; metadataUserId?: string | null; customerId?: string | null };
+
+export async function syncSubscription(ctx: HandlerContext, event: Stripe.Event, source: SubscriptionSource): Promise<HandlerResult> {
+  const subId = source.kind === 'snapshot' ? source.subscription.id : source.subscriptionId;
+  const userId = await resolveUserId(ctx.tx, {
+    metadataUserId: source.kind === 'snapshot' ? source.subscription.metadata?.userId : source.metadataUserId,
+    subscriptionId: subId,
+    customerId: source.kind === 'snapshot' ? idOf(source.subscription.customer) : source.customerId,
+  });
+  if (!userId) {
+    ctx.log.warn({ eventId: event.id, subscription: subId }, 'subscription of no known user');
+    return { receipt: `ignored: subscription ${subId} belongs to no known user` };
+  }
+
+  const row = await lockBillingRow(ctx.tx, userId);
+  let subscription: Stripe.Subscription;
+  if (source.kind === 'snapshot' && row?.stripeSubscriptionId === subId && row.stripeStateAt != null) {
+    if (event.created < row.stripeStateAt) {
+      return { receipt: `ignored: stale event (state of ${subId} already at ${row.stripeStateAt}, event from ${event.created})` };
+    }
+    subscription = event.created === row.stripeStateAt ? await reread(ctx, subId) : source.subscription;
+  } else {
+    subscription = source.kind === 'snapshot' ? source.subscription : await reread(ctx, subId);
+  }
+
+  const outcome = await applySubscriptionState(ctx.tx, { prices: ctx.config, log: ctx.log }, {
+    userId,
+    row,
+    subscription,
+    stateAt: event.created,
+    now: ctx.now,
+  });
+  return { receipt: outcome.receipt, resumeUsers: outcome.reactivated ? [userId] : [] };
+}
+
+async function reread(ctx: HandlerContext, subscriptionId: string): Promise<Stripe.Subscription> {
+  // A failure here fails the event (500): Stripe retries it later, and nothing was written.
+  return ctx.stripe.subscriptions.retrieve(subscriptionId);
+}
