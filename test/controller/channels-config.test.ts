@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { channelsFromConfig, configuredChannels } from '../../src/controller/channels-config';
+
+describe('configured channels', () => {
+  it('lists telegram, discord and slack when enabled with a token', () => {
+    expect(
+      channelsFromConfig({
+        channels: {
+          telegram: { enabled: true, botToken: '123:ABC' },
+          discord: { enabled: true, token: 'd' },
+          slack: { enabled: true, appToken: 'xapp' },
+        },
+      }),
+    ).toEqual(['telegram', 'discord', 'slack']);
+  });
+
+  it('skips channels that are disabled or have no token', () => {
+    expect(
+      channelsFromConfig({
+        channels: { telegram: { enabled: false, botToken: '1:A' }, discord: { enabled: true }, slack: { botToken: ' ' } },
+      }),
+    ).toEqual([]);
+    expect(channelsFromConfig({ gateway: { mode: 'local' } })).toEqual([]);
+  });
+
+  it('reads openclaw.json with comments and trailing commas, and appends valid extra channels', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kilo-channels-'));
+    const file = join(dir, 'openclaw.json');
+    writeFileSync(file, '{\n // bot\n "channels": { "telegram": { "botToken": "1:A", }, },\n}\n');
+    expect(configuredChannels(file, ['bench', 'telegram', 'bad;name'])).toEqual(['telegram', 'bench']);
+  });
+
+  it('treats a missing or broken file as no configured channels', () => {
+    expect(configuredChannels('/nonexistent/openclaw.json', ['telegram'])).toEqual(['telegram']);
+    const dir = mkdtempSync(join(tmpdir(), 'kilo-channels-'));
+    writeFileSync(join(dir, 'openclaw.json'), '{{{');
+    expect(configuredChannels(join(dir, 'openclaw.json'))).toEqual([]);
+  });
+});
