@@ -33,6 +33,13 @@ const EnvSchema = z.object({
   CRON_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** in-process scheduler for the cron endpoints; default on in development, off in production */
   SCHEDULER: bool.optional(),
+  SCHEDULER_INTERVAL_S: z.coerce.number().int().min(10).max(86_400).default(300),
+  LIFECYCLE_TRIAL_WARNING_DAYS: z.coerce.number().int().min(0).max(30).default(2),
+  LIFECYCLE_EARLYBIRD_WARNING_DAYS: z.coerce.number().int().min(0).max(60).default(7),
+  LIFECYCLE_PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(14),
+  LIFECYCLE_DESTRUCTION_WARNING_DAYS: z.coerce.number().int().min(0).max(90).default(5),
+  LIFECYCLE_DESTRUCTION_AFTER_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  LIFECYCLE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
 
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('KiloClaw <no-reply@kiloclaw.local>'),
@@ -88,6 +95,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_API_TOKEN) problems.push('FLY_API_TOKEN: required when MACHINE_PROVIDER=fly');
   }
   if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_APP_NAME) problems.push('FLY_APP_NAME: required when MACHINE_PROVIDER=fly');
+  if (e.LIFECYCLE_DESTRUCTION_WARNING_DAYS >= e.LIFECYCLE_DESTRUCTION_AFTER_DAYS) {
+    problems.push('LIFECYCLE_DESTRUCTION_WARNING_DAYS: must be less than LIFECYCLE_DESTRUCTION_AFTER_DAYS (the warning comes before the destruction)');
+  }
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');
   }

@@ -5,6 +5,7 @@ import type { Clock } from '@/platform/clock';
 import { systemClock } from '@/platform/clock';
 import type { Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
+import { createMailer, type Mailer } from '@/platform/mailer';
 import { createAuth, type Auth } from './auth';
 import { recordingInstanceActions, type InstanceActions } from '@/billing/ports';
 import { createStripeClient, type StripeClient } from '@/billing/stripe-client';
@@ -21,6 +22,8 @@ export type AppDeps = {
   /** Stripe SDK client (Stripe or the local emulator, by STRIPE_API_BASE); null when STRIPE_SECRET_KEY is unset */
   stripe: StripeClient | null;
   // --- cron (issue 4): mailer etc. are added below this line
+  /** SMTP when SMTP_URL is set, the log otherwise (development); see platform/mailer.ts */
+  mailer: Mailer;
   // --- instances (issue 6): instance service, provider, pairing are added below this line
 };
 
@@ -30,6 +33,7 @@ export type AppDepsInput = {
   logger?: Logger;
   clock?: Clock;
   instanceActions?: InstanceActions;
+  mailer?: Mailer;
 };
 
 export function createAppDeps(input: AppDepsInput): AppDeps {
@@ -53,5 +57,6 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     stripe: config.STRIPE_SECRET_KEY
       ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE })
       : null,
+    mailer: input.mailer ?? createMailer(config, logger),
   };
 }

@@ -1,6 +1,7 @@
 // Every HTTP entry point of the app, built from one set of deps. Next's route files and the test
 // server both dispatch into this, so tests exercise the same handlers over real HTTP.
 import type { AppDeps } from '../app-deps';
+import { createCronLifecycleHandler } from './cron-lifecycle-handler';
 import { createHealthHandler } from './health-handler';
 import { createStripeWebhookHandler } from './stripe-webhook-handler';
 import { createTrpcHandler } from './trpc-handler';
@@ -12,6 +13,7 @@ export type AppHandlers = {
   auth: Handler;
   health: Handler;
   stripeWebhook: Handler;
+  cronBillingLifecycle: Handler;
 };
 
 export function createAppHandlers(deps: AppDeps): AppHandlers {
@@ -20,6 +22,7 @@ export function createAppHandlers(deps: AppDeps): AppHandlers {
     auth: (req) => deps.auth.handler(req),
     health: createHealthHandler(deps),
     stripeWebhook: createStripeWebhookHandler(deps),
+    cronBillingLifecycle: createCronLifecycleHandler(deps),
   };
 }
 
@@ -30,5 +33,6 @@ export function routeRequest(h: AppHandlers, req: Request): Promise<Response> {
   if (pathname.startsWith('/api/auth/')) return h.auth(req);
   if (pathname === '/api/health') return h.health(req);
   if (pathname === '/api/stripe/webhook') return h.stripeWebhook(req);
+  if (pathname === '/api/cron/billing-lifecycle') return h.cronBillingLifecycle(req);
   return Promise.resolve(Response.json({ error: 'Not found' }, { status: 404 }));
 }

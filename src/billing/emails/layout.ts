@@ -1,0 +1,48 @@
+// Turns a template's few paragraphs into the plain-text and simple HTML bodies of one email.
+import type { MailMessage } from '@/platform/mailer';
+
+/** What a template knows about its recipient: who they are and the dates of their billing state. */
+export type EmailContext = {
+  name: string;
+  email: string;
+  /** base URL of the dashboard, for the one link each email carries */
+  appUrl: string;
+  trialEndsAt?: Date | null;
+  earlybirdExpiresAt?: Date | null;
+  suspendedAt?: Date | null;
+  destructionDeadline?: Date | null;
+};
+
+export type EmailContent = {
+  subject: string;
+  paragraphs: string[];
+  action: { label: string; path: string };
+};
+
+export type EmailTemplate = (ctx: EmailContext) => EmailContent;
+
+/** Dates are written out in words and in UTC, so nobody misreads 03/04 or a local midnight. */
+export function formatDate(d: Date | null | undefined): string {
+  if (!d) return 'soon';
+  const day = d.toLocaleDateString('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  const time = d.toLocaleTimeString('en-US', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hour12: false });
+  return `${day}, ${time} UTC`;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function renderEmail(template: EmailTemplate, ctx: EmailContext): MailMessage {
+  const c = template(ctx);
+  const url = `${ctx.appUrl.replace(/\/$/, '')}${c.action.path}`;
+  const greeting = `Hi ${ctx.name || 'there'},`;
+  const text = [greeting, ...c.paragraphs, `${c.action.label}: ${url}`, '— The KiloClaw team'].join('\n\n') + '\n';
+  const html =
+    `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5;max-width:560px">` +
+    `<p>${escapeHtml(greeting)}</p>` +
+    c.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('') +
+    `<p><a href="${escapeHtml(url)}">${escapeHtml(c.action.label)}</a></p>` +
+    `<p>— The KiloClaw team</p></body></html>`;
+  return { to: ctx.email, subject: c.subject, text, html };
+}

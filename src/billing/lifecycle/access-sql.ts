@@ -1,0 +1,21 @@
+// The access rule of billing/access.ts (decideAccess) as SQL predicates, for set-based sweeps.
+// test/cron/access-sql.int.test.ts checks that both agree on every case of the rule.
+import { sql, type SQL } from 'drizzle-orm';
+
+/** A timestamp parameter with its type stated (an untyped parameter would be text). */
+export const ts = (d: Date): SQL => sql`${d.toISOString()}::timestamptz`;
+
+/** The user holds an earlybird purchase that is still valid at `now`. */
+export function validEarlybird(userId: SQL, now: Date): SQL {
+  return sql`exists (select 1 from kiloclaw_earlybird_purchases e where e.user_id = ${userId} and e.expires_at > ${ts(now)})`;
+}
+
+/**
+ * decideAccess's "allowed", suspension aside: an active or past-due subscription, a running trial, or
+ * a valid earlybird. `s` is the user's kiloclaw_subscriptions row; the sweeps suspend only where this is false.
+ */
+export function hasAccessIgnoringSuspension(now: Date): SQL {
+  return sql`(s.status in ('active', 'past_due')
+    or (s.status = 'trialing' and s.trial_ends_at > ${ts(now)})
+    or ${validEarlybird(sql`s.user_id`, now)})`;
+}

@@ -1,0 +1,151 @@
+// Sweeps 3–6: suspend users whose access has ended, stop their instance, tell them.
+//
+// Each suspension batch is ONE conditional statement: the rows are picked and locked (skip locked: a
+// row a webhook is changing right now is left for the next run), and the UPDATE's WHERE repeats every
+// selecting condition. Under READ COMMITTED, PostgreSQL re-evaluates that WHERE against the newest
+// committed version of a row that changed after the statement began — so a reactivation committed in
+// between makes the condition false and the user is left alone. (The reference updated with a bare
+// `where user_id = ?` and suspended freshly reactivated users.)
+//
+// The email is a second pass over "suspended recently, suspension email not in the log", so a send
+// that failed (and gave its claim back) is retried by the next run even though the row no longer
+// matches the suspension condition.
+import { sql, type SQL } from 'drizzle-orm';
+import type { EmailType } from '@/db/schema';
+import { hasAccessIgnoringSuspension, ts, validEarlybird } from './access-sql';
+import {
+  days,
+  emptyReport,
+  excluding,
+  forEachInstance,
+  inBatches,
+  mailBatch,
+  toRecipient,
+  type SweepInput,
+  type SweepReport,
+  type UserRow,
+} from './sweep-kit';
+
+/** The emails that announce a suspension; a user gets one of them per suspension. */
+export const SUSPENSION_EMAILS = ['trial_expired', 'earlybird_expired', 'subscription_expired', 'past_due_suspended'] as const satisfies readonly EmailType[];
+
+/** A row the earlybird-expiry sweep created: never a Stripe subscription, no plan. */
+const EARLYBIRD_ONLY_ROW = sql`(s.plan is null and s.stripe_subscription_id is null)`;
+
+const destructionDeadline = (input: SweepInput) => new Date(input.now.getTime() + input.deps.settings.destructionAfterDays * 86_400_000);
+
+/** Suspends, in batches, the rows matching `condition` (a predicate on `s`), then stops each instance. */
+async function suspendWhere(input: SweepInput, report: SweepReport, condition: SQL): Promise<void> {
+  const { deps, now } = input;
+  const batch = deps.settings.batchSize;
+  await inBatches(batch, async () => {
+    const rows = await deps.db.execute<{ user_id: string }>(sql`
+      with due as (
+        select s.id from kiloclaw_subscriptions s
+        where ${condition}
+        limit ${batch}
+        for update of s skip locked
+      )
+      update kiloclaw_subscriptions s
+      set suspended_at = ${ts(now)}, destruction_deadline = ${ts(destructionDeadline(input))}, updated_at = ${ts(now)}
+      from due
+      where s.id = due.id and ${condition}
+      returning s.user_id`);
+    report.actioned += rows.length;
+    // after the statement committed: the instance follows the row, never the other way round
+    await forEachInstance(input, report, 'stop', rows.map((r) => r.user_id));
+    return { rows: rows.length, failed: [] };
+  });
+}
+
+/**
+ * Sends `emailType` to users suspended within the grace period whose row matches `kind` and who have
+ * no suspension email in the log yet — the ones just suspended, and any whose send failed before.
+ */
+async function mailSuspended(input: SweepInput, report: SweepReport, emailType: EmailType, kind: SQL): Promise<void> {
+  const { deps, now } = input;
+  const batch = deps.settings.batchSize;
+  await inBatches(batch, async (exclude) => {
+    const rows = await deps.db.execute<UserRow>(sql`
+      select u.id as user_id, u.email, u.name, s.trial_ends_at, s.suspended_at, s.destruction_deadline,
+        (select max(e.expires_at) from kiloclaw_earlybird_purchases e where e.user_id = s.user_id) as earlybird_expires_at
+      from kiloclaw_subscriptions s join users u on u.id = s.user_id
+      where s.suspended_at is not null
+        and s.suspended_at > ${ts(now)} - ${days(deps.settings.destructionAfterDays)}
+        and s.destruction_deadline > ${ts(now)}
+        and ${kind}
+        and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id and l.email_type in ${[...SUSPENSION_EMAILS]})
+        ${excluding(sql`u.id`, exclude)}
+      limit ${batch}`);
+    const failed = await mailBatch(input, report, emailType, rows.map(toRecipient));
+    return { rows: rows.length, failed };
+  });
+}
+
+const notSuspended = sql`s.suspended_at is null`;
+
+/** 3. The trial has ended; no paid plan (status is still trialing) and no valid earlybird. */
+export async function trialExpirySweep(input: SweepInput): Promise<SweepReport> {
+  const report = emptyReport();
+  const trialing = sql`s.status = 'trialing'`;
+  await suspendWhere(input, report, sql`${trialing} and ${notSuspended} and s.trial_ends_at <= ${ts(input.now)} and not ${hasAccessIgnoringSuspension(input.now)}`);
+  await mailSuspended(input, report, 'trial_expired', trialing);
+  return report;
+}
+
+/**
+ * 4. Earlybird access has ended for a user who never had a subscription row (users with one are
+ * covered by sweeps 3 and 5). Suspension lives on the subscription row, so one is created: status
+ * `canceled` ("paid access ended"), no plan. `on conflict do nothing` leaves alone a user whose row a
+ * checkout webhook created meanwhile; the next run judges that row by its own status.
+ */
+export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepReport> {
+  const { deps, now } = input;
+  const report = emptyReport();
+  const batch = deps.settings.batchSize;
+  await inBatches(batch, async () => {
+    const rows = await deps.db.execute<{ user_id: string }>(sql`
+      insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline, created_at, updated_at)
+      select e.user_id, 'canceled', ${ts(now)}, ${ts(destructionDeadline(input))}, ${ts(now)}, ${ts(now)}
+      from kiloclaw_earlybird_purchases e
+      where not exists (select 1 from kiloclaw_subscriptions s where s.user_id = e.user_id)
+      group by e.user_id
+      having max(e.expires_at) <= ${ts(now)}
+      limit ${batch}
+      on conflict (user_id) do nothing
+      returning user_id`);
+    report.actioned += rows.length;
+    await forEachInstance(input, report, 'stop', rows.map((r) => r.user_id));
+    return { rows: rows.length, failed: [] };
+  });
+  await mailSuspended(input, report, 'earlybird_expired', sql`s.status = 'canceled' and ${EARLYBIRD_ONLY_ROW}`);
+  return report;
+}
+
+/** 5. The subscription was canceled or left unpaid, and no valid earlybird covers the user. */
+export async function subscriptionExpirySweep(input: SweepInput): Promise<SweepReport> {
+  const report = emptyReport();
+  const ended = sql`s.status in ('canceled', 'unpaid')`;
+  await suspendWhere(input, report, sql`${ended} and ${notSuspended} and not ${hasAccessIgnoringSuspension(input.now)}`);
+  await mailSuspended(input, report, 'subscription_expired', sql`${ended} and not ${EARLYBIRD_ONLY_ROW}`);
+  return report;
+}
+
+/**
+ * 6. Past due for longer than the grace period (and no valid earlybird). A row marked past_due
+ * without past_due_since (a webhook that did not set it) counts from its last update rather than never.
+ */
+export async function pastDueSweep(input: SweepInput): Promise<SweepReport> {
+  const { deps, now } = input;
+  const report = emptyReport();
+  const pastDue = sql`s.status = 'past_due'`;
+  await suspendWhere(
+    input,
+    report,
+    sql`${pastDue} and ${notSuspended}
+      and coalesce(s.past_due_since, s.updated_at) < ${ts(now)} - ${days(deps.settings.pastDueGraceDays)}
+      and not ${validEarlybird(sql`s.user_id`, now)}`,
+  );
+  await mailSuspended(input, report, 'past_due_suspended', pastDue);
+  return report;
+}

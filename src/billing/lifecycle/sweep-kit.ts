@@ -1,0 +1,117 @@
+// What every sweep shares: its dependencies, its report, the batch loop and the row → recipient mapping.
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import type { EmailType } from '@/db/schema';
+import type { Clock } from '@/platform/clock';
+import type { Logger } from '@/platform/logger';
+import type { Mailer } from '@/platform/mailer';
+import type { InstanceActions } from '../ports';
+import { deliverOnce, forEachLimited, type EmailTally, type Recipient } from '../emails/deliver';
+import type { LifecycleSettings } from './constants';
+
+export type LifecycleDeps = {
+  db: Db;
+  clock: Clock;
+  mailer: Mailer;
+  logger: Logger;
+  instanceActions: InstanceActions;
+  settings: LifecycleSettings;
+  /** dashboard base URL, for the link in each email */
+  appUrl: string;
+};
+
+/** One run sees one instant: every sweep of a run compares dates against the same `now`. */
+export type SweepInput = { deps: LifecycleDeps; now: Date };
+
+export type SweepError = { userId: string; step: 'email' | 'stop' | 'destroy' | 'restore'; message: string };
+
+export type SweepReport = {
+  /** rows acted on: emails claimed (warnings), users suspended, instances destroyed */
+  actioned: number;
+  emails: EmailTally;
+  errors: SweepError[];
+};
+
+export const emptyReport = (): SweepReport => ({ actioned: 0, emails: { sent: 0, skipped: 0, failed: 0 }, errors: [] });
+
+/** The columns a sweep statement returns about each user (postgres.js gives timestamps as text here). */
+export type UserRow = {
+  user_id: string;
+  email: string;
+  name: string;
+  trial_ends_at?: string | Date | null;
+  earlybird_expires_at?: string | Date | null;
+  suspended_at?: string | Date | null;
+  destruction_deadline?: string | Date | null;
+};
+
+const toDate = (v: string | Date | null | undefined): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v));
+
+export function toRecipient(r: UserRow): Recipient {
+  return {
+    userId: r.user_id,
+    email: r.email,
+    name: r.name,
+    trialEndsAt: toDate(r.trial_ends_at),
+    earlybirdExpiresAt: toDate(r.earlybird_expires_at),
+    suspendedAt: toDate(r.suspended_at),
+    destructionDeadline: toDate(r.destruction_deadline),
+  };
+}
+
+export const days = (n: number): SQL => sql`make_interval(days => ${n})`;
+
+/** `and <col> not in (…)` — users this run already failed on, so a batch loop never picks them twice. */
+export function excluding(column: SQL, userIds: readonly string[]): SQL {
+  return userIds.length ? sql`and ${column} not in ${[...userIds]}` : sql``;
+}
+
+/**
+ * Runs `step` batch after batch until a batch comes back short. `step` gets the users to exclude
+ * (those that failed earlier in this run) and returns how many rows the batch held.
+ */
+export async function inBatches(batchSize: number, step: (exclude: readonly string[]) => Promise<{ rows: number; failed: string[] }>) {
+  const exclude: string[] = [];
+  for (;;) {
+    const { rows, failed } = await step(exclude);
+    exclude.push(...failed);
+    if (rows < batchSize) return;
+  }
+}
+
+/** Claims and sends `emailType` to each recipient, adding the outcome to `report`; returns users whose mail failed. */
+export async function mailBatch(input: SweepInput, report: SweepReport, emailType: EmailType, recipients: Recipient[]): Promise<string[]> {
+  const { deps, now } = input;
+  const { tally, failures } = await deliverOnce(
+    { db: deps.db, mailer: deps.mailer, logger: deps.logger, appUrl: deps.appUrl, now, concurrency: deps.settings.concurrency },
+    emailType,
+    recipients,
+  );
+  report.emails.sent += tally.sent;
+  report.emails.skipped += tally.skipped;
+  report.emails.failed += tally.failed;
+  for (const f of failures) report.errors.push({ userId: f.userId, step: 'email', message: f.message });
+  return failures.map((f) => f.userId);
+}
+
+/** Calls an instance action for each user; a failure is logged and reported, never thrown. */
+export async function forEachInstance(
+  input: SweepInput,
+  report: SweepReport,
+  action: 'stop' | 'destroy',
+  userIds: readonly string[],
+  onError?: (userId: string) => Promise<void>,
+): Promise<Set<string>> {
+  const failed = new Set<string>();
+  await forEachLimited(userIds, input.deps.settings.concurrency, async (userId) => {
+    try {
+      await input.deps.instanceActions[action](userId);
+    } catch (err) {
+      failed.add(userId);
+      report.errors.push({ userId, step: action, message: (err as Error).message });
+      input.deps.logger.warn({ userId, action, reason: (err as Error).message }, 'lifecycle: instance action failed');
+      await onError?.(userId);
+    }
+  });
+  return failed;
+}
