@@ -1,0 +1,100 @@
+// The emulator's in-memory Stripe account: objects by id, the clock, and event emission.
+import {
+  API_VERSION,
+  clone,
+  missing,
+  newId,
+  type CheckoutSession,
+  type Customer,
+  type Invoice,
+  type Price,
+  type StripeEvent,
+  type Subscription,
+  type SubscriptionSchedule,
+} from './objects';
+
+export type EmulatorClock = { now: () => Date };
+
+export type PriceSeed = { id: string; unitAmount: number; recurring?: { interval: 'month' | 'year' | 'week' | 'day'; interval_count: number }; nickname?: string };
+
+/** The prices the app's defaults name (STRIPE_PRICE_* in .env.example), so the embedded default works as is. */
+export const DEFAULT_PRICES: PriceSeed[] = [
+  { id: 'price_standard_monthly', unitAmount: 2900, recurring: { interval: 'month', interval_count: 1 }, nickname: 'Standard' },
+  { id: 'price_commit_6mo', unitAmount: 14900, recurring: { interval: 'month', interval_count: 6 }, nickname: 'Commit (6 months)' },
+  { id: 'price_earlybird', unitAmount: 4900, nickname: 'Earlybird' },
+];
+
+export class StripeState {
+  customers = new Map<string, Customer>();
+  prices = new Map<string, Price>();
+  sessions = new Map<string, CheckoutSession & { line_items_internal: Array<{ price: string; quantity: number }>; subscription_metadata: Record<string, string>; trial_period_days: number | null }>();
+  subscriptions = new Map<string, Subscription>();
+  schedules = new Map<string, SubscriptionSchedule>();
+  invoices = new Map<string, Invoice>();
+  portalSessions = new Map<string, { id: string; object: 'billing_portal.session'; customer: string; return_url: string | null; url: string; created: number; livemode: false }>();
+  events: StripeEvent[] = [];
+  /** subscriptions whose next renewal payment fails (test control) */
+  failingRenewals = new Set<string>();
+  private offsetMs = 0;
+
+  constructor(
+    private clock: EmulatorClock,
+    private onEvent: (e: StripeEvent) => void,
+  ) {}
+
+  nowS(): number {
+    return Math.floor((this.clock.now().getTime() + this.offsetMs) / 1000);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  addPrice(seed: PriceSeed): Price {
+    const price: Price = {
+      id: seed.id,
+      object: 'price',
+      active: true,
+      currency: 'usd',
+      unit_amount: seed.unitAmount,
+      product: newId('prod'),
+      type: seed.recurring ? 'recurring' : 'one_time',
+      recurring: seed.recurring ? { ...seed.recurring, usage_type: 'licensed' } : null,
+      nickname: seed.nickname ?? null,
+      metadata: {},
+      created: this.nowS(),
+      livemode: false,
+    };
+    this.prices.set(price.id, price);
+    return price;
+  }
+
+  /** Records an event with a snapshot of `object` as it is now, and hands it to delivery. */
+  emit(type: string, object: unknown, previous?: Record<string, unknown>): StripeEvent {
+    const event: StripeEvent = {
+      id: newId('evt'),
+      object: 'event',
+      api_version: API_VERSION,
+      created: this.nowS(),
+      type,
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object: clone(object), ...(previous ? { previous_attributes: previous } : {}) },
+    };
+    this.events.push(event);
+    this.onEvent(event);
+    return event;
+  }
+
+  get<T>(map: Map<string, T>, what: string, id: string, param?: string): T {
+    const v = map.get(id);
+    if (!v) throw missing(what, id, param);
+    return v;
+  }
+
+  /** What the API returns for a session (without the emulator's private bookkeeping fields). */
+  publicSession(id: string): CheckoutSession {
+    const { line_items_internal: _l, subscription_metadata: _m, trial_period_days: _t, ...pub } = this.get(this.sessions, 'checkout session', id);
+    return clone(pub);
+  }
+}
