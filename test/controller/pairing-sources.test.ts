@@ -1,0 +1,64 @@
+// Each CLI read doubles as a check of the state-database path; a real difference switches it off.
+import { describe, expect, it } from 'vitest';
+import type { FastPathHandle } from '../../src/controller/fast-path';
+import { silentLogger } from '../../src/controller/log';
+import type { OpenclawCli } from '../../src/controller/openclaw-cli';
+import type { RawChannelRequest } from '../../src/controller/openclaw-rules';
+import { createChannelSource } from '../../src/controller/pairing-sources';
+import type { StateDbReader } from '../../src/controller/state-db';
+
+const req = (id: string): RawChannelRequest => ({
+  id,
+  code: `C${id}`,
+  createdAt: '2026-11-27T12:00:00.000Z',
+  lastSeenAt: '2026-11-27T12:00:00.000Z',
+  meta: { accountId: 'default' },
+});
+
+function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[]) {
+  const mismatches: unknown[] = [];
+  let reads = 0;
+  const reader: StateDbReader = {
+    readChannel: () => dbAnswers[Math.min(reads++, dbAnswers.length - 1)]!,
+    readDevices: () => [],
+    close: () => {},
+  };
+  let on = true;
+  const fast: FastPathHandle = {
+    prepare: async () => (on ? reader : null),
+    current: () => (on ? reader : null),
+    readSucceeded: () => {},
+    readFailed: () => {},
+    mismatch: (_kind, detail) => {
+      mismatches.push(detail);
+      on = false;
+    },
+  };
+  const cli = { listChannel: async () => cliAnswer } as unknown as OpenclawCli;
+  const source = createChannelSource({ cli, fast, channels: () => ['telegram'], clock: { now: () => 0 }, log: silentLogger });
+  return { source, mismatches, isOn: () => on };
+}
+
+describe('fast path verification', () => {
+  it('keeps the fast path when the database and the CLI agree', async () => {
+    const { source, mismatches, isOn } = setup([[req('1')]], [req('1')]);
+    const items = await source.readCli('telegram', new AbortController().signal);
+    expect(items).toEqual([{ code: 'C1', id: '1', channel: 'telegram', meta: { accountId: 'default' }, createdAt: '2026-11-27T12:00:00.000Z' }]);
+    expect(mismatches).toEqual([]);
+    expect(isOn()).toBe(true);
+  });
+
+  it('tolerates a request created while the CLI was running', async () => {
+    const { source, mismatches } = setup([[], [req('new')]], [req('new')]);
+    await source.readCli('telegram', new AbortController().signal);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('switches the fast path off when the CLI disagrees with the database before and after', async () => {
+    const { source, mismatches, isOn } = setup([[req('1')], [req('1')]], [req('1'), req('2')]);
+    await source.readCli('telegram', new AbortController().signal);
+    expect(mismatches).toEqual([{ key: 'telegram', cliCount: 2, databaseCount: 1 }]);
+    expect(isOn()).toBe(false);
+    expect(source.fastReady()).toBe(false);
+  });
+});
