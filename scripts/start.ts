@@ -14,6 +14,7 @@ import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
 import { ensureEmbeddedSecrets } from '@/server/embedded-secrets';
+import { startStripeEmulator, type StripeEmulator } from '@/emulators/stripe/server';
 
 const root = process.cwd();
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
@@ -91,6 +92,19 @@ async function main(): Promise<void> {
 
   const production = process.env.APP_ENV === 'production';
   if (!production) ensureEmbeddedSecrets(dataDir);
+
+  // No Stripe account configured: run the local Stripe emulator and point the app at it. It must be
+  // in process.env before loadConfig, exactly as real keys would be. Its state lives in memory only.
+  let stripeEmulator: StripeEmulator | undefined;
+  if (!process.env.STRIPE_SECRET_KEY && !production) {
+    const appPort = Number(process.env.PORT || 3000);
+    stripeEmulator = await startStripeEmulator({ webhookUrl: `http://127.0.0.1:${appPort}/api/stripe/webhook` });
+    cleanups.push(() => stripeEmulator?.stop());
+    process.env.STRIPE_SECRET_KEY = stripeEmulator.secretKey;
+    process.env.STRIPE_WEBHOOK_SECRET = stripeEmulator.webhookSecret;
+    process.env.STRIPE_API_BASE = stripeEmulator.url;
+    log.info({ url: stripeEmulator.url }, 'Stripe emulator started');
+  }
   const config = loadConfig();
 
   const { db, close } = createDb(config.DATABASE_URL!, { max: 3 });
@@ -118,6 +132,7 @@ async function main(): Promise<void> {
 
   console.log(`\n  KiloClaw is running at ${config.appUrl}`);
   if (demo) console.log(`  Demo login: ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);
+  if (stripeEmulator) console.log(`  Stripe emulator (checkout pages, signed webhooks): ${stripeEmulator.url}`);
   console.log('  Press Ctrl+C to stop.\n');
 }
 
