@@ -12,7 +12,7 @@ import type {
 import { configuredChannels, openclawConfigPath } from './channels-config';
 import { systemClock, type Clock } from './clock';
 import type { ControllerConfig } from './config';
-import { spawnExec, type ExecFn } from './exec';
+import { spawnExec, type Env, type ExecFn } from './exec';
 import { StateDbFastPath } from './fast-path';
 import type { Logger } from './log';
 import { createOpenclawCli, OpenclawCliError } from './openclaw-cli';
@@ -29,7 +29,7 @@ export interface ControllerOverrides {
   exec?: ExecFn;
   clock?: Clock;
   loadSqlite?: SqliteLoader;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
 }
 
 export interface Controller {
@@ -93,7 +93,7 @@ export function createController(config: ControllerConfig, log: Logger, override
     timing,
   });
 
-  const gatewayEnv: NodeJS.ProcessEnv = { ...env, OPENCLAW_STATE_DIR: config.stateDir };
+  const gatewayEnv: Env = { ...env, OPENCLAW_STATE_DIR: config.stateDir };
   delete gatewayEnv.CONTROLLER_TOKEN;
   const [command, ...args] = config.gateway.command;
   const supervisor = config.gateway.enabled

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidChannel } from '../contracts/pairing-input';
+import type { Env } from './exec';
 
 type Json = Record<string, unknown>;
 
@@ -17,7 +18,7 @@ const KNOWN_CHANNELS: Record<string, (c: Json) => boolean> = {
   slack: (c) => hasText(c.botToken) || hasText(c.appToken),
 };
 
-export function openclawConfigPath(stateDir: string, env: NodeJS.ProcessEnv = process.env): string {
+export function openclawConfigPath(stateDir: string, env: Env = process.env): string {
   return env.OPENCLAW_CONFIG_PATH?.trim() || join(stateDir, 'openclaw.json');
 }
 

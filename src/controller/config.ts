@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { Env } from './exec';
 import { CONTROLLER_DEFAULT_PORT } from '../contracts/controller';
 import { channelSchema } from '../contracts/pairing-input';
 import { openclawCliPath, openclawNodeBin } from '../platform/openclaw-paths';
@@ -72,7 +73,7 @@ const EnvSchema = z.object({
   CONTROLLER_POLL_MS: z.coerce.number({ error: 'CONTROLLER_POLL_MS must be a number' }).int().min(0).default(1_000),
 });
 
-export function loadControllerConfig(env: NodeJS.ProcessEnv = process.env): ControllerConfig {
+export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => {

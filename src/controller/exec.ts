@@ -2,10 +2,13 @@
 // The child gets its own process group so a timeout or an abort kills whatever it spawned too.
 import { spawn } from 'node:child_process';
 
+/** An environment for a child process (plain record: callers need not list every variable). */
+export type Env = Record<string, string | undefined>;
+
 export interface ExecRequest {
   file: string;
   args: readonly string[];
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   cwd?: string;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -39,7 +42,7 @@ export const spawnExec: ExecFn = (request) =>
     let settled = false;
 
     const child = spawn(request.file, [...request.args], {
-      env: request.env,
+      env: request.env as NodeJS.ProcessEnv | undefined,
       cwd: request.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,

@@ -3,7 +3,7 @@
 // argument array, a 45 s timeout and at most a few list invocations at once (each costs ~0.4 GB).
 import { z } from 'zod';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from '../contracts/pairing-input';
-import type { ExecFn, ExecResult } from './exec';
+import type { Env, ExecFn, ExecResult } from './exec';
 import type { RawChannelRequest, RawDeviceRequest } from './openclaw-rules';
 
 export const CLI_TIMEOUT_MS = 45_000; // list takes 4–6 s, approve 5–8 s here; 45 s means it is stuck
@@ -30,7 +30,7 @@ export interface OpenclawCliOptions {
   gatewayToken: string;
   exec: ExecFn;
   /** Environment the CLI inherits (the controller's own secrets are removed from it). */
-  baseEnv?: NodeJS.ProcessEnv;
+  baseEnv?: Env;
   timeoutMs?: number;
   maxConcurrentLists?: number;
 }
@@ -65,7 +65,7 @@ const WITHHELD_ENV = ['CONTROLLER_TOKEN'];
 export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
   const timeoutMs = options.timeoutMs ?? CLI_TIMEOUT_MS;
   const listSlots = createSemaphore(options.maxConcurrentLists ?? MAX_CONCURRENT_LISTS);
-  const env: NodeJS.ProcessEnv = { ...(options.baseEnv ?? process.env) };
+  const env: Env = { ...(options.baseEnv ?? process.env) };
   for (const name of WITHHELD_ENV) delete env[name];
   Object.assign(env, {
     OPENCLAW_STATE_DIR: options.stateDir,

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { GatewayExit, GatewayState, GatewayStatus } from '../contracts/controller';
 import { systemClock, type Clock, type TimerHandle } from './clock';
+import type { Env } from './exec';
 import { LineBuffer } from './line-buffer';
 import type { Logger } from './log';
 
@@ -33,7 +34,7 @@ export const DEFAULT_SUPERVISOR_TIMING: SupervisorTiming = {
 export interface SupervisorOptions {
   command: string;
   args: readonly string[];
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   cwd?: string;
   log: Logger;
   clock?: Clock;
@@ -119,7 +120,7 @@ export class GatewaySupervisor {
     let child: ChildProcess;
     try {
       // Own process group: a SIGKILL reaches the helpers the gateway spawns too.
-      child = spawn(command, [...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
+      child = spawn(command, [...args], { env: env as NodeJS.ProcessEnv | undefined, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
     } catch (error) {
       this.onExit(null, null, error);
       return;

@@ -88,8 +88,8 @@ async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-async function get(h: Harness, path: string, headers: Record<string, string> = auth) {
-  const res = await fetch(`${h.base}${path}`, { headers });
+async function get(h: Harness, path: string, headers: Record<string, string | undefined> = auth) {
+  const res = await fetch(`${h.base}${path}`, { headers: headers as Record<string, string> });
   return { status: res.status, text: await res.text() };
 }
 
