@@ -50,6 +50,10 @@ const EnvSchema = z.object({
   FLY_APP_NAME: z.string().optional(),
   FLY_REGION: z.string().default('iad'),
   FLY_IMAGE: z.string().optional(),
+  /** where a Fly machine's controller answers; {machine_id}, {app}, {private_ip} are filled in */
+  FLY_CONTROLLER_URL: z.string().default('http://{machine_id}.vm.{app}.internal:18789'),
+  /** how long a start call waits for the machine and its gateway before answering `starting` */
+  INSTANCE_START_WAIT_S: z.coerce.number().int().min(0).max(600).default(150),
   /** HMAC key for per-instance controller tokens */
   CONTROLLER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
@@ -95,6 +99,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_API_TOKEN) problems.push('FLY_API_TOKEN: required when MACHINE_PROVIDER=fly');
   }
   if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_APP_NAME) problems.push('FLY_APP_NAME: required when MACHINE_PROVIDER=fly');
+  if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_IMAGE) problems.push('FLY_IMAGE: required when MACHINE_PROVIDER=fly');
   if (e.LIFECYCLE_DESTRUCTION_WARNING_DAYS >= e.LIFECYCLE_DESTRUCTION_AFTER_DAYS) {
     problems.push('LIFECYCLE_DESTRUCTION_WARNING_DAYS: must be less than LIFECYCLE_DESTRUCTION_AFTER_DAYS (the warning comes before the destruction)');
   }

@@ -7,8 +7,12 @@ import type { Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createMailer, type Mailer } from '@/platform/mailer';
 import { createAuth, type Auth } from './auth';
-import { recordingInstanceActions, type InstanceActions } from '@/billing/ports';
+import type { InstanceActions } from '@/billing/ports';
 import { createStripeClient, type StripeClient } from '@/billing/stripe-client';
+import { createInstanceService, type InstanceService } from '@/instances/instance-service';
+import { createPairingService, type PairingService } from '@/instances/pairing/pairing-service';
+import { providerFromConfig } from '@/instances/providers/from-config';
+import type { MachineProvider } from '@/instances/providers/provider';
 
 export type AppDeps = {
   config: Config;
@@ -25,6 +29,12 @@ export type AppDeps = {
   /** SMTP when SMTP_URL is set, the log otherwise (development); see platform/mailer.ts */
   mailer: Mailer;
   // --- instances (issue 6): instance service, provider, pairing are added below this line
+  /** local child processes (embedded default) or Fly machines, by MACHINE_PROVIDER */
+  machineProvider: MachineProvider;
+  /** start/stop/destroy/reconcile of the caller's own instance */
+  instances: InstanceService;
+  /** pairing requests: controller first, exec fallback for older controllers */
+  pairing: PairingService;
 };
 
 export type AppDepsInput = {
@@ -34,6 +44,9 @@ export type AppDepsInput = {
   clock?: Clock;
   instanceActions?: InstanceActions;
   mailer?: Mailer;
+  machineProvider?: MachineProvider;
+  /** how long a start call waits for readiness (default: INSTANCE_START_WAIT_S) */
+  startWaitMs?: number;
 };
 
 export function createAppDeps(input: AppDepsInput): AppDeps {
@@ -47,13 +60,26 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     baseURL: config.appUrl,
     production: config.isProduction,
   });
+  if (!config.CONTROLLER_SECRET) throw new Error('CONTROLLER_SECRET is not set (npm start generates one on the embedded default).');
+  const machineProvider = input.machineProvider ?? providerFromConfig(config, logger);
+  const instanceDeps = {
+    db,
+    clock,
+    logger: logger.child({ module: 'instances' }),
+    provider: machineProvider,
+    controllerSecret: config.CONTROLLER_SECRET,
+  };
+  const instances = createInstanceService({ ...instanceDeps, startWaitMs: input.startWaitMs ?? config.INSTANCE_START_WAIT_S * 1000 });
   return {
     config,
     db,
     logger,
     clock,
     auth,
-    instanceActions: input.instanceActions ?? recordingInstanceActions(),
+    instanceActions: input.instanceActions ?? instances.actions(),
+    machineProvider,
+    instances,
+    pairing: createPairingService(instanceDeps),
     stripe: config.STRIPE_SECRET_KEY
       ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE })
       : null,

@@ -2,6 +2,7 @@
 // a middleware on every procedure (src/server/trpc.ts) runs thrown errors through this table.
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { BillingError } from '@/billing/errors';
+import { InstanceError } from '@/instances/errors';
 
 /** Carries a machine-readable reason code into the error's `data.reason`. */
 export class ReasonedError extends Error {
@@ -24,9 +25,17 @@ const BILLING_CODES: Record<BillingError['kind'], TRPC_ERROR_CODE_KEY> = {
   upstream_unavailable: 'SERVICE_UNAVAILABLE',
 };
 
+const INSTANCE_CODES: Record<InstanceError['kind'], TRPC_ERROR_CODE_KEY> = {
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  bad_request: 'BAD_REQUEST',
+  unavailable: 'SERVICE_UNAVAILABLE',
+};
+
 /** Add a line here for each domain's error class. */
 const MAPPERS: Array<(err: unknown) => Mapped | null> = [
   (err) => (err instanceof BillingError ? { code: BILLING_CODES[err.kind], message: err.message, reason: err.code } : null),
+  (err) => (err instanceof InstanceError ? { code: INSTANCE_CODES[err.kind], message: err.message, reason: err.code } : null),
 ];
 
 export function domainErrorToTrpc(err: unknown): TRPCError | null {

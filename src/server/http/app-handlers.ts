@@ -2,6 +2,7 @@
 // server both dispatch into this, so tests exercise the same handlers over real HTTP.
 import type { AppDeps } from '../app-deps';
 import { createCronLifecycleHandler } from './cron-lifecycle-handler';
+import { createCronReconcileHandler } from './cron-reconcile-instances-handler';
 import { createHealthHandler } from './health-handler';
 import { createStripeWebhookHandler } from './stripe-webhook-handler';
 import { createTrpcHandler } from './trpc-handler';
@@ -14,6 +15,7 @@ export type AppHandlers = {
   health: Handler;
   stripeWebhook: Handler;
   cronBillingLifecycle: Handler;
+  cronReconcileInstances: Handler;
 };
 
 export function createAppHandlers(deps: AppDeps): AppHandlers {
@@ -23,6 +25,7 @@ export function createAppHandlers(deps: AppDeps): AppHandlers {
     health: createHealthHandler(deps),
     stripeWebhook: createStripeWebhookHandler(deps),
     cronBillingLifecycle: createCronLifecycleHandler(deps),
+    cronReconcileInstances: createCronReconcileHandler(deps),
   };
 }
 
@@ -34,5 +37,6 @@ export function routeRequest(h: AppHandlers, req: Request): Promise<Response> {
   if (pathname === '/api/health') return h.health(req);
   if (pathname === '/api/stripe/webhook') return h.stripeWebhook(req);
   if (pathname === '/api/cron/billing-lifecycle') return h.cronBillingLifecycle(req);
+  if (pathname === '/api/cron/reconcile-instances') return h.cronReconcileInstances(req);
   return Promise.resolve(Response.json({ error: 'Not found' }, { status: 404 }));
 }

@@ -1,15 +1,21 @@
-// Instance procedures of the kiloclaw router, behind the access gate.
-import { eq } from 'drizzle-orm';
-import { kiloclawInstances } from '@/db/schema';
+// Instance procedures of the kiloclaw router, behind the access gate. The instance is always the
+// caller's own: every call addresses it by ctx.user.id, never by an id from the input.
+import { z } from 'zod';
 import { clawAccessProcedure } from '../trpc';
 
 export const instanceProcedures = {
-  getInstanceStatus: clawAccessProcedure.query(async ({ ctx }) => {
-    const [row] = await ctx.deps.db
-      .select({ status: kiloclawInstances.status, updatedAt: kiloclawInstances.statusChangedAt })
-      .from(kiloclawInstances)
-      .where(eq(kiloclawInstances.userId, ctx.user.id))
-      .limit(1);
-    return row ?? { status: 'none' as const, updatedAt: null };
-  }),
+  getInstanceStatus: clawAccessProcedure.query(({ ctx }) => ctx.deps.instances.status(ctx.user.id)),
+
+  startInstance: clawAccessProcedure.mutation(({ ctx }) => ctx.deps.instances.start(ctx.user.id)),
+
+  stopInstance: clawAccessProcedure.mutation(({ ctx }) => ctx.deps.instances.stop(ctx.user.id)),
+
+  destroyInstance: clawAccessProcedure
+    .input(
+      z.object({
+        // the dashboard sends true once the person has typed the confirmation word
+        confirm: z.literal(true, { error: 'confirm must be true: the instance and all of its data are deleted for good' }),
+      }),
+    )
+    .mutation(({ ctx }) => ctx.deps.instances.destroy(ctx.user.id)),
 };

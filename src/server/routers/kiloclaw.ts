@@ -2,8 +2,10 @@
 import { router } from '../trpc';
 import { billingProcedures } from './billing';
 import { instanceProcedures } from './instance';
+import { pairingProcedures } from './pairing';
 
 export const kiloclawRouter = router({
   ...billingProcedures,
   ...instanceProcedures,
+  ...pairingProcedures,
 });

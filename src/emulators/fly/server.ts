@@ -1,0 +1,261 @@
+// A Fly Machines API emulator (plain node:http) reproducing the behaviours our code relies on:
+// machines create/get/update/start/stop/delete/list-by-metadata/wait, volumes create/get/delete,
+// exec → {stdout, stderr, exit_code}; a 409 on a taken machine name with the existing id in the
+// error text; a 404 for a volume that is gone; 408 from /wait; and, on request, machines that never
+// start. Each started machine also answers its controller's routes under /vm/<machine id>/_kilo/*.
+// Test-only knobs are plain properties of the returned object (no HTTP surface for them).
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MachineImage, type ControllerGeneration } from './machine-image';
+
+export type EmulatedMachine = {
+  id: string;
+  name: string;
+  state: string;
+  region: string;
+  instance_id: string;
+  private_ip: string;
+  config: { image?: string; env?: Record<string, string>; mounts?: Array<{ volume: string; path: string }>; metadata?: Record<string, string> };
+  created_at: string;
+  image: MachineImage;
+  controller: ControllerGeneration;
+};
+export type EmulatedVolume = { id: string; name: string; region: string; size_gb: number; state: string; attached_machine_id: string | null };
+
+export type FlyEmulator = {
+  url: string;
+  token: string;
+  machines: Map<string, EmulatedMachine>;
+  volumes: Map<string, EmulatedVolume>;
+  behaviour: {
+    /** Machines created or started from now on stay in `starting`. */
+    neverStart: boolean;
+    /** ms between `starting` and `started`. */
+    startDelayMs: number;
+    /** Controller generation of machines created from now on. */
+    controller: ControllerGeneration;
+    /** Extra latency of every exec (the real CLI takes seconds). */
+    execDelayMs: number;
+  };
+  /** "METHOD /path" of every API call, in order. */
+  calls: string[];
+  /** The controller URL template for the fly provider. */
+  controllerUrlTemplate: string;
+  close: () => Promise<void>;
+};
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startFlyEmulator(opts: { token?: string; appName?: string } = {}): Promise<FlyEmulator> {
+  const token = opts.token ?? `fly-emulator-${hex(8)}`;
+  const machines = new Map<string, EmulatedMachine>();
+  const volumes = new Map<string, EmulatedVolume>();
+  const behaviour: FlyEmulator['behaviour'] = { neverStart: false, startDelayMs: 20, controller: 'current', execDelayMs: 0 };
+  const calls: string[] = [];
+
+  function launch(m: EmulatedMachine) {
+    m.state = 'starting';
+    if (behaviour.neverStart) return;
+    setTimeout(() => {
+      if (m.state === 'starting') m.state = 'started';
+    }, behaviour.startDelayMs);
+  }
+
+  function mountProblem(config: EmulatedMachine['config'], machineId: string | null): { status: number; error: string } | null {
+    for (const mount of config.mounts ?? []) {
+      const v = volumes.get(mount.volume);
+      if (!v || v.state === 'destroyed') return { status: 400, error: `volume ${mount.volume} does not exist` };
+      if (v.attached_machine_id && v.attached_machine_id !== machineId && machines.get(v.attached_machine_id)?.state !== 'destroyed') {
+        return { status: 412, error: `volume ${mount.volume} is already in use by machine ${v.attached_machine_id}` };
+      }
+    }
+    return null;
+  }
+  function attach(m: EmulatedMachine) {
+    for (const v of volumes.values()) if (v.attached_machine_id === m.id) v.attached_machine_id = null;
+    for (const mount of m.config.mounts ?? []) {
+      const v = volumes.get(mount.volume);
+      if (v) v.attached_machine_id = m.id;
+    }
+  }
+  const view = (m: EmulatedMachine) => {
+    const { image: _i, controller: _c, ...rest } = m;
+    return rest;
+  };
+
+  async function api(method: string, parts: string[], query: URLSearchParams, body: unknown): Promise<[number, unknown]> {
+    // parts: ['machines', id?, action?] | ['volumes', id?]
+    const [kind, id, action] = parts;
+    const b = (body ?? {}) as Record<string, unknown>;
+    if (kind === 'machines' && !id && method === 'GET') {
+      const filters = [...query.entries()].filter(([k]) => k.startsWith('metadata.')).map(([k, v]) => [k.slice(9), v] as const);
+      const list = [...machines.values()].filter(
+        (m) => m.state !== 'destroyed' && filters.every(([k, v]) => m.config.metadata?.[k] === v),
+      );
+      return [200, list.map(view)];
+    }
+    if (kind === 'machines' && !id && method === 'POST') {
+      const name = typeof b.name === 'string' && b.name ? b.name : `machine-${hex(4)}`;
+      const taken = [...machines.values()].find((m) => m.name === name && m.state !== 'destroyed');
+      if (taken) {
+        // Observed shape (unverified in Fly's docs): the existing id only inside the error text.
+        return [409, { error: `already_exists: unable to create machine, machine ID ${taken.id} already exists with name "${name}"`, status: 'already_exists' }];
+      }
+      const config = (b.config ?? {}) as EmulatedMachine['config'];
+      if (!config.image) return [400, { error: 'config.image is required' }];
+      const problem = mountProblem(config, null);
+      if (problem) return [problem.status, { error: problem.error }];
+      const m: EmulatedMachine = {
+        id: hex(7),
+        name,
+        state: 'created',
+        region: typeof b.region === 'string' ? b.region : 'iad',
+        instance_id: hex(10).toUpperCase(),
+        private_ip: `fdaa:0:1::${machines.size + 2}`,
+        config,
+        created_at: new Date().toISOString(),
+        image: new MachineImage(),
+        controller: behaviour.controller,
+      };
+      machines.set(m.id, m);
+      attach(m);
+      if (!b.skip_launch) launch(m);
+      return [200, view(m)];
+    }
+    if (kind === 'machines' && id) {
+      const m = machines.get(id);
+      if (!m) return [404, { error: 'machine not found' }];
+      if (!action && method === 'GET') return [200, view(m)];
+      if (m.state === 'destroyed') return [404, { error: 'machine not found' }];
+      if (!action && method === 'POST') {
+        const config = (b.config ?? {}) as EmulatedMachine['config'];
+        const problem = mountProblem(config, m.id);
+        if (problem) return [problem.status, { error: problem.error }];
+        m.config = config;
+        m.instance_id = hex(10).toUpperCase();
+        attach(m);
+        launch(m);
+        return [200, view(m)];
+      }
+      if (!action && method === 'DELETE') {
+        if (m.state === 'started' && query.get('force') !== 'true') return [412, { error: 'machine is running; stop it or pass force=true' }];
+        m.state = 'destroyed';
+        for (const v of volumes.values()) if (v.attached_machine_id === m.id) v.attached_machine_id = null;
+        return [200, { ok: true }];
+      }
+      if (action === 'start' && method === 'POST') {
+        if (m.state !== 'started' && m.state !== 'starting') launch(m);
+        return [200, { previous_state: m.state }];
+      }
+      if (action === 'stop' && method === 'POST') {
+        m.state = 'stopped';
+        return [200, { ok: true }];
+      }
+      if (action === 'wait' && method === 'GET') {
+        const want = query.get('state') ?? 'started';
+        const timeoutS = Math.min(60, Math.max(1, Number(query.get('timeout') ?? 60)));
+        const deadline = Date.now() + timeoutS * 1000;
+        while (Date.now() < deadline) {
+          if (m.state === want) return [200, { ok: true }];
+          await sleep(10);
+        }
+        return [408, { error: `deadline exceeded waiting for machine to be ${want}` }];
+      }
+      if (action === 'exec' && method === 'POST') {
+        if (m.state !== 'started') return [412, { error: `machine ${m.id} is not started (${m.state})` }];
+        const command = b.command;
+        if (!Array.isArray(command) || command.some((c) => typeof c !== 'string') || command.length === 0) {
+          return [400, { error: 'command must be a non-empty array of strings' }];
+        }
+        if (behaviour.execDelayMs) await sleep(behaviour.execDelayMs);
+        if (command[0] !== 'openclaw') return [200, { stdout: '', stderr: `${command[0]}: not found\n`, exit_code: 127 }];
+        return [200, m.image.runCli(command.slice(1) as string[])];
+      }
+    }
+    if (kind === 'volumes' && !id && method === 'POST') {
+      if (typeof b.name !== 'string' || !b.name) return [400, { error: 'name is required' }];
+      const v: EmulatedVolume = {
+        id: `vol_${hex(8)}`,
+        name: b.name,
+        region: typeof b.region === 'string' ? b.region : 'iad',
+        size_gb: typeof b.size_gb === 'number' ? b.size_gb : 3,
+        state: 'created',
+        attached_machine_id: null,
+      };
+      volumes.set(v.id, v);
+      return [200, v];
+    }
+    if (kind === 'volumes' && id) {
+      const v = volumes.get(id);
+      if (!v || v.state === 'destroyed') return [404, { error: 'volume not found' }];
+      if (method === 'GET') return [200, v];
+      if (method === 'DELETE') {
+        const holder = v.attached_machine_id ? machines.get(v.attached_machine_id) : undefined;
+        if (holder && holder.state !== 'destroyed') return [412, { error: `volume is attached to machine ${holder.id}` }];
+        v.state = 'destroyed';
+        return [200, v];
+      }
+    }
+    return [404, { error: `no route ${method} /${parts.join('/')}` }];
+  }
+
+  function controller(m: EmulatedMachine | undefined, method: string, path: string, auth: string | undefined, body: unknown): [number, unknown] {
+    // Fly's proxy cannot reach a machine that is not started
+    if (!m || m.state !== 'started') return [502, { error: 'machine not reachable' }];
+    if (path === '/_kilo/health') return [200, { status: 'ok' }];
+    if (auth !== `Bearer ${m.config.env?.CONTROLLER_TOKEN ?? ''}`) return [401, { error: 'Unauthorized' }];
+    if (path === '/_kilo/gateway/status') return [200, { state: 'running', pid: 42, uptime: 5, restarts: 0, lastExit: null }];
+    if (m.controller === 'legacy') return [404, { code: 'controller_route_unavailable' }];
+    const r = m.image.controllerPairing(method, path, body);
+    return [r.status, r.body];
+  }
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://emulator');
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = undefined;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        return send(res, 400, { error: 'body is not JSON' });
+      }
+      const method = req.method ?? 'GET';
+      const vm = /^\/vm\/([^/]+)(\/_kilo\/.*)$/.exec(url.pathname);
+      if (vm) return send(res, ...controller(machines.get(vm[1]!), method, vm[2]!, req.headers.authorization, body));
+      const apiPath = /^\/v1\/apps\/([^/]+)\/(.*)$/.exec(url.pathname);
+      if (!apiPath) return send(res, 404, { error: 'not found' });
+      if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'unauthorized' });
+      if (opts.appName && apiPath[1] !== opts.appName) return send(res, 404, { error: `app ${apiPath[1]} not found` });
+      calls.push(`${method} /${apiPath[2]}`);
+      const [status, out] = await api(method, apiPath[2]!.split('/').filter(Boolean), url.searchParams, body);
+      send(res, status, out);
+    })().catch((err: unknown) => send(res, 500, { error: String(err) }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    token,
+    machines,
+    volumes,
+    behaviour,
+    calls,
+    controllerUrlTemplate: `${url}/vm/{machine_id}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown) {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,49 @@
+// Calls to one instance's controller over HTTP, with a timeout and the instance's bearer token.
+// The answer is returned as {status, body}; deciding what a status means is the caller's job.
+import { controllerToken } from '@/contracts/controller-token';
+
+export const CONTROLLER_TIMEOUT_MS = 5_000; // the controller answers lists from memory in milliseconds
+export const CONTROLLER_REFRESH_TIMEOUT_MS = 60_000; // ?refresh=true and approves wait for the CLI (seconds)
+
+export type ControllerAnswer = { status: number; body: unknown };
+
+/** No answer at all (connection refused, timeout); `reason` is safe to log. */
+export class ControllerUnreachable extends Error {
+  constructor(readonly reason: string) {
+    super(`controller unreachable: ${reason}`);
+    this.name = 'ControllerUnreachable';
+  }
+}
+
+export type ControllerTarget = { baseUrl: string; secret: string; instanceId: string };
+
+export async function callController(
+  target: ControllerTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch } = {},
+): Promise<ControllerAnswer> {
+  const timeoutMs = opts.timeoutMs ?? CONTROLLER_TIMEOUT_MS;
+  let res: Response;
+  try {
+    res = await (opts.fetch ?? fetch)(`${target.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${controllerToken(target.secret, target.instanceId)}`,
+        ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new ControllerUnreachable((err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message);
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text for the log line
+  }
+  return { status: res.status, body };
+}

@@ -1,0 +1,45 @@
+// The instance module's front door: lifecycle and pairing for one user's own instance, plus the
+// InstanceActions port billing uses (stop on suspension, destroy after grace, resume on payment).
+import type { InstanceActions } from '@/billing/ports';
+import { InstanceError } from './errors';
+import { findByUser } from './instance-store';
+import { viewOf, type InstanceView, type LifecycleDeps } from './lifecycle/deps';
+import { destroyInstance } from './lifecycle/destroy';
+import { reconcileInstances } from './lifecycle/reconcile';
+import { startInstance } from './lifecycle/start';
+import { stopInstance } from './lifecycle/stop';
+
+export type InstanceService = ReturnType<typeof createInstanceService>;
+
+export function createInstanceService(deps: LifecycleDeps) {
+  return {
+    status: async (userId: string): Promise<InstanceView> => viewOf(await findByUser(deps.db, userId)),
+    start: (userId: string) => startInstance(deps, userId),
+    stop: (userId: string) => stopInstance(deps, userId),
+    destroy: (userId: string) => destroyInstance(deps, userId),
+    reconcile: () => reconcileInstances(deps),
+
+    /** Billing's port. Each action is idempotent and a user without an instance is a no-op. */
+    actions(): InstanceActions {
+      const quietly = (action: string, userId: string) => (err: unknown) => {
+        // the status change is recorded before any machine call; the reconciler retries the rest
+        if (err instanceof InstanceError) deps.logger.info({ userId, action, code: err.code }, 'instance action not applied');
+        else throw err;
+      };
+      return {
+        stop: async (userId) => {
+          if (await findByUser(deps.db, userId)) await stopInstance(deps, userId).catch(quietly('stop', userId));
+        },
+        destroy: async (userId) => {
+          await destroyInstance(deps, userId);
+        },
+        resume: async (userId) => {
+          const row = await findByUser(deps.db, userId);
+          if (row?.status !== 'stopped') return;
+          // A webhook must answer fast: claim and launch, and leave waiting for readiness to the reconciler.
+          await startInstance({ ...deps, startWaitMs: 0 }, userId).catch(quietly('resume', userId));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// What the lifecycle functions depend on; the composition root builds one of these.
+import type { Db } from '@/db/client';
+import type { Clock } from '@/platform/clock';
+import type { Logger } from '@/platform/logger';
+import { controllerToken } from '@/contracts/controller-token';
+import type { InstanceStatus } from '@/db/schema';
+import type { InstanceRow } from '../instance-store';
+import { METADATA_INSTANCE_ID, METADATA_USER_ID, type MachineProvider, type MachineSpec } from '../providers/provider';
+
+export type LifecycleDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  provider: MachineProvider;
+  /** HMAC key of the per-instance controller tokens. */
+  controllerSecret: string;
+  /** How long a start call waits for the machine and its gateway before answering `starting`. */
+  startWaitMs: number;
+};
+
+export const DEFAULT_START_WAIT_MS = 150_000; // Fly cold start + openclaw gateway (~10 s) with room to spare
+
+export type InstanceView = {
+  status: InstanceStatus | 'none';
+  updatedAt: Date | null;
+  lastError: string | null;
+};
+
+export const viewOf = (row: InstanceRow | null): InstanceView =>
+  row ? { status: row.status, updatedAt: row.statusChangedAt, lastError: row.lastError } : { status: 'none', updatedAt: null, lastError: null };
+
+/** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
+export function machineSpec(deps: Pick<LifecycleDeps, 'controllerSecret'>, row: Pick<InstanceRow, 'id' | 'userId'>, volumeId: string): MachineSpec {
+  return {
+    env: {
+      CONTROLLER_TOKEN: controllerToken(deps.controllerSecret, row.id),
+      // the gateway's shared token, also what the CLI uses inside the machine (exec fallback)
+      OPENCLAW_GATEWAY_TOKEN: controllerToken(deps.controllerSecret, `${row.id}:openclaw-gateway`),
+      KILOCLAW_INSTANCE_ID: row.id,
+    },
+    volumeId,
+    metadata: { [METADATA_USER_ID]: row.userId, [METADATA_INSTANCE_ID]: row.id },
+  };
+}
+
+/** A Fly volume name: lowercase letters, digits and underscores, at most 30 characters. */
+export const volumeNameFor = (instanceId: string) => `kc_${instanceId.replaceAll('-', '').slice(0, 27)}`;
+
+export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);

@@ -1,0 +1,100 @@
+// The reconciler (cron or in-process scheduler) brings rows and machines back in step:
+//  - `starting` for longer than STARTING_TIMEOUT_MS → `stopped` (one set-based UPDATE, so it
+//    happens even while the provider keeps erroring);
+//  - a younger `starting` whose machine and gateway are up → `running` (its start call gave up waiting);
+//  - `running` whose machine is gone or stopped → `stopped`;
+//  - pending destroys and failed machine stops are retried.
+// Every write is conditional on the state it read, so two reconcilers (or a user) can overlap safely.
+import {
+  expireStaleStarts,
+  listByStatus,
+  listFailedStops,
+  markRunning,
+  markStopped,
+  patchWhile,
+  type InstanceRow,
+} from '../instance-store';
+import { STARTING_TIMEOUT_MS } from '../transitions';
+import { errorText, type LifecycleDeps } from './deps';
+import { attemptDestroy } from './destroy';
+import { gatewayRunning } from './readiness';
+import { stopMachine } from './stop';
+
+const BATCH = 100; // rows per category per run; the next run takes the rest
+
+export type ReconcileReport = {
+  startsTimedOut: number;
+  startsFinished: number;
+  runningLost: number;
+  destroysCompleted: number;
+  destroysPending: number;
+  stopsRetried: number;
+  providerErrors: number;
+};
+
+export async function reconcileInstances(deps: LifecycleDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = {
+    startsTimedOut: 0,
+    startsFinished: 0,
+    runningLost: 0,
+    destroysCompleted: 0,
+    destroysPending: 0,
+    stopsRetried: 0,
+    providerErrors: 0,
+  };
+  const now = deps.clock.now();
+  const guarded = async (row: InstanceRow, what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      report.providerErrors += 1;
+      deps.logger.warn({ instanceId: row.id, what, err: errorText(err) }, 'reconcile step failed; next run retries');
+    }
+  };
+
+  const expired = await expireStaleStarts(
+    deps.db,
+    new Date(now.getTime() - STARTING_TIMEOUT_MS),
+    now,
+    `did not start within ${STARTING_TIMEOUT_MS / 60_000} minutes`,
+  );
+  report.startsTimedOut = expired.length;
+  for (const row of expired) {
+    // best effort: a machine that comes up later must not run unbilled and unwatched
+    if (row.machineId) await stopMachine(deps, row.id, row.machineId, false);
+  }
+
+  for (const row of await listByStatus(deps.db, 'starting', BATCH)) {
+    await guarded(row, 'finish start', async () => {
+      if (!row.machineId || !row.startingAt) return;
+      const machine = await deps.provider.getMachine(row.machineId);
+      if (machine?.state !== 'started') return;
+      const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: row.id };
+      if ((await gatewayRunning(target)) && (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()))) {
+        report.startsFinished += 1;
+      }
+    });
+  }
+
+  for (const row of await listByStatus(deps.db, 'running', BATCH)) {
+    await guarded(row, 'check running', async () => {
+      const machine = row.machineId ? await deps.provider.getMachine(row.machineId) : null;
+      if (machine && !['stopped', 'failed', 'suspended'].includes(machine.state)) return;
+      if (await markStopped(deps.db, row.id, deps.clock.now())) {
+        report.runningLost += 1;
+        const reason = machine ? `machine ${machine.state}` : 'machine is gone';
+        await patchWhile(deps.db, row.id, 'stopped', { lastError: reason, ...(machine ? {} : { machineId: null }) }, deps.clock.now());
+      }
+    });
+  }
+
+  for (const row of await listByStatus(deps.db, 'destroying', BATCH)) {
+    if (await attemptDestroy(deps, row.id)) report.destroysCompleted += 1;
+    else report.destroysPending += 1;
+  }
+
+  for (const row of await listFailedStops(deps.db, BATCH)) {
+    if (await stopMachine(deps, row.id, row.machineId!, false)) report.stopsRetried += 1;
+  }
+  return report;
+}

@@ -1,0 +1,127 @@
+// Starting an instance (PAIRING.md §4). The compare-and-set `→ starting` is the lock: of two
+// replicas starting the same instance only one gets past it, so only one machine is created.
+// Everything the start creates is written down before it waits, so a destroy can always find it.
+import { InstanceBusy, InstanceDestroying, InstanceError, InstanceUnavailable, MachineOnAnotherVolume } from '../errors';
+import {
+  claimStart,
+  findById,
+  findByUser,
+  markRunning,
+  provision,
+  recordResources,
+  releaseFailedStart,
+  type InstanceRow,
+} from '../instance-store';
+import { MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID, type Machine } from '../providers/provider';
+import { startRefusal } from '../transitions';
+import { errorText, machineSpec, viewOf, volumeNameFor, type InstanceView, type LifecycleDeps } from './deps';
+import { waitForGateway } from './readiness';
+
+/** Lost our claim to a stop, a timeout or a destroy: someone else now decides. */
+class ClaimLost extends Error {}
+
+export async function startInstance(deps: LifecycleDeps, userId: string): Promise<InstanceView> {
+  const now = deps.clock.now();
+  const row = (await findByUser(deps.db, userId)) ?? (await provision(deps.db, userId, deps.provider.kind, now));
+  const claimed = await claimStart(deps.db, row.id, now);
+  if (!claimed) {
+    const current = await findById(deps.db, row.id);
+    const refusal = current ? startRefusal(current.status) : 'destroying';
+    if (refusal === 'already_running') return viewOf(current);
+    if (refusal === 'already_starting') throw InstanceBusy('already starting');
+    throw InstanceDestroying();
+  }
+  const fence = claimed.startingAt!;
+  const log = deps.logger.child({ instanceId: claimed.id, userId });
+  const deadline = Date.now() + deps.startWaitMs;
+  try {
+    const machine = await bringUp(deps, claimed, fence, log);
+    const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: claimed.id };
+    const ready =
+      (await deps.provider.waitForState(machine.id, 'started', Math.max(1, deadline - Date.now()))) &&
+      (await waitForGateway(target, deadline));
+    if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
+      log.info({ machineId: machine.id }, 'instance running');
+    } else if (!ready) {
+      // Still coming up: the reconciler finishes it (or gives up after STARTING_TIMEOUT_MS).
+      log.warn({ machineId: machine.id, waitedMs: deps.startWaitMs }, 'instance not ready yet; leaving it starting');
+    }
+  } catch (err) {
+    if (!(err instanceof ClaimLost)) {
+      const released = await releaseFailedStart(deps.db, claimed.id, fence, errorText(err), deps.clock.now());
+      if (released) {
+        log.error({ err: errorText(err) }, 'start failed');
+        if (err instanceof InstanceError) throw err;
+        throw InstanceUnavailable('Your instance could not be started — try again in a minute.', 'start_failed');
+      }
+    }
+    log.info('start gave way to a stop or destroy that began meanwhile');
+  }
+  return viewOf(await findById(deps.db, claimed.id));
+}
+
+/** Volume and machine in place (recovered, checked, created or adopted), launched, ids recorded. */
+async function bringUp(deps: LifecycleDeps, row: InstanceRow, fence: Date, log: LifecycleDeps['logger']): Promise<Machine> {
+  const { provider } = deps;
+  const record = async (patch: Parameters<typeof recordResources>[3]) => {
+    const status = await recordResources(deps.db, row.id, fence, patch, deps.clock.now());
+    if (status !== 'starting') throw new ClaimLost();
+  };
+  let { machineId, volumeId } = row;
+
+  // A lost machine id (crash between create and write, a restored database): find it by metadata.
+  if (!machineId) {
+    const found = (await provider.listMachinesByMetadata(METADATA_USER_ID, row.userId)).find(
+      (m) => m.name === row.machineName || m.metadata[METADATA_INSTANCE_ID] === row.id,
+    );
+    if (found) {
+      log.info({ machineId: found.id }, 'recovered the machine id from metadata');
+      machineId = found.id;
+      volumeId ??= found.volumeId;
+      await record({ machineId, volumeId });
+    }
+  }
+
+  // The volume is checked on every start: one deleted behind our back is replaced, not mounted.
+  if (volumeId && !(await provider.getVolume(volumeId))) {
+    log.warn({ volumeId }, 'volume is gone; creating a new one');
+    volumeId = null;
+  }
+  if (!volumeId) {
+    volumeId = (await provider.createVolume({ name: volumeNameFor(row.id) })).id;
+    await record({ volumeId });
+  }
+  const spec = machineSpec(deps, row, volumeId);
+
+  let machine = machineId ? await provider.getMachine(machineId) : null;
+  if (!machine) {
+    try {
+      machine = await provider.createMachine({ name: row.machineName, spec });
+    } catch (err) {
+      if (!(err instanceof MachineNameTaken)) throw err;
+      machine = await adopt(deps, row, err, volumeId);
+      log.info({ machineId: machine.id }, 'adopted the machine that already had our name');
+    }
+  }
+  await record({ machineId: machine.id, volumeId });
+
+  if (machine.volumeId !== volumeId) {
+    // e.g. recovered by metadata with the old (deleted) volume still in its config
+    machine = await provider.updateMachine(machine.id, spec);
+  } else if (machine.state !== 'started' && machine.state !== 'starting') {
+    await provider.startMachine(machine.id);
+  }
+  return machine;
+}
+
+/** 409 on create: take over the machine holding our name, unless it is mounted on someone else's live volume. */
+async function adopt(deps: LifecycleDeps, row: InstanceRow, clash: MachineNameTaken, volumeId: string): Promise<Machine> {
+  const existing = clash.existingMachineId
+    ? await deps.provider.getMachine(clash.existingMachineId)
+    : ((await deps.provider.listMachinesByMetadata(METADATA_USER_ID, row.userId)).find((m) => m.name === row.machineName) ?? null);
+  if (!existing) throw InstanceUnavailable('A machine with this name exists but could not be found — try again in a minute.', 'machine_name_taken');
+  if (existing.volumeId && existing.volumeId !== volumeId && (await deps.provider.getVolume(existing.volumeId))) {
+    throw MachineOnAnotherVolume(existing.id);
+  }
+  return existing;
+}

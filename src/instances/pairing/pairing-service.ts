@@ -1,0 +1,174 @@
+// Pairing requests of the caller's own instance (PAIRING.md §3): controller first; the exec
+// fallback only when the controller does not know the route (an older controller), never on a 401
+// and never silently on a 5xx. Fallback lists are cached in PostgreSQL; every successful approve,
+// by either path, invalidates the instance's cached lists.
+import type { z } from 'zod';
+import {
+  ApproveChannelBody,
+  ApproveDeviceBody,
+  ApproveResponse,
+  ChannelPairingListResponse,
+  CONTROLLER_ROUTES,
+  DevicePairingListResponse,
+  ROUTE_UNAVAILABLE_CODE,
+} from '@/contracts/controller';
+import { checkInput } from '@/contracts/pairing-input';
+import type { Db } from '@/db/client';
+import type { PairingKind } from '@/db/schema';
+import type { Clock } from '@/platform/clock';
+import type { Logger } from '@/platform/logger';
+import {
+  callController,
+  CONTROLLER_REFRESH_TIMEOUT_MS,
+  CONTROLLER_TIMEOUT_MS,
+  ControllerUnreachable,
+  type ControllerAnswer,
+  type ControllerTarget,
+} from '../controller-client';
+import { BadPairingInput, InstanceUnavailable } from '../errors';
+import { findByUser } from '../instance-store';
+import type { MachineProvider } from '../providers/provider';
+import { createFallback, FallbackFailed } from './fallback';
+import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from './fallback-cache';
+
+export type PairingDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  provider: MachineProvider;
+  controllerSecret: string;
+  fetch?: typeof fetch;
+};
+
+export type PairingSource = 'controller' | 'fallback' | 'not_running';
+export type ChannelList = ChannelPairingListResponse & { source: PairingSource; cached: boolean };
+export type DeviceList = DevicePairingListResponse & { source: PairingSource; cached: boolean };
+
+export const NOT_RUNNING_MESSAGE = 'Instance is not running';
+
+type Running = { instanceId: string; machineId: string; target: ControllerTarget };
+
+const isUnknownRoute = (a: ControllerAnswer) =>
+  a.status === 404 || (typeof a.body === 'object' && a.body !== null && (a.body as { code?: unknown }).code === ROUTE_UNAVAILABLE_CODE);
+
+export function createPairingService(deps: PairingDeps) {
+  const fallback = createFallback(deps.provider);
+
+  async function running(userId: string): Promise<Running | null> {
+    const row = await findByUser(deps.db, userId);
+    if (!row || row.status !== 'running' || !row.machineId || !row.controllerUrl) return null;
+    return {
+      instanceId: row.id,
+      machineId: row.machineId,
+      target: { baseUrl: row.controllerUrl, secret: deps.controllerSecret, instanceId: row.id },
+    };
+  }
+
+  /** The controller's answer, or 'unknown-route'; anything else unusable becomes a named error. */
+  async function ask(inst: Running, method: 'GET' | 'POST', path: string, body: unknown, slow: boolean) {
+    let answer: ControllerAnswer;
+    try {
+      answer = await callController(inst.target, method, path, {
+        body,
+        timeoutMs: slow ? CONTROLLER_REFRESH_TIMEOUT_MS : CONTROLLER_TIMEOUT_MS,
+        fetch: deps.fetch,
+      });
+    } catch (err) {
+      if (!(err instanceof ControllerUnreachable)) throw err;
+      deps.logger.warn({ instanceId: inst.instanceId, path, reason: err.reason }, 'controller unreachable');
+      throw InstanceUnavailable('Your instance did not answer — try again in a minute.', 'controller_unreachable');
+    }
+    if (isUnknownRoute(answer)) return 'unknown-route' as const;
+    if (answer.status === 401) {
+      // a token mismatch is a configuration fault: falling back would hide it
+      deps.logger.error({ instanceId: inst.instanceId, path }, 'controller rejected our token');
+      throw InstanceUnavailable('Your instance refused the request — contact support if this persists.', 'controller_unauthorized');
+    }
+    return answer;
+  }
+
+  const unexpected = (inst: Running, path: string, answer: ControllerAnswer) => {
+    deps.logger.error({ instanceId: inst.instanceId, path, status: answer.status }, 'controller answered unexpectedly');
+    return InstanceUnavailable(`Your instance could not answer (HTTP ${answer.status}) — try again in a minute.`, 'controller_error');
+  };
+
+  async function list<S extends typeof ChannelPairingListResponse | typeof DevicePairingListResponse>(
+    userId: string,
+    kind: PairingKind,
+    schema: S,
+    refresh: boolean,
+  ): Promise<z.infer<S> & { source: PairingSource; cached: boolean }> {
+    const inst = await running(userId);
+    if (!inst) return { requests: [], lastUpdated: null, source: 'not_running', cached: false } as never;
+    const path = `${CONTROLLER_ROUTES[kind]}${refresh ? '?refresh=true' : ''}`;
+    const answer = await ask(inst, 'GET', path, undefined, refresh);
+    if (answer !== 'unknown-route') {
+      const parsed = answer.status === 200 ? schema.safeParse(answer.body) : null;
+      if (!parsed?.success) throw unexpected(inst, path, answer);
+      return { ...(parsed.data as z.infer<S>), source: 'controller', cached: false };
+    }
+
+    if (!refresh) {
+      const hit = schema.safeParse(await readFallbackCache(deps.db, inst.instanceId, kind, deps.clock.now()));
+      if (hit.success) return { ...(hit.data as z.infer<S>), source: 'fallback', cached: true };
+    }
+    const startedAt = deps.clock.now();
+    let fresh: z.infer<S>;
+    try {
+      fresh = (kind === 'channels' ? await fallback.listChannels(inst.machineId) : await fallback.listDevices(inst.machineId)) as z.infer<S>;
+    } catch (err) {
+      // never cached: the next call tries again
+      deps.logger.warn({ instanceId: inst.instanceId, kind, err: (err as Error).message }, 'exec fallback list failed');
+      if (err instanceof FallbackFailed) throw InstanceUnavailable('Could not read the pairing requests of your instance — try again in a minute.', 'fallback_failed');
+      throw InstanceUnavailable('Your instance did not answer — try again in a minute.', 'fallback_failed');
+    }
+    await writeFallbackCache(deps.db, inst.instanceId, kind, fresh, startedAt);
+    return { ...fresh, source: 'fallback', cached: false };
+  }
+
+  async function approve(userId: string, path: string, body: unknown, viaExec: (machineId: string) => Promise<ApproveResponse>): Promise<ApproveResponse> {
+    const inst = await running(userId);
+    if (!inst) return { success: false, message: NOT_RUNNING_MESSAGE };
+    const answer = await ask(inst, 'POST', path, body, true);
+    let result: ApproveResponse;
+    if (answer === 'unknown-route') {
+      try {
+        result = await viaExec(inst.machineId);
+      } catch (err) {
+        deps.logger.warn({ instanceId: inst.instanceId, err: (err as Error).message }, 'exec fallback approve failed');
+        throw InstanceUnavailable('Your instance did not answer — try again in a minute.', 'fallback_failed');
+      }
+    } else {
+      // 200 approved; 400/500 carry {success:false, message} (bad input, the CLI refused); 503 and others are faults
+      const parsed = [200, 400, 500].includes(answer.status) ? ApproveResponse.safeParse(answer.body) : null;
+      if (!parsed?.success) throw unexpected(inst, path, answer);
+      result = parsed.data;
+    }
+    if (result.success) await invalidateFallbackCache(deps.db, inst.instanceId, deps.clock.now());
+    return result;
+  }
+
+  function validated<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+    const check = checkInput(schema, input);
+    if (!check.ok) throw BadPairingInput(check.message);
+    return check.value;
+  }
+
+  return {
+    listChannelRequests: (userId: string, opts: { refresh?: boolean } = {}) =>
+      list(userId, 'channels', ChannelPairingListResponse, opts.refresh ?? false) as Promise<ChannelList>,
+    listDeviceRequests: (userId: string, opts: { refresh?: boolean } = {}) =>
+      list(userId, 'devices', DevicePairingListResponse, opts.refresh ?? false) as Promise<DeviceList>,
+
+    async approveChannelRequest(userId: string, input: unknown): Promise<ApproveResponse> {
+      const { channel, code } = validated(ApproveChannelBody, input); // before anything else
+      return approve(userId, CONTROLLER_ROUTES.approveChannel, { channel, code }, (m) => fallback.approveChannel(m, channel, code));
+    },
+    async approveDeviceRequest(userId: string, input: unknown): Promise<ApproveResponse> {
+      const { requestId } = validated(ApproveDeviceBody, input);
+      return approve(userId, CONTROLLER_ROUTES.approveDevice, { requestId }, (m) => fallback.approveDevice(m, requestId));
+    },
+  };
+}
+
+export type PairingService = ReturnType<typeof createPairingService>;

@@ -1,0 +1,250 @@
+// MachineProvider on this host (the embedded default): a "machine" is the controller from
+// src/controller running as a child process under the Node 24 binary, listening on 127.0.0.1; a
+// "volume" is a directory under DATA_DIR/instances holding that machine's openclaw state. exec
+// runs the openclaw CLI with that machine's environment. Machines live as long as this process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '@/db/embedded';
+import type { Logger } from '@/platform/logger';
+import { openclawCliPath, openclawNodeBin } from '@/platform/openclaw-paths';
+import { spawnExec } from '@/controller/exec';
+import { ensureControllerBundle } from './controller-bundle';
+import {
+  MachineNameTaken,
+  ProviderError,
+  type ExecOutput,
+  type Machine,
+  type MachineProvider,
+  type MachineSpec,
+} from '../provider';
+
+const HEALTH_POLL_MS = 100;
+const STOP_GRACE_MS = 15_000; // the controller itself gives the gateway 10 s before SIGKILL
+const OUTPUT_CAP = 64 * 1024; // controller log lines kept per machine, for a failure report
+
+export type LocalProviderOptions = {
+  dataDir: string;
+  logger: Logger;
+  /** Extra environment for every controller (e.g. CONTROLLER_EXTRA_CHANNELS). */
+  controllerEnv?: Record<string, string>;
+  env?: Record<string, string | undefined>;
+};
+
+type LocalMachine = {
+  id: string;
+  name: string;
+  state: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' | 'failed' | 'destroyed';
+  spec: MachineSpec;
+  port: number;
+  child: ChildProcess | null;
+  exited: Promise<void> | null;
+  output: string;
+};
+
+export type LocalProvider = MachineProvider & {
+  /** The openclaw state directory of a volume (tests put fixtures there). */
+  stateDirOf(volumeId: string): string;
+  /** Stops every machine this provider started. */
+  close(): Promise<void>;
+};
+
+export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
+  const root = join(opts.dataDir, 'instances');
+  const env = opts.env ?? process.env;
+  const nodeBin = openclawNodeBin(env);
+  const cliPath = openclawCliPath(env);
+  const machines = new Map<string, LocalMachine>();
+  const volumeDir = (id: string) => join(root, id);
+  const stateDirOf = (volumeId: string) => join(volumeDir(volumeId), 'openclaw');
+  const homeOf = (volumeId: string) => join(volumeDir(volumeId), 'home');
+
+  const view = (m: LocalMachine): Machine => ({
+    id: m.id,
+    name: m.name,
+    state: m.state,
+    volumeId: m.spec.volumeId,
+    metadata: m.spec.metadata,
+    controllerUrl: `http://127.0.0.1:${m.port}`,
+  });
+  const get = (id: string, operation: string) => {
+    const m = machines.get(id);
+    if (!m || m.state === 'destroyed') throw new ProviderError(operation, 404, { error: 'machine not found' }, `local ${operation}: no machine ${id}`);
+    return m;
+  };
+
+  /** The environment openclaw runs in on this machine (controller and exec alike). */
+  const openclawEnv = (m: LocalMachine, gatewayPort: string): Record<string, string> => ({
+    PATH: env.PATH ?? '/usr/bin:/bin',
+    HOME: homeOf(m.spec.volumeId),
+    OPENCLAW_STATE_DIR: stateDirOf(m.spec.volumeId),
+    OPENCLAW_GATEWAY_PORT: gatewayPort,
+    OPENCLAW_GATEWAY_TOKEN: m.spec.env.OPENCLAW_GATEWAY_TOKEN ?? '',
+    OPENCLAW_NODE_BIN: nodeBin,
+    OPENCLAW_CLI: cliPath,
+    NO_COLOR: '1',
+  });
+  const gatewayPorts = new Map<string, string>();
+
+  async function launch(m: LocalMachine): Promise<void> {
+    if (!existsSync(volumeDir(m.spec.volumeId))) {
+      m.state = 'failed';
+      throw new ProviderError('start machine', 400, { error: 'volume does not exist' }, `local start: volume ${m.spec.volumeId} does not exist`);
+    }
+    const bundle = ensureControllerBundle(join(root, '.controller', 'controller.mjs'));
+    m.port = await freePort();
+    const gatewayPort = String(await freePort());
+    gatewayPorts.set(m.id, gatewayPort);
+    m.state = 'starting';
+    m.output = '';
+    const { OPENCLAW_GATEWAY_TOKEN: _g, ...specEnv } = m.spec.env;
+    const child = spawn(nodeBin, [bundle], {
+      env: {
+        ...openclawEnv(m, gatewayPort),
+        ...opts.controllerEnv,
+        ...specEnv,
+        OPENCLAW_GATEWAY_TOKEN: m.spec.env.OPENCLAW_GATEWAY_TOKEN ?? '',
+        CONTROLLER_HOST: '127.0.0.1',
+        CONTROLLER_PORT: String(m.port),
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: a stop reaches the gateway and the CLI calls too
+    });
+    m.child = child;
+    const keep = (chunk: Buffer) => {
+      m.output = (m.output + chunk.toString('utf8')).slice(-OUTPUT_CAP);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    m.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        if (m.child === child) {
+          m.child = null;
+          if (m.state !== 'destroyed') m.state = m.state === 'stopping' || code === 0 ? 'stopped' : 'failed';
+          if (m.state === 'failed') opts.logger.warn({ machineId: m.id, code, signal, output: m.output.slice(-2000) }, 'local controller exited');
+        }
+        resolve();
+      });
+    });
+    void watchHealth(m, child);
+  }
+
+  async function watchHealth(m: LocalMachine, child: ChildProcess) {
+    while (m.child === child && m.state === 'starting') {
+      try {
+        const res = await fetch(`http://127.0.0.1:${m.port}/_kilo/health`, { signal: AbortSignal.timeout(1_000) });
+        if (res.ok && m.child === child && m.state === 'starting') m.state = 'started';
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+    }
+  }
+
+  async function halt(m: LocalMachine): Promise<void> {
+    const child = m.child;
+    if (!child || child.pid === undefined) return;
+    m.state = 'stopping';
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, STOP_GRACE_MS);
+    await m.exited;
+    clearTimeout(timer);
+  }
+
+  return {
+    kind: 'local',
+    stateDirOf,
+
+    async createVolume({ name }) {
+      const id = `${name}_${randomBytes(4).toString('hex')}`;
+      mkdirSync(stateDirOf(id), { recursive: true });
+      mkdirSync(homeOf(id), { recursive: true });
+      // openclaw's gateway refuses to start without a config; this is what a machine image ships
+      writeFileSync(join(stateDirOf(id), 'openclaw.json'), `${JSON.stringify({ gateway: { mode: 'local' } }, null, 2)}\n`, { flag: 'wx' });
+      return { id, name };
+    },
+    async getVolume(id) {
+      return existsSync(volumeDir(id)) ? { id, name: id.replace(/_[0-9a-f]{8}$/, '') } : null;
+    },
+    async deleteVolume(id) {
+      const holder = [...machines.values()].find((m) => m.spec.volumeId === id && m.state !== 'destroyed');
+      if (holder) throw new ProviderError('delete volume', 412, { error: `attached to ${holder.id}` }, `local delete volume: attached to ${holder.id}`);
+      rmSync(volumeDir(id), { recursive: true, force: true });
+    },
+
+    async createMachine({ name, spec }) {
+      const taken = [...machines.values()].find((m) => m.name === name && m.state !== 'destroyed');
+      if (taken) throw new MachineNameTaken(name, taken.id);
+      const m: LocalMachine = { id: randomBytes(7).toString('hex'), name, state: 'created', spec, port: 0, child: null, exited: null, output: '' };
+      machines.set(m.id, m);
+      await launch(m);
+      return view(m);
+    },
+    async getMachine(id) {
+      const m = machines.get(id);
+      return m && m.state !== 'destroyed' ? view(m) : null;
+    },
+    async listMachinesByMetadata(key, value) {
+      return [...machines.values()].filter((m) => m.state !== 'destroyed' && m.spec.metadata[key] === value).map(view);
+    },
+    async updateMachine(id, spec) {
+      const m = get(id, 'update machine');
+      await halt(m);
+      m.spec = spec;
+      await launch(m);
+      return view(m);
+    },
+    async startMachine(id) {
+      const m = get(id, 'start machine');
+      if (m.state === 'started' || m.state === 'starting') return;
+      await launch(m);
+    },
+    async stopMachine(id) {
+      const m = machines.get(id);
+      if (m && m.state !== 'destroyed') await halt(m);
+    },
+    async destroyMachine(id) {
+      const m = machines.get(id);
+      if (!m || m.state === 'destroyed') return;
+      await halt(m);
+      m.state = 'destroyed';
+    },
+    async waitForState(id, state, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = machines.get(id);
+        const current = m?.state ?? 'destroyed';
+        if (current === state) return true;
+        if (state === 'started' && (current === 'failed' || current === 'destroyed')) {
+          throw new ProviderError('wait machine', 412, { error: current }, `local machine ${id} is ${current}: ${m?.output.slice(-500) ?? ''}`);
+        }
+        if (Date.now() >= deadline) return false;
+        await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+      }
+    },
+    async exec(id, command, timeoutS): Promise<ExecOutput> {
+      const m = get(id, 'exec');
+      if (m.state !== 'started') throw new ProviderError('exec', 412, { error: `machine is ${m.state}` }, `local exec: machine ${id} is ${m.state}`);
+      if (command[0] !== 'openclaw') return { stdout: '', stderr: `${command[0]}: not found\n`, exitCode: 127 };
+      const r = await spawnExec({
+        file: nodeBin,
+        args: [cliPath, ...command.slice(1)],
+        env: openclawEnv(m, gatewayPorts.get(m.id) ?? '') as NodeJS.ProcessEnv,
+        timeoutMs: timeoutS * 1000,
+      });
+      if (r.spawnError) throw new ProviderError('exec', null, null, `local exec: ${r.spawnError}`);
+      if (r.timedOut) throw new ProviderError('exec', 408, null, `local exec: no result within ${timeoutS} s`);
+      return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code ?? 1 };
+    },
+    async close() {
+      await Promise.all([...machines.values()].map((m) => halt(m)));
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// Pairing procedures of the kiloclaw router, behind the access gate, on the caller's own instance.
+// Approve inputs are checked with the contract rules (BAD_REQUEST with a readable message).
+import { z } from 'zod';
+import { ApproveChannelBody, ApproveDeviceBody } from '@/contracts/controller';
+import { clawAccessProcedure } from '../trpc';
+
+const ListInput = z.object({ refresh: z.boolean().optional() }).optional();
+
+export const pairingProcedures = {
+  listChannelPairingRequests: clawAccessProcedure
+    .input(ListInput)
+    .query(({ ctx, input }) => ctx.deps.pairing.listChannelRequests(ctx.user.id, { refresh: input?.refresh })),
+
+  approveChannelPairingRequest: clawAccessProcedure
+    .input(ApproveChannelBody)
+    .mutation(({ ctx, input }) => ctx.deps.pairing.approveChannelRequest(ctx.user.id, input)),
+
+  listDevicePairingRequests: clawAccessProcedure
+    .input(ListInput)
+    .query(({ ctx, input }) => ctx.deps.pairing.listDeviceRequests(ctx.user.id, { refresh: input?.refresh })),
+
+  approveDevicePairingRequest: clawAccessProcedure
+    .input(ApproveDeviceBody)
+    .mutation(({ ctx, input }) => ctx.deps.pairing.approveDeviceRequest(ctx.user.id, input)),
+};
