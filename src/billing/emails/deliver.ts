@@ -61,7 +61,7 @@ export async function deliverOnce(
   deps: EmailDeps & { appUrl: string; now: Date; concurrency: number },
   emailType: EmailType,
   recipients: readonly Recipient[],
-): Promise<{ tally: EmailTally; failures: EmailFailure[]; failedUserIds: string[] }> {
+): Promise<{ tally: EmailTally; failures: EmailFailure[]; notSent: string[] }> {
   const tally: EmailTally = { sent: 0, skipped: 0, failed: 0 };
   const failures: EmailFailure[] = [];
   const claimed = await claimEmails(deps.db, emailType, recipients.map((r) => r.userId), deps.now);
@@ -79,5 +79,6 @@ export async function deliverOnce(
       }
     },
   );
-  return { tally, failures, failedUserIds: failures.map((f) => f.userId) };
+  const notSent = [...recipients.filter((r) => !claimed.has(r.userId)).map((r) => r.userId), ...failures.map((f) => f.userId)];
+  return { tally, failures, notSent };
 }

@@ -59,8 +59,9 @@ async function suspendWhere(input: SweepInput, report: SweepReport, condition: S
 }
 
 /**
- * Sends `emailType` to users suspended within the grace period whose row matches `kind` and who have
- * no suspension email in the log yet — the ones just suspended, and any whose send failed before.
+ * Sends `emailType` to users suspended within the grace period whose row matches `kind` and who were
+ * not sent a suspension email since this suspension began — the ones just suspended, and any whose
+ * send failed before. (`sent_at >= suspended_at`: a row left from an earlier lapse does not count.)
  */
 async function mailSuspended(input: SweepInput, report: SweepReport, emailType: EmailType, kind: SQL): Promise<void> {
   const { deps, now } = input;
@@ -74,7 +75,8 @@ async function mailSuspended(input: SweepInput, report: SweepReport, emailType: 
         and s.suspended_at > ${ts(now)} - ${days(deps.settings.destructionAfterDays)}
         and s.destruction_deadline > ${ts(now)}
         and ${kind}
-        and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id and l.email_type in ${[...SUSPENSION_EMAILS]})
+        and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id
+                          and l.email_type in ${[...SUSPENSION_EMAILS]} and l.sent_at >= s.suspended_at)
         ${excluding(sql`u.id`, exclude)}
       limit ${batch}`);
     const failed = await mailBatch(input, report, emailType, rows.map(toRecipient));

@@ -26,7 +26,7 @@ export type SweepInput = { deps: LifecycleDeps; now: Date };
 export type SweepError = { userId: string; step: 'email' | 'stop' | 'destroy' | 'restore'; message: string };
 
 export type SweepReport = {
-  /** rows acted on: emails claimed (warnings), users suspended, instances destroyed */
+  /** rows acted on: warnings sent, users suspended, instances destroyed */
   actioned: number;
   emails: EmailTally;
   errors: SweepError[];
@@ -79,10 +79,13 @@ export async function inBatches(batchSize: number, step: (exclude: readonly stri
   }
 }
 
-/** Claims and sends `emailType` to each recipient, adding the outcome to `report`; returns users whose mail failed. */
+/**
+ * Claims and sends `emailType` to each recipient, adding the outcome to `report`. Returns the users
+ * not sent to (already in the log, or failed): the batch loop excludes them so it always progresses.
+ */
 export async function mailBatch(input: SweepInput, report: SweepReport, emailType: EmailType, recipients: Recipient[]): Promise<string[]> {
   const { deps, now } = input;
-  const { tally, failures } = await deliverOnce(
+  const { tally, failures, notSent } = await deliverOnce(
     { db: deps.db, mailer: deps.mailer, logger: deps.logger, appUrl: deps.appUrl, now, concurrency: deps.settings.concurrency },
     emailType,
     recipients,
@@ -91,7 +94,7 @@ export async function mailBatch(input: SweepInput, report: SweepReport, emailTyp
   report.emails.skipped += tally.skipped;
   report.emails.failed += tally.failed;
   for (const f of failures) report.errors.push({ userId: f.userId, step: 'email', message: f.message });
-  return failures.map((f) => f.userId);
+  return notSent;
 }
 
 /** Calls an instance action for each user; a failure is logged and reported, never thrown. */
