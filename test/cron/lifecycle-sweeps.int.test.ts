@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDate } from '../../src/billing/emails/layout';
 import { runBillingLifecycle, type LifecycleSummary } from '../../src/billing/lifecycle/run-lifecycle';
+import type { Db } from '../../src/db/client';
 import type { Mailer } from '../../src/platform/mailer';
 import { createTestDb, type TestDb } from '../harness/db';
 import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink';
@@ -13,14 +14,11 @@ let sink: SmtpSink;
 let mailer: Mailer;
 let deps: ReturnType<typeof lifecycleDeps>;
 let summary: LifecycleSummary;
-const u = {} as Record<string, Person>;
+let u: Awaited<ReturnType<typeof makeCast>>;
 
-beforeAll(async () => {
-  tdb = await createTestDb();
-  sink = await startSmtpSink();
-  mailer = sinkMailer(sink);
-  const db = tdb.db;
-  Object.assign(u, {
+/** One user a day on either side of each threshold, plus the ones a rule must leave alone. */
+async function makeCast(db: Db) {
+  return {
     trialEndsIn1: await makeUser(db, { sub: trial(1) }),
     trialEndsIn3: await makeUser(db, { sub: trial(3) }),
     trialEnded1Ago: await makeUser(db, { sub: trial(-1) }),
@@ -41,7 +39,15 @@ beforeAll(async () => {
     suspended4: await makeUser(db, { sub: suspended(4) }),
     suspended6: await makeUser(db, { sub: suspended(6) }),
     suspended8: await makeUser(db, { sub: suspended(8) }),
-  });
+  };
+}
+
+beforeAll(async () => {
+  tdb = await createTestDb();
+  sink = await startSmtpSink();
+  mailer = sinkMailer(sink);
+  const db = tdb.db;
+  u = await makeCast(db);
   deps = lifecycleDeps({ db, mailer });
   summary = await runBillingLifecycle(deps);
 });
@@ -124,9 +130,9 @@ describe('4. earlybird expiry', () => {
 
 describe('5. subscription expiry', () => {
   it.each(['canceled', 'unpaid'] as const)('suspends a %s subscription', async (k) => {
-    expect((await subOf(tdb.db, u[k]!.id))?.suspendedAt).toEqual(NOW);
-    expect(actions(u[k]!)).toEqual(['stop']);
-    expect(subjects(u[k]!)).toEqual(['Your KiloClaw subscription has ended']);
+    expect((await subOf(tdb.db, u[k].id))?.suspendedAt).toEqual(NOW);
+    expect(actions(u[k])).toEqual(['stop']);
+    expect(subjects(u[k])).toEqual(['Your KiloClaw subscription has ended']);
   });
   it('leaves an active subscription alone', async () => {
     expect((await subOf(tdb.db, u.active.id))?.suspendedAt).toBeNull();

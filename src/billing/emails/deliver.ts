@@ -3,6 +3,7 @@
 // (it is the one that says what went wrong for the customer).
 import type { DbOrTx } from '@/db/client';
 import type { EmailType } from '@/db/schema';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { Mailer } from '@/platform/mailer';
 import { claimEmails, releaseEmailClaim } from './email-log';
@@ -24,7 +25,7 @@ export async function sendClaimed(deps: EmailDeps & { appUrl: string }, emailTyp
       await releaseEmailClaim(deps.db, to.userId, emailType);
     } catch (releaseError) {
       deps.logger.error(
-        { userId: to.userId, emailType, sendError: (sendError as Error).message, releaseError: (releaseError as Error).message },
+        { userId: to.userId, emailType, sendError: errorMessage(sendError), releaseError: errorMessage(releaseError) },
         'email: send failed and its log claim could not be released; this email will not be retried until the row is removed',
       );
     }
@@ -75,7 +76,7 @@ export async function deliverOnce(
         tally.sent++;
       } catch (err) {
         tally.failed++;
-        failures.push({ userId: r.userId, emailType, message: (err as Error).message });
+        failures.push({ userId: r.userId, emailType, message: errorMessage(err) });
       }
     },
   );

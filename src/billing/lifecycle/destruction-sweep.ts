@@ -2,6 +2,7 @@
 // destruction_deadline doubles as the "still to destroy" marker: the claiming statement clears it
 // (conditionally, so a reactivation committed first wins), the instance is destroyed after that
 // commit, and a failed destroy puts the deadline back so the next run tries again.
+import { errorMessage } from '@/platform/error-message';
 import { sql } from 'drizzle-orm';
 import { ts } from './access-sql';
 import { days, emptyReport, excluding, forEachInstance, inBatches, mailBatch, toRecipient, type SweepInput, type SweepReport, type UserRow } from './sweep-kit';
@@ -37,8 +38,8 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
           update kiloclaw_subscriptions set destruction_deadline = ${r.deadline}::timestamptz, updated_at = ${ts(now)}
           where user_id = ${userId} and suspended_at = ${r.suspended_at}::timestamptz and destruction_deadline is null`);
       } catch (err) {
-        report.errors.push({ userId, step: 'restore', message: (err as Error).message });
-        deps.logger.error({ userId, reason: (err as Error).message }, 'lifecycle: destroy failed and its deadline could not be restored; the next run will not retry it');
+        report.errors.push({ userId, step: 'restore', message: errorMessage(err) });
+        deps.logger.error({ userId, reason: errorMessage(err) }, 'lifecycle: destroy failed and its deadline could not be restored; the next run will not retry it');
       }
     });
     report.actioned += rows.length - failed.size;

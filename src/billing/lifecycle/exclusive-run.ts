@@ -4,6 +4,7 @@
 // connection closes and PostgreSQL releases the lock.
 import type { Sql } from 'postgres';
 import type { Db } from '@/db/client';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 
 export type Skipped = { skipped: true; reason: string };
@@ -26,7 +27,7 @@ export async function withAdvisoryLock<T>(
         await conn`select pg_advisory_unlock(${key.toString()}::bigint)`;
       } catch (err) {
         // the connection is released below; if it is broken PostgreSQL drops the lock with the session
-        logger.warn({ reason: (err as Error).message }, 'lifecycle: advisory unlock failed');
+        logger.warn({ reason: errorMessage(err) }, 'lifecycle: advisory unlock failed');
       }
     }
   } finally {

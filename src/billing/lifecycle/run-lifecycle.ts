@@ -1,5 +1,6 @@
 // One run of the billing lifecycle: the eight sweeps of BILLING.md, in order, and a summary of what
 // each did. A sweep whose statement fails is reported and the next sweep still runs.
+import { errorMessage } from '@/platform/error-message';
 import type { EmailTally } from '../emails/deliver';
 import { destructionSweep } from './destruction-sweep';
 import { subscriptionExpirySweep, earlybirdExpirySweep, pastDueSweep, trialExpirySweep } from './suspension-sweeps';
@@ -58,7 +59,7 @@ export async function runBillingLifecycle(deps: LifecycleDeps): Promise<Lifecycl
       // a statement failed (database down, lock timeout): this sweep stops, the others still run
       ok = false;
       errorCount++;
-      const message = (err as Error).message;
+      const message = errorMessage(err);
       sweeps[name] = { actioned: 0, emails: { sent: 0, skipped: 0, failed: 0 }, errors: 1, failed: message };
       if (errors.length < MAX_LISTED_ERRORS) errors.push({ sweep: name, step: 'sweep', message });
       deps.logger.error({ sweep: name, reason: message }, 'lifecycle: sweep failed');

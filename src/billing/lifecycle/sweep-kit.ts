@@ -1,4 +1,5 @@
 // What every sweep shares: its dependencies, its report, the batch loop and the row → recipient mapping.
+import { errorMessage } from '@/platform/error-message';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import type { EmailType } from '@/db/schema';
@@ -111,8 +112,8 @@ export async function forEachInstance(
       await input.deps.instanceActions[action](userId);
     } catch (err) {
       failed.add(userId);
-      report.errors.push({ userId, step: action, message: (err as Error).message });
-      input.deps.logger.warn({ userId, action, reason: (err as Error).message }, 'lifecycle: instance action failed');
+      report.errors.push({ userId, step: action, message: errorMessage(err) });
+      input.deps.logger.warn({ userId, action, reason: errorMessage(err) }, 'lifecycle: instance action failed');
       await onError?.(userId);
     }
   });

@@ -1,6 +1,7 @@
 // POST /api/cron/billing-lifecycle — called by the scheduler with `Authorization: Bearer CRON_SECRET`.
 // Thin: authorize, take the run lock, run the lifecycle, return its summary as JSON.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { errorMessage } from '@/platform/error-message';
 import { LIFECYCLE_LOCK_KEY, lifecycleSettingsFrom } from '@/billing/lifecycle/constants';
 import { withAdvisoryLock } from '@/billing/lifecycle/exclusive-run';
 import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
@@ -47,7 +48,7 @@ export function createCronLifecycleHandler(deps: AppDeps) {
         }),
       );
     } catch (err) {
-      deps.logger.error({ reason: (err as Error).message }, 'cron: could not start the lifecycle run');
+      deps.logger.error({ reason: errorMessage(err) }, 'cron: could not start the lifecycle run');
       return Response.json({ error: 'The database is unavailable; the run did not start. The next scheduled call retries.' }, { status: 503, headers: NO_STORE });
     }
     // a sweep whose statement failed is a 500 so an external scheduler alerts; per-user failures are counts
