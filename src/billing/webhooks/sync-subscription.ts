@@ -22,11 +22,15 @@ export type SubscriptionSource =
 
 export async function syncSubscription(ctx: HandlerContext, event: Stripe.Event, source: SubscriptionSource): Promise<HandlerResult> {
   const subId = source.kind === 'snapshot' ? source.subscription.id : source.subscriptionId;
-  const userId = await resolveUserId(ctx.tx, {
+  let userId = await resolveUserId(ctx.tx, {
     metadataUserId: source.kind === 'snapshot' ? source.subscription.metadata?.userId : source.metadataUserId,
     subscriptionId: subId,
     customerId: source.kind === 'snapshot' ? idOf(source.subscription.customer) : source.customerId,
   });
+  if (!userId && source.kind === 'reread') {
+    // e.g. invoice.paid arriving before anything linked this subscription: its metadata names the user
+    userId = await resolveUserId(ctx.tx, { metadataUserId: (await reread(ctx, subId)).metadata?.userId });
+  }
   if (!userId) {
     ctx.log.warn({ eventId: event.id, subscription: subId }, 'subscription of no known user');
     return { receipt: `ignored: subscription ${subId} belongs to no known user` };
