@@ -37,6 +37,12 @@ export type FlyEmulator = {
     controller: ControllerGeneration;
     /** Extra latency of every exec (the real CLI takes seconds). */
     execDelayMs: number;
+    /** Machine lists come back empty (Fly's 2026-04-28 incident: "don't treat an empty list as proof"). */
+    listFlap: boolean;
+    /** Every API call answers this status (e.g. 503) instead of working. */
+    apiFailure: number | null;
+    /** Volume deletes answer 500 (a destroy must then be retried). */
+    failVolumeDelete: boolean;
   };
   /** "METHOD /path" of every API call, in order. */
   calls: string[];
@@ -52,7 +58,15 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
   const token = opts.token ?? `fly-emulator-${hex(8)}`;
   const machines = new Map<string, EmulatedMachine>();
   const volumes = new Map<string, EmulatedVolume>();
-  const behaviour: FlyEmulator['behaviour'] = { neverStart: false, startDelayMs: 20, controller: 'current', execDelayMs: 0 };
+  const behaviour: FlyEmulator['behaviour'] = {
+    neverStart: false,
+    startDelayMs: 20,
+    controller: 'current',
+    execDelayMs: 0,
+    listFlap: false,
+    apiFailure: null,
+    failVolumeDelete: false,
+  };
   const calls: string[] = [];
 
   function launch(m: EmulatedMachine) {
@@ -89,7 +103,9 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     // parts: ['machines', id?, action?] | ['volumes', id?]
     const [kind, id, action] = parts;
     const b = (body ?? {}) as Record<string, unknown>;
+    if (behaviour.apiFailure) return [behaviour.apiFailure, { error: 'emulated outage' }];
     if (kind === 'machines' && !id && method === 'GET') {
+      if (behaviour.listFlap) return [200, []];
       const filters = [...query.entries()].filter(([k]) => k.startsWith('metadata.')).map(([k, v]) => [k.slice(9), v] as const);
       const list = [...machines.values()].filter(
         (m) => m.state !== 'destroyed' && filters.every(([k, v]) => m.config.metadata?.[k] === v),
@@ -159,6 +175,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
         const deadline = Date.now() + timeoutS * 1000;
         while (Date.now() < deadline) {
           if (m.state === want) return [200, { ok: true }];
+          if (m.state === 'destroyed') return [404, { error: 'machine not found' }];
           await sleep(10);
         }
         return [408, { error: `deadline exceeded waiting for machine to be ${want}` }];
@@ -192,6 +209,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
       if (!v || v.state === 'destroyed') return [404, { error: 'volume not found' }];
       if (method === 'GET') return [200, v];
       if (method === 'DELETE') {
+        if (behaviour.failVolumeDelete) return [500, { error: 'emulated volume delete failure' }];
         const holder = v.attached_machine_id ? machines.get(v.attached_machine_id) : undefined;
         if (holder && holder.state !== 'destroyed') return [412, { error: `volume is attached to machine ${holder.id}` }];
         v.state = 'destroyed';

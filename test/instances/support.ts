@@ -1,0 +1,85 @@
+// Shared set-up of the instance tests: a Fly emulator + the real fly provider, lifecycle deps on a
+// test database, users inserted directly, and a test app composed with a given provider.
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../src/db/client';
+import { kiloclawInstances, kiloclawSubscriptions, users } from '../../src/db/schema';
+import { startFlyEmulator, type FlyEmulator } from '../../src/emulators/fly/server';
+import type { LifecycleDeps } from '../../src/instances/lifecycle/deps';
+import { createFlyProvider } from '../../src/instances/providers/fly/fly-provider';
+import type { MachineProvider } from '../../src/instances/providers/provider';
+import type { Clock } from '../../src/platform/clock';
+import { createLogger } from '../../src/platform/logger';
+import { createAppDeps } from '../../src/server/app-deps';
+import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
+
+export const FLY_APP = 'kiloclaw-test';
+
+export async function flyWithEmulator(): Promise<{ emulator: FlyEmulator; provider: MachineProvider }> {
+  const emulator = await startFlyEmulator({ appName: FLY_APP });
+  const provider = createFlyProvider({
+    baseUrl: emulator.url,
+    appName: FLY_APP,
+    token: emulator.token,
+    region: 'iad',
+    image: 'registry.fly.io/kiloclaw:test',
+    controllerUrlTemplate: emulator.controllerUrlTemplate,
+  });
+  return { emulator, provider };
+}
+
+export function lifecycleDeps(db: Db, clock: Clock, provider: MachineProvider, startWaitMs = 5_000): LifecycleDeps {
+  return {
+    db,
+    clock,
+    provider,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    controllerSecret: TEST_SECRETS.CONTROLLER_SECRET,
+    startWaitMs,
+  };
+}
+
+export async function insertUser(db: Db): Promise<string> {
+  const id = randomUUID();
+  await db.insert(users).values({ id, name: 'Instance Tester', email: `${id}@example.test` });
+  return id;
+}
+
+export async function instanceOf(db: Db, userId: string) {
+  const [row] = await db.select().from(kiloclawInstances).where(eq(kiloclawInstances.userId, userId));
+  return row ?? null;
+}
+
+/** A user with an active subscription, so clawAccessProcedure lets them through. */
+export async function grantAccess(db: Db, userId: string): Promise<void> {
+  await db.insert(kiloclawSubscriptions).values({ userId, status: 'active', plan: 'standard' });
+}
+
+/** The test app composed with `provider` (the composition root itself, not a copy of it). */
+export function startAppWith(opts: { db: Db; clock?: Clock; provider: MachineProvider; startWaitMs?: number; env?: Record<string, string> }): Promise<TestApp> {
+  return startTestApp({
+    db: opts.db,
+    clock: opts.clock,
+    env: opts.env,
+    extend: (deps) =>
+      createAppDeps({
+        config: deps.config,
+        db: deps.db,
+        clock: deps.clock,
+        logger: deps.logger,
+        mailer: deps.mailer,
+        machineProvider: opts.provider,
+        startWaitMs: opts.startWaitMs ?? 5_000,
+      }),
+  });
+}
+
+export async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
