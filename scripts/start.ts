@@ -14,6 +14,7 @@ import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
 import { ensureEmbeddedSecrets } from '@/server/embedded-secrets';
+import { startScheduler } from '@/server/scheduler';
 import { startStripeEmulator, type StripeEmulator } from '@/emulators/stripe/server';
 
 const root = process.cwd();
@@ -129,6 +130,18 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);
   });
+
+  if (config.schedulerEnabled && config.CRON_SECRET) {
+    // calls our own cron endpoints over loopback, as an external scheduler would over the network
+    const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+    const scheduler = startScheduler({
+      baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${config.PORT}`,
+      secret: config.CRON_SECRET,
+      intervalMs: config.SCHEDULER_INTERVAL_S * 1000,
+      logger: createLogger({ name: 'scheduler', level: config.LOG_LEVEL }),
+    });
+    cleanups.push(() => scheduler.stop());
+  }
 
   console.log(`\n  KiloClaw is running at ${config.appUrl}`);
   if (demo) console.log(`  Demo login: ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);

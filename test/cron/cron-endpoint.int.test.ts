@@ -1,0 +1,94 @@
+// POST /api/cron/billing-lifecycle over real HTTP: the bearer secret, and what a caller gets back.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingInstanceActions } from '../../src/billing/ports';
+import { fixedClock } from '../../src/platform/clock';
+import type { Mailer } from '../../src/platform/mailer';
+import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
+import { createTestDb, type TestDb } from '../harness/db';
+import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink';
+import { makeUser, NOW, sinkMailer, subOf, trial } from './fixtures';
+
+let tdb: TestDb;
+let sink: SmtpSink;
+let mailer: Mailer;
+let app: TestApp;
+const actions = recordingInstanceActions();
+const URL_PATH = '/api/cron/billing-lifecycle';
+
+beforeAll(async () => {
+  tdb = await createTestDb();
+  sink = await startSmtpSink();
+  mailer = sinkMailer(sink);
+  app = await startTestApp({ db: tdb.db, clock: fixedClock(NOW), extend: (d) => ({ ...d, mailer, instanceActions: actions }) });
+});
+afterAll(async () => {
+  await app?.close();
+  await mailer?.close();
+  await sink?.close();
+  await tdb?.close();
+});
+
+const post = (headers: Record<string, string> = {}) => fetch(`${app.url}${URL_PATH}`, { method: 'POST', headers });
+
+async function snapshot() {
+  const [subs, log] = await Promise.all([
+    tdb.db.execute(sql`select user_id, suspended_at, destruction_deadline from kiloclaw_subscriptions order by user_id`),
+    tdb.db.execute(sql`select user_id, email_type from kiloclaw_email_log order by user_id, email_type`),
+  ]);
+  return JSON.stringify({ subs, log });
+}
+
+describe('without the right secret', () => {
+  it.each([
+    ['no Authorization header', {}],
+    ['a wrong secret', { authorization: 'Bearer not-the-cron-secret-at-all' }],
+    ['the secret with one character changed', { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET.slice(0, -1)}X` }],
+    ['the secret as a prefix of a longer token', { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}extra` }],
+    ['the secret without the Bearer scheme', { authorization: TEST_SECRETS.CRON_SECRET }],
+    ['an empty bearer', { authorization: 'Bearer ' }],
+  ])('answers 401 to %s and changes nothing', async (_name, headers) => {
+    const due = await makeUser(tdb.db, { sub: trial(-1) });
+    const before = await snapshot();
+    const res = await post(headers);
+    expect(res.status).toBe(401);
+    const body = await res.json();
+    expect(body.error).toMatch(/Authorization: Bearer/);
+    expect(JSON.stringify(body)).not.toContain(TEST_SECRETS.CRON_SECRET);
+    expect(await snapshot()).toBe(before);
+    expect((await subOf(tdb.db, due.id))?.suspendedAt).toBeNull();
+    expect(sink.to(due.email)).toEqual([]);
+    expect(actions.calls).toEqual([]);
+  });
+
+  it('answers 405 to GET', async () => {
+    const res = await fetch(`${app.url}${URL_PATH}`, { headers: { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('with the secret', () => {
+  it('runs the sweeps and answers a JSON summary of counts per sweep', async () => {
+    const res = await post({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await res.json();
+    // every user the 401 cases left due is now suspended, stopped and told
+    expect(body).toMatchObject({ skipped: false, ok: true, errorCount: 0, errors: [], emails: { sent: 6, skipped: 0, failed: 0 } });
+    expect(Object.keys(body.sweeps)).toEqual([
+      'trial_warning',
+      'earlybird_warning',
+      'trial_expiry',
+      'earlybird_expiry',
+      'subscription_expiry',
+      'past_due_cleanup',
+      'destruction_warning',
+      'destruction',
+    ]);
+    expect(body.sweeps.trial_expiry).toEqual({ actioned: 6, emails: { sent: 6, skipped: 0, failed: 0 }, errors: 0 });
+    expect(typeof body.durationMs).toBe('number');
+    expect(body.startedAt).toBe(NOW.toISOString());
+    expect(actions.calls.map((c) => c.action)).toEqual(Array(6).fill('stop'));
+  });
+});
