@@ -18,6 +18,8 @@ export class MachineImage {
   approvedDevices: string[] = [];
   /** CLI invocations seen by exec, e.g. "pairing list telegram --json". */
   cliCalls: string[] = [];
+  /** The CLI prints garbage (exit 0), as a half-broken openclaw upgrade might. */
+  brokenCli = false;
 
   addChannelRequest(channel: string, id: string): string {
     const code = Array.from(randomBytes(8), (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
@@ -57,6 +59,7 @@ export class MachineImage {
   /** `openclaw …` as the CLI answers it: {stdout, stderr, exit_code}. */
   runCli(args: string[]): { stdout: string; stderr: string; exit_code: number } {
     this.cliCalls.push(args.join(' '));
+    if (this.brokenCli) return ok('openclaw: warning: config migrated\n{"requests": [truncated');
     const [group, verb, a1, a2] = args;
     const json = args.includes('--json');
     if (group === 'pairing' && verb === 'list') {

@@ -1,0 +1,233 @@
+// Pairing procedures through real tRPC over HTTP, on PostgreSQL, with instances on the Fly
+// emulator: controller first, exec fallback only for an older controller, the fallback cache and
+// its invalidation, the guard, input validation, and one user never reaching another's instance.
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kiloclawPairingCache } from '../../src/db/schema';
+import type { EmulatedMachine, FlyEmulator } from '../../src/emulators/fly/server';
+import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from '../../src/instances/pairing/fallback-cache';
+import type { MachineProvider } from '../../src/instances/providers/provider';
+import { fixedClock } from '../../src/platform/clock';
+import type { TestApp } from '../harness/app';
+import { signUp, trpcError, type TestUser } from '../harness/client';
+import { createTestDb, type TestDb } from '../harness/db';
+import { flyWithEmulator, grantAccess, instanceOf, startAppWith } from './support';
+
+const clock = fixedClock('2026-11-28T12:00:00Z');
+let tdb: TestDb;
+let emulator: FlyEmulator;
+let provider: MachineProvider;
+let app: TestApp;
+
+beforeAll(async () => {
+  tdb = await createTestDb();
+  ({ emulator, provider } = await flyWithEmulator());
+  app = await startAppWith({ db: tdb.db, clock, provider });
+});
+afterAll(async () => {
+  await app?.close();
+  await emulator?.close();
+  await tdb?.close();
+});
+
+/** A signed-up user with access and a running instance; returns the emulated machine too. */
+async function userWithInstance(controller: 'current' | 'legacy' = 'current'): Promise<{ u: TestUser; m: EmulatedMachine; instanceId: string }> {
+  const u = await signUp(app.url);
+  await grantAccess(tdb.db, u.id);
+  emulator.behaviour.controller = controller;
+  expect((await u.trpc.kiloclaw.startInstance.mutate()).status).toBe('running');
+  const row = (await instanceOf(tdb.db, u.id))!;
+  return { u, m: emulator.machines.get(row.machineId!)!, instanceId: row.id };
+}
+
+const cachedRows = (instanceId: string) => tdb.db.select().from(kiloclawPairingCache).where(eq(kiloclawPairingCache.instanceId, instanceId));
+
+describe('listing and approving through the controller', () => {
+  it('lists a pending channel request, approves it, and it is gone', async () => {
+    const { u, m } = await userWithInstance();
+    const code = m.image.addChannelRequest('telegram', '111222333');
+    const list = await u.trpc.kiloclaw.listChannelPairingRequests.query();
+    expect(list.source).toBe('controller');
+    expect(list.requests).toEqual([expect.objectContaining({ channel: 'telegram', code, id: '111222333' })]);
+
+    const result = await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code });
+    expect(result).toEqual({ success: true, message: 'Approved telegram sender 111222333.' });
+    expect((await u.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
+    expect(m.image.cliCalls).toEqual([]); // the fast path never ran the CLI through exec
+  });
+
+  it('lists and approves a device request without passing its public key on', async () => {
+    const { u, m } = await userWithInstance();
+    const requestId = m.image.addDeviceRequest();
+    const list = await u.trpc.kiloclaw.listDevicePairingRequests.query({ refresh: true });
+    expect(list.requests.map((r) => r.requestId)).toEqual([requestId]);
+    expect(JSON.stringify(list)).not.toContain(m.image.deviceRequests[0]!.publicKey);
+
+    expect((await u.trpc.kiloclaw.approveDevicePairingRequest.mutate({ requestId })).success).toBe(true);
+    expect((await u.trpc.kiloclaw.listDevicePairingRequests.query()).requests).toEqual([]);
+  });
+
+  it('passes on the reason when the code is not pending', async () => {
+    const { u } = await userWithInstance();
+    const result = await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code: 'ZZZZ9999' });
+    expect(result.success).toBe(false);
+    expect(result.message).toMatch(/No pending pairing request found/);
+  });
+});
+
+describe('the exec fallback (a controller without the pairing routes)', () => {
+  it('keeps an approved request out of the fallback cache when the approve went through the controller', async () => {
+    const { u, m, instanceId } = await userWithInstance('legacy');
+    const code = m.image.addChannelRequest('telegram', '424242');
+
+    const first = await u.trpc.kiloclaw.listChannelPairingRequests.query();
+    expect(first).toMatchObject({ source: 'fallback', cached: false });
+    expect(first.requests.map((r) => r.code)).toEqual([code]);
+    clock.advance(1_000);
+    expect(await u.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({ source: 'fallback', cached: true });
+
+    m.controller = 'current'; // the controller is upgraded and takes the approve
+    clock.advance(1_000);
+    expect((await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(true);
+    expect(m.image.cliCalls.filter((c) => c.startsWith('pairing approve'))).toEqual([]);
+
+    m.controller = 'legacy'; // …and a replica still talking to an older one falls back again
+    clock.advance(1_000);
+    const after = await u.trpc.kiloclaw.listChannelPairingRequests.query();
+    expect(after.source).toBe('fallback');
+    expect(after.requests).toEqual([]);
+    expect((await cachedRows(instanceId)).length).toBeGreaterThan(0);
+  });
+
+  it('approves through exec and invalidates the cached list', async () => {
+    const { u, m } = await userWithInstance('legacy');
+    const code = m.image.addChannelRequest('discord', '99887766');
+    expect((await u.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toHaveLength(1);
+    clock.advance(1_000);
+    const result = await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'discord', code });
+    expect(result).toEqual({ success: true, message: 'Approved discord sender 99887766.' });
+    expect(m.image.cliCalls).toContain(`pairing approve discord ${code}`);
+    clock.advance(1_000);
+    expect((await u.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
+  });
+
+  it('lists and approves devices through exec', async () => {
+    const { u, m } = await userWithInstance('legacy');
+    const requestId = m.image.addDeviceRequest();
+    const list = await u.trpc.kiloclaw.listDevicePairingRequests.query();
+    expect(list.source).toBe('fallback');
+    expect(list.requests.map((r) => r.requestId)).toEqual([requestId]);
+    expect(JSON.stringify(list)).not.toContain('publicKey');
+    expect((await u.trpc.kiloclaw.approveDevicePairingRequest.mutate({ requestId })).success).toBe(true);
+    clock.advance(1_000);
+    expect((await u.trpc.kiloclaw.listDevicePairingRequests.query()).requests).toEqual([]);
+  });
+
+  it('does not cache a list it could not parse, and reads again next time', async () => {
+    const { u, m, instanceId } = await userWithInstance('legacy');
+    m.image.brokenCli = true;
+    const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
+    expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(err.message).toMatch(/try again/);
+    expect(await cachedRows(instanceId)).toEqual([]);
+
+    m.image.brokenCli = false;
+    m.image.addChannelRequest('slack', 'U123');
+    const calls = m.image.cliCalls.length;
+    expect((await u.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toHaveLength(1);
+    expect(m.image.cliCalls.length).toBeGreaterThan(calls);
+  });
+
+  it('keeps a list read that began before an approval from landing after it', async () => {
+    const { instanceId } = await userWithInstance('legacy');
+    const t0 = new Date('2026-11-28T13:00:00Z');
+    const stale = { requests: [{ code: 'OLDCODE1', id: '1', channel: 'telegram' }], lastUpdated: t0.toISOString() };
+    await invalidateFallbackCache(tdb.db, instanceId, new Date(t0.getTime() + 500)); // the approve
+    expect(await writeFallbackCache(tdb.db, instanceId, 'channels', stale, t0)).toBe(false); // the slow read lands
+    expect(await readFallbackCache(tdb.db, instanceId, 'channels', new Date(t0.getTime() + 1_000))).toBeNull();
+  });
+});
+
+describe('when the controller cannot be used', () => {
+  it('does not fall back on a 401: the token mismatch is reported', async () => {
+    const { u, m } = await userWithInstance();
+    m.image.addChannelRequest('telegram', '5551');
+    m.config.env = { ...m.config.env, CONTROLLER_TOKEN: 'a-different-token-0123456789abcdef' };
+    const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
+    expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
+    expect((err.data as { reason?: string }).reason).toBe('controller_unauthorized');
+    expect(m.image.cliCalls).toEqual([]);
+  });
+
+  it('does not fall back silently when the machine answers 5xx', async () => {
+    const { u, m } = await userWithInstance();
+    m.state = 'stopped'; // Fly's proxy answers 502 for it, but our row still says running
+    const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
+    expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(err.message).toMatch(/HTTP 502/);
+    expect(m.image.cliCalls).toEqual([]);
+  });
+});
+
+describe('guards', () => {
+  it('returns empty lists and refuses approves while the instance is not running', async () => {
+    const { u, m } = await userWithInstance();
+    const code = m.image.addChannelRequest('telegram', '7777');
+    await u.trpc.kiloclaw.stopInstance.mutate();
+    expect(await u.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({ requests: [], source: 'not_running' });
+    expect(await u.trpc.kiloclaw.listDevicePairingRequests.query()).toMatchObject({ requests: [], source: 'not_running' });
+    expect(await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).toEqual({
+      success: false,
+      message: 'Instance is not running',
+    });
+    expect(m.image.channelRequests).toHaveLength(1);
+  });
+
+  it.each([
+    [{ channel: 'Telegram!', code: 'ABCD2345' }, /channel/],
+    [{ channel: 'telegram', code: 'AB CD; rm -rf /' }, /code/],
+    [{ channel: 'telegram', code: 'x'.repeat(33) }, /code/],
+  ])('rejects approve input %j with BAD_REQUEST before anything runs', async (input, field) => {
+    const { u, m } = await userWithInstance();
+    const err = await trpcError(u.trpc.kiloclaw.approveChannelPairingRequest.mutate(input));
+    expect(err.data?.code).toBe('BAD_REQUEST');
+    expect(err.message).toMatch(field);
+    expect(m.image.cliCalls).toEqual([]);
+    expect(m.image.approvedSenders).toEqual([]);
+  });
+
+  it('rejects a device request id that is not a UUID with BAD_REQUEST', async () => {
+    const { u } = await userWithInstance();
+    const err = await trpcError(u.trpc.kiloclaw.approveDevicePairingRequest.mutate({ requestId: '../../etc/passwd' }));
+    expect(err.data?.code).toBe('BAD_REQUEST');
+    expect(err.message).toMatch(/UUID/);
+  });
+
+  it("never lets user A list or approve on user B's instance", async () => {
+    const b = await userWithInstance();
+    const code = b.m.image.addChannelRequest('telegram', '31337');
+    const deviceId = b.m.image.addDeviceRequest();
+
+    const a = await signUp(app.url);
+    await grantAccess(tdb.db, a.id);
+    // A without an instance: nothing to see, nothing to approve
+    expect((await a.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
+    expect((await a.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(false);
+    // A with an instance of their own: still only their own requests
+    expect((await a.trpc.kiloclaw.startInstance.mutate()).status).toBe('running');
+    expect((await a.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
+    expect((await a.trpc.kiloclaw.listDevicePairingRequests.query()).requests).toEqual([]);
+    expect((await a.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(false);
+    expect((await a.trpc.kiloclaw.approveDevicePairingRequest.mutate({ requestId: deviceId })).success).toBe(false);
+
+    expect(b.m.image.channelRequests.map((r) => r.code)).toEqual([code]);
+    expect(b.m.image.deviceRequests.map((r) => r.requestId)).toEqual([deviceId]);
+    expect((await b.u.trpc.kiloclaw.listChannelPairingRequests.query()).requests.map((r) => r.code)).toEqual([code]);
+  });
+
+  it('keeps pairing behind the access gate', async () => {
+    const u = await signUp(app.url); // no trial, no subscription
+    const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
+    expect(err.data?.code).toBe('FORBIDDEN');
+  });
+});
