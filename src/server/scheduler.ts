@@ -8,6 +8,7 @@ export type CronJob = { name: string; path: string };
 /** Every cron endpoint the scheduler calls, one line each. */
 export const CRON_JOBS: readonly CronJob[] = [
   { name: 'billing-lifecycle', path: '/api/cron/billing-lifecycle' },
+  { name: 'reconcile-instances', path: '/api/cron/reconcile-instances' },
 ];
 
 /** A run that has not answered in 2 min is stuck; abort it and try again at the next tick. */

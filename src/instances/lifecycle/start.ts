@@ -38,11 +38,12 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     const machine = await bringUp(deps, claimed, fence, log);
     const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: claimed.id };
     const ready =
+      deps.startWaitMs > 0 &&
       (await deps.provider.waitForState(machine.id, 'started', Math.max(1, deadline - Date.now()))) &&
       (await waitForGateway(target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
-    } else if (!ready) {
+    } else if (!ready && deps.startWaitMs > 0) {
       // Still coming up: the reconciler finishes it (or gives up after STARTING_TIMEOUT_MS).
       log.warn({ machineId: machine.id, waitedMs: deps.startWaitMs }, 'instance not ready yet; leaving it starting');
     }

@@ -46,6 +46,8 @@ type LocalMachine = {
 export type LocalProvider = MachineProvider & {
   /** The openclaw state directory of a volume (tests put fixtures there). */
   stateDirOf(volumeId: string): string;
+  /** The HOME of a volume's openclaw processes. */
+  homeDirOf(volumeId: string): string;
   /** Stops every machine this provider started. */
   close(): Promise<void>;
 };
@@ -86,6 +88,13 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     NO_COLOR: '1',
   });
   const gatewayPorts = new Map<string, string>();
+
+  // Controllers run in their own process groups, so they would outlive this process: when it exits,
+  // ask each to stop (SIGTERM lets it stop its gateway cleanly on its own).
+  const onExit = () => {
+    for (const m of machines.values()) m.child?.kill('SIGTERM');
+  };
+  process.once('exit', onExit);
 
   async function launch(m: LocalMachine): Promise<void> {
     if (!existsSync(volumeDir(m.spec.volumeId))) {
@@ -161,6 +170,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
   return {
     kind: 'local',
     stateDirOf,
+    homeDirOf: homeOf,
 
     async createVolume({ name }) {
       const id = `${name}_${randomBytes(4).toString('hex')}`;
@@ -244,6 +254,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
       return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code ?? 1 };
     },
     async close() {
+      process.removeListener('exit', onExit);
       await Promise.all([...machines.values()].map((m) => halt(m)));
     },
   };

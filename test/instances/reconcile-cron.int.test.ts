@@ -1,0 +1,85 @@
+// POST /api/cron/reconcile-instances over real HTTP, and billing's InstanceActions port wired to
+// the real lifecycle (Fly emulator, PostgreSQL).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlyEmulator } from '../../src/emulators/fly/server';
+import type { MachineProvider } from '../../src/instances/providers/provider';
+import { fixedClock } from '../../src/platform/clock';
+import { TEST_SECRETS, type TestApp } from '../harness/app';
+import { createTestDb, type TestDb } from '../harness/db';
+import { flyWithEmulator, insertUser, instanceOf, startAppWith, until } from './support';
+
+const clock = fixedClock('2026-11-28T12:00:00Z');
+let tdb: TestDb;
+let emulator: FlyEmulator;
+let provider: MachineProvider;
+let app: TestApp;
+
+beforeAll(async () => {
+  tdb = await createTestDb();
+  ({ emulator, provider } = await flyWithEmulator());
+  app = await startAppWith({ db: tdb.db, clock, provider });
+});
+afterAll(async () => {
+  await app?.close();
+  await emulator?.close();
+  await tdb?.close();
+});
+
+const cron = (headers: Record<string, string> = {}, method = 'POST') =>
+  fetch(`${app.url}/api/cron/reconcile-instances`, { method, headers });
+
+describe('POST /api/cron/reconcile-instances', () => {
+  it('answers 401 without the bearer secret and 405 to a GET, and changes nothing', async () => {
+    const userId = await insertUser(tdb.db);
+    await app.deps.instances.start(userId);
+    const row = (await instanceOf(tdb.db, userId))!;
+    emulator.machines.get(row.machineId!)!.state = 'destroyed';
+
+    const denied = await cron({ authorization: 'Bearer wrong-secret-wrong-secret' });
+    expect(denied.status).toBe(401);
+    expect((await denied.json()).error).toMatch(/CRON_SECRET/);
+    expect((await cron({}, 'GET')).status).toBe(405);
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
+  });
+
+  it('reconciles: a running instance whose machine is gone becomes stopped', async () => {
+    const userId = await insertUser(tdb.db);
+    await app.deps.instances.start(userId);
+    const row = (await instanceOf(tdb.db, userId))!;
+    emulator.machines.get(row.machineId!)!.state = 'destroyed';
+
+    const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ ok: true });
+    expect(body.runningLost).toBeGreaterThanOrEqual(1);
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
+  });
+});
+
+describe("billing's InstanceActions port", () => {
+  it('stops, resumes and destroys the real instance, and ignores users without one', async () => {
+    const userId = await insertUser(tdb.db);
+    const actions = app.deps.instanceActions;
+    await actions.stop(userId); // no instance yet: a no-op
+    await actions.destroy(userId);
+    await actions.resume(userId);
+    expect(await instanceOf(tdb.db, userId)).toBeNull();
+
+    await app.deps.instances.start(userId);
+    const row = (await instanceOf(tdb.db, userId))!;
+    await actions.stop(userId);
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
+    expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
+
+    await actions.resume(userId); // answers at once; the reconciler finishes the start
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('starting');
+    await until(async () => emulator.machines.get(row.machineId!)!.state === 'started', 5_000, 'the machine to start');
+    await app.deps.instances.reconcile();
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
+
+    await actions.destroy(userId);
+    expect(await instanceOf(tdb.db, userId)).toBeNull();
+    expect(emulator.machines.get(row.machineId!)!.state).toBe('destroyed');
+  });
+});
