@@ -86,7 +86,7 @@ describe('with the secret', () => {
       'destruction_warning',
       'destruction',
     ]);
-    expect(body.sweeps.trial_expiry).toEqual({ actioned: 6, emails: { sent: 6, skipped: 0, failed: 0 }, errors: 0 });
+    expect(body.sweeps.trial_expiry).toMatchObject({ actioned: 6, emails: { sent: 6, skipped: 0, failed: 0 }, errors: 0 });
     expect(typeof body.durationMs).toBe('number');
     expect(body.startedAt).toBe(NOW.toISOString());
     expect(actions.calls.map((c) => c.action)).toEqual(Array(6).fill('stop'));

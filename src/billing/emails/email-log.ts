@@ -1,7 +1,7 @@
 // The email log is the "sent once" memory of the lifecycle: a row (user, type) is claimed *before*
 // the mail is sent, so two runs (or a retry after a crash) can never both send it. Which rows a
 // reactivation deletes (re-arms) is billing's rule: SUSPENSION_EMAIL_TYPES in billing/subscription-sync.ts.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { kiloclawEmailLog, type EmailType } from '@/db/schema';
 
@@ -11,12 +11,14 @@ import { kiloclawEmailLog, type EmailType } from '@/db/schema';
  */
 export async function claimEmails(db: DbOrTx, emailType: EmailType, userIds: readonly string[], now: Date): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
-  const rows = await db
-    .insert(kiloclawEmailLog)
-    .values(userIds.map((userId) => ({ userId, emailType, sentAt: now })))
-    .onConflictDoNothing({ target: [kiloclawEmailLog.userId, kiloclawEmailLog.emailType] })
-    .returning({ userId: kiloclawEmailLog.userId });
-  return new Set(rows.map((r) => r.userId));
+  // the ids travel as ONE array parameter: a multi-row VALUES list of thousands of parameters costs
+  // more to build and parse than the insert itself
+  const rows = await db.execute<{ user_id: string }>(sql`
+    insert into kiloclaw_email_log (user_id, email_type, sent_at)
+    select id, ${emailType}, ${now.toISOString()}::timestamptz from unnest(${sql.param([...userIds])}::text[]) as id
+    on conflict (user_id, email_type) do nothing
+    returning user_id`);
+  return new Set(rows.map((r) => r.user_id));
 }
 
 /** Gives a claim back after a failed send, so the next run retries that email. */

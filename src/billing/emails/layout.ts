@@ -21,12 +21,14 @@ export type EmailContent = {
 
 export type EmailTemplate = (ctx: EmailContext) => EmailContent;
 
+// built once: constructing an Intl formatter per date costs more than the rest of an email together
+const DAY_FORMAT = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+const TIME_FORMAT = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
 /** Dates are written out in words and in UTC, so nobody misreads 03/04 or a local midnight. */
 export function formatDate(d: Date | null | undefined): string {
   if (!d) return 'soon';
-  const day = d.toLocaleDateString('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
-  const time = d.toLocaleTimeString('en-US', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hour12: false });
-  return `${day}, ${time} UTC`;
+  return `${DAY_FORMAT.format(d)}, ${TIME_FORMAT.format(d)} UTC`;
 }
 
 export function escapeHtml(s: string): string {

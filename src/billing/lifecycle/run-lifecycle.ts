@@ -30,7 +30,7 @@ export type LifecycleSummary = {
   ok: boolean;
   startedAt: string;
   durationMs: number;
-  sweeps: Record<SweepName, { actioned: number; emails: EmailTally; errors: number; failed?: string }>;
+  sweeps: Record<SweepName, { actioned: number; emails: EmailTally; errors: number; ms: number; failed?: string }>;
   emails: EmailTally;
   errorCount: number;
   errors: LifecycleError[];
@@ -47,9 +47,11 @@ export async function runBillingLifecycle(deps: LifecycleDeps): Promise<Lifecycl
   let ok = true;
 
   for (const [name, sweep] of SWEEPS) {
+    const t0 = performance.now();
+    const ms = () => Math.round(performance.now() - t0);
     try {
       const r = await sweep(input);
-      sweeps[name] = { actioned: r.actioned, emails: r.emails, errors: r.errors.length };
+      sweeps[name] = { actioned: r.actioned, emails: r.emails, errors: r.errors.length, ms: ms() };
       emails.sent += r.emails.sent;
       emails.skipped += r.emails.skipped;
       emails.failed += r.emails.failed;
@@ -60,7 +62,7 @@ export async function runBillingLifecycle(deps: LifecycleDeps): Promise<Lifecycl
       ok = false;
       errorCount++;
       const message = errorMessage(err);
-      sweeps[name] = { actioned: 0, emails: { sent: 0, skipped: 0, failed: 0 }, errors: 1, failed: message };
+      sweeps[name] = { actioned: 0, emails: { sent: 0, skipped: 0, failed: 0 }, errors: 1, ms: ms(), failed: message };
       if (errors.length < MAX_LISTED_ERRORS) errors.push({ sweep: name, step: 'sweep', message });
       deps.logger.error({ sweep: name, reason: message }, 'lifecycle: sweep failed');
     }

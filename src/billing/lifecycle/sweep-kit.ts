@@ -62,9 +62,9 @@ export function toRecipient(r: UserRow): Recipient {
 
 export const days = (n: number): SQL => sql`make_interval(days => ${n})`;
 
-/** `and <col> not in (…)` — users this run already failed on, so a batch loop never picks them twice. */
+/** `and <col> <> all(…)` — users this run already passed over, so a batch loop never picks them twice. */
 export function excluding(column: SQL, userIds: readonly string[]): SQL {
-  return userIds.length ? sql`and ${column} not in ${[...userIds]}` : sql``;
+  return userIds.length ? sql`and ${column} <> all(${sql.param([...userIds])}::text[])` : sql``;
 }
 
 /**
