@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIFECYCLE_LOCK_KEY } from '../../src/billing/lifecycle/constants';
 import { runBillingLifecycle } from '../../src/billing/lifecycle/run-lifecycle';
 import { recordingInstanceActions } from '../../src/billing/ports';
 import { applySubscriptionState, lockBillingRow } from '../../src/billing/subscription-sync';
@@ -74,8 +75,11 @@ describe('two cron calls at once', () => {
     try {
       const first = call();
       // wait until the first run really holds the advisory lock, then knock
-      for (let i = 0; i < 200; i++) {
-        const rows = await tdb.db.execute(sql`select 1 from pg_locks where locktype = 'advisory' and granted`);
+      for (let i = 0; i < 400; i++) {
+        const rows = await tdb.db.execute(sql`
+          select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+            and database = (select oid from pg_database where datname = current_database())
+            and objid = ${Number(LIFECYCLE_LOCK_KEY & 0xffffffffn)}::oid`);
         if (rows.length) break;
         await sleep(5);
       }

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startScheduler, type Scheduler } from '../../src/server/scheduler';
 import { quietLogger } from './fixtures';
 
@@ -55,32 +55,36 @@ describe('the in-process scheduler', () => {
         { name: 'b', path: '/api/cron/b' },
       ],
     });
-    await sleep(200);
-    expect(app.hits.filter((h) => h.path === '/api/cron/a').length).toBeGreaterThanOrEqual(3);
-    expect(app.hits.filter((h) => h.path === '/api/cron/b').length).toBeGreaterThanOrEqual(3);
+    await vi.waitFor(
+      () => {
+        expect(app!.hits.filter((h) => h.path === '/api/cron/a').length).toBeGreaterThanOrEqual(3);
+        expect(app!.hits.filter((h) => h.path === '/api/cron/b').length).toBeGreaterThanOrEqual(3);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
     expect(app.hits.every((h) => h.authorization === 'Bearer s3cret-value-0123456789')).toBe(true);
   });
 
   it('never overlaps itself when a run is slower than the interval', async () => {
     app = await fakeApp(() => 120);
     scheduler = startScheduler({ baseUrl: app.url, secret: 'x'.repeat(16), logger: quietLogger(), intervalMs: 10, firstDelayMs: 0, jobs: [{ name: 'slow', path: '/slow' }] });
-    await sleep(450);
+    const started = Date.now();
+    await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 20 });
     expect(app.maxActive()).toBe(1);
-    expect(app.hits.length).toBeGreaterThanOrEqual(2);
-    expect(app.hits.length).toBeLessThanOrEqual(4);
+    // each call waits for the previous answer (120 ms), whatever the 10 ms interval says
+    expect(app.hits.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 120) + 1);
   });
 
   it('gives up on a call that does not answer in time, and calls again at the next tick', async () => {
     app = await fakeApp((n) => (n === 1 ? 10_000 : 0));
     scheduler = startScheduler({ baseUrl: app.url, secret: 'x'.repeat(16), logger: quietLogger(), intervalMs: 10, timeoutMs: 100, firstDelayMs: 0, jobs: [{ name: 'j', path: '/j' }] });
-    await sleep(300);
-    expect(app.hits.length).toBeGreaterThanOrEqual(2);
+    await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 20 });
   });
 
   it('stops: no call after stop() resolves', async () => {
     app = await fakeApp(() => 30);
     scheduler = startScheduler({ baseUrl: app.url, secret: 'x'.repeat(16), logger: quietLogger(), intervalMs: 5, firstDelayMs: 0, jobs: [{ name: 'j', path: '/j' }] });
-    await sleep(100);
+    await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(1), { timeout: 5_000, interval: 10 });
     await scheduler.stop();
     const count = app.hits.length;
     await sleep(150);
