@@ -24,6 +24,7 @@ import { GatewaySupervisor } from './supervisor';
 import { CONTROLLER_VERSION } from './version';
 
 const READY_PROBE_TIMEOUT_MS = 1_000;
+const GATEWAY_START_WAIT_MS = 120_000; // ready in ~9 s idle; after this the caches start anyway
 
 export interface ControllerOverrides {
   exec?: ExecFn;
@@ -67,6 +68,11 @@ export function createController(config: ControllerConfig, log: Logger, override
   const configPath = openclawConfigPath(config.stateDir, env);
   const isInvalidInput = (error: unknown) => error instanceof OpenclawCliError && error.kind === 'invalid-input';
   const timing = { pollMs: config.pollMs };
+  // Resolved at start(): the caches' first CLI reads wait for the supervised gateway.
+  let openGate: () => void = () => {};
+  const startGate = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
 
   const channels = new PairingCache<ChannelPairingRequest, ApproveChannelBody>({
     source: createChannelSource({
@@ -82,6 +88,7 @@ export function createController(config: ControllerConfig, log: Logger, override
     clock,
     log,
     timing,
+    startGate,
   });
   const devices = new PairingCache<DevicePairingRequest, ApproveDeviceBody>({
     source: createDeviceSource({ cli, fast: fastPath, clock, log }),
@@ -91,6 +98,7 @@ export function createController(config: ControllerConfig, log: Logger, override
     clock,
     log,
     timing,
+    startGate,
   });
 
   const gatewayEnv: Env = { ...env, OPENCLAW_STATE_DIR: config.stateDir };
@@ -142,12 +150,14 @@ export function createController(config: ControllerConfig, log: Logger, override
       supervisor?.start();
       channels.start();
       devices.start();
-      void cli.version().then((v) => {
-        openclawVersion = v;
+      void (supervisor ? supervisor.whenRunning(GATEWAY_START_WAIT_MS) : Promise.resolve(true)).then(async () => {
+        openGate();
+        openclawVersion = await cli.version();
       });
       return { port };
     },
     async stop() {
+      openGate();
       channels.stop();
       devices.stop();
       await supervisor?.stop();

@@ -67,6 +67,8 @@ export interface PairingCacheOptions<T, A> {
   clock: Clock;
   log: Logger;
   timing?: Partial<CacheTiming>;
+  /** The first CLI read waits for this (the gateway being up); fast-path polls do not. */
+  startGate?: Promise<unknown>;
 }
 
 export interface PairingSnapshot<T> {
@@ -197,6 +199,8 @@ export class PairingCache<T, A> {
     if (this.stopped) return;
     if (fast) this.runFast('warm-up');
     this.schedulePoll();
+    await this.options.startGate;
+    if (this.stopped) return;
     // With the fast path this CLI read doubles as its first verification.
     const outcome = await this.refresh({ reason: 'warm-up', verify: true });
     this.schedulePeriodic(outcome);

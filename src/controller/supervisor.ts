@@ -60,6 +60,7 @@ export class GatewaySupervisor {
   private readyTimer: TimerHandle | undefined;
   private stopRequested = false;
   private exitWaiters: Array<() => void> = [];
+  private readyWaiters: Array<() => void> = [];
   readonly lines: LineBuffer;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -108,6 +109,27 @@ export class GatewaySupervisor {
     this.clock.clearTimeout(killTimer);
   }
 
+  /**
+   * Resolves true once the gateway is running (ready), false after `timeoutMs` or on stop.
+   * The controller holds back its first CLI calls until then: on a fresh state dir the gateway
+   * migrates the database at start and fails (exit 78) if a CLI process holds openclaw's lock.
+   */
+  whenRunning(timeoutMs: number): Promise<boolean> {
+    if (this.state === 'running') return Promise.resolve(true);
+    if (this.stopRequested) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (value: boolean) => {
+        if (done) return;
+        done = true;
+        this.clock.clearTimeout(timer);
+        resolve(value);
+      };
+      const timer = this.clock.setTimeout(() => finish(false), timeoutMs);
+      this.readyWaiters.push(() => finish(this.state === 'running'));
+    });
+  }
+
   /** Last resort on controller exit: kill the gateway's process group synchronously. */
   killNow(): void {
     if (this.child) this.signal(this.child, 'SIGKILL', true);
@@ -127,6 +149,7 @@ export class GatewaySupervisor {
     }
     this.child = child;
     log.info('gateway started', { pid: child.pid, restarts: this.restarts });
+    if (this.state === 'running') this.notifyReadyWaiters();
 
     const out = this.options.stdout === undefined ? process.stdout : this.options.stdout;
     const err = this.options.stderr === undefined ? process.stderr : this.options.stderr;
@@ -160,6 +183,7 @@ export class GatewaySupervisor {
         if (ready) {
           this.state = 'running';
           this.options.log.info('gateway ready', { pid: child.pid, startupMs: this.clock.now() - this.startedAtMs });
+          this.notifyReadyWaiters();
         } else this.scheduleReadyCheck(child);
       })();
     }, this.timing.readyPollMs);
@@ -177,6 +201,7 @@ export class GatewaySupervisor {
     if (this.stopRequested) {
       this.state = 'stopped';
       this.options.log.info('gateway stopped', { code, signal });
+      this.notifyReadyWaiters();
       return;
     }
     if (ranMs >= this.timing.healthyResetMs) this.nextBackoffMs = this.timing.backoffInitialMs;
@@ -199,6 +224,12 @@ export class GatewaySupervisor {
     };
     if (delay === 0) respawn();
     else this.restartTimer = this.clock.setTimeout(respawn, delay);
+  }
+
+  private notifyReadyWaiters(): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const notify of waiters) notify();
   }
 
   private signal(child: ChildProcess, signal: NodeJS.Signals, group: boolean): void {

@@ -320,6 +320,24 @@ describe('stop', () => {
   });
 });
 
+describe('start gate', () => {
+  it('holds the first CLI read until the gateway is up, while fast-path reads go ahead', async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { cache, source } = setup({ startGate: gate });
+    source.fastOn = true;
+    source.fastData.set('telegram', [item('telegram', 'early')]);
+    cache.start();
+    await settle();
+    expect(cache.snapshot().requests).toEqual([item('telegram', 'early')]);
+    expect(source.cliReads).toHaveLength(0);
+    open();
+    await settle();
+    expect(source.cliReads).toHaveLength(1);
+    cache.stop();
+  });
+});
+
 describe('fast path', () => {
   it('answers refreshes from the state database without running the CLI', async () => {
     const { cache, source } = setup();

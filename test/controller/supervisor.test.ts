@@ -129,6 +129,19 @@ describe('GatewaySupervisor', () => {
     expect(supervisor.lines.callbackErrors).toBe(1);
   });
 
+  it('stays "starting" until the readiness probe answers, and tells waiters when it is running', async () => {
+    let ready = false;
+    const { supervisor } = supervise('serve', { isReady: async () => ready, timing: { readyPollMs: 50 } });
+    supervisor.start();
+    const waiting = supervisor.whenRunning(10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(supervisor.status().state).toBe('starting');
+    ready = true;
+    expect(await waiting).toBe(true);
+    expect(supervisor.status().state).toBe('running');
+    expect(await supervise('serve', { isReady: async () => false }).supervisor.whenRunning(100)).toBe(false);
+  });
+
   it('reports a command that cannot start as an exit and keeps retrying', async () => {
     const supervisor = new GatewaySupervisor({
       command: '/nonexistent/openclaw',
