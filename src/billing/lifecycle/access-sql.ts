@@ -15,7 +15,8 @@ export function validEarlybird(userId: SQL, now: Date): SQL {
  * a valid earlybird. `s` is the user's kiloclaw_subscriptions row; the sweeps suspend only where this is false.
  */
 export function hasAccessIgnoringSuspension(now: Date): SQL {
+  // coalesce: a trial without an end date is no access (as in decideAccess), not SQL's unknown
   return sql`(s.status in ('active', 'past_due')
-    or (s.status = 'trialing' and s.trial_ends_at > ${ts(now)})
+    or (s.status = 'trialing' and coalesce(s.trial_ends_at > ${ts(now)}, false))
     or ${validEarlybird(sql`s.user_id`, now)})`;
 }
