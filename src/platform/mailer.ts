@@ -19,14 +19,16 @@ export const SMTP_SOCKET_TIMEOUT_MS = 30_000;
 /** Parallel SMTP connections: the cron sends a burst of mails; a few connections keep it short without flooding the relay. */
 export const SMTP_MAX_CONNECTIONS = 4;
 
-export function createSmtpMailer(opts: { url: string; from: string; logger: Logger }): Mailer {
+export type SmtpTimeouts = { connectionMs: number; greetingMs: number; socketMs: number };
+
+export function createSmtpMailer(opts: { url: string; from: string; logger: Logger; timeouts?: Partial<SmtpTimeouts> }): Mailer {
   const transport = nodemailer.createTransport({
     url: opts.url,
     pool: true,
     maxConnections: SMTP_MAX_CONNECTIONS,
-    connectionTimeout: SMTP_CONNECTION_TIMEOUT_MS,
-    greetingTimeout: SMTP_GREETING_TIMEOUT_MS,
-    socketTimeout: SMTP_SOCKET_TIMEOUT_MS,
+    connectionTimeout: opts.timeouts?.connectionMs ?? SMTP_CONNECTION_TIMEOUT_MS,
+    greetingTimeout: opts.timeouts?.greetingMs ?? SMTP_GREETING_TIMEOUT_MS,
+    socketTimeout: opts.timeouts?.socketMs ?? SMTP_SOCKET_TIMEOUT_MS,
   });
   return {
     async send(message) {
