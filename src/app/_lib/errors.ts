@@ -33,7 +33,7 @@ export function isAccessDenialReason(value: unknown): value is AccessDenialReaso
 }
 
 /** A server message is shown only when it reads like a sentence (not JSON, not a stack). */
-function readable(message: string | undefined): message is string {
+export function readable(message: string | null | undefined): message is string {
   if (!message) return false;
   const m = message.trim();
   return m.length > 0 && m.length <= 300 && !/^[[{<]/.test(m) && !m.includes('\n    at ');

@@ -3,13 +3,10 @@
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '@/server/routers/app';
-import type { PendingProcedures } from './pending-procedures';
 
 export const trpc = createTRPCClient<AppRouter>({
   links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
 });
 
-type Kiloclaw = typeof trpc.kiloclaw;
-
 /** The kiloclaw procedures, the only ones the dashboard calls. */
-export const api = trpc.kiloclaw as Kiloclaw & Omit<PendingProcedures, keyof Kiloclaw>;
+export const api = trpc.kiloclaw;

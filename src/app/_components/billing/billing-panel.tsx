@@ -2,7 +2,8 @@
 // The billing page: where the account stands, and every step that changes it.
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'next/navigation';
-import { Suspense } from 'react';
+import Link from 'next/link';
+import { Suspense, useState } from 'react';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
 import { api } from '../../_lib/trpc';
 import { ErrorNotice } from '../error-notice';
@@ -40,6 +41,7 @@ function BillingLoading() {
 function BillingPanelInner() {
   const params = useSearchParams();
   const checkout = params.get('checkout');
+  const [news, setNews] = useState<string | null>(null);
   const billing = useQuery({
     queryKey: BILLING_KEY,
     queryFn: () => api.getBillingStatus.query(),
@@ -76,6 +78,16 @@ function BillingPanelInner() {
           </Notice>
         )
       ) : null}
+      {news ? (
+        <Notice tone="success">
+          <p>{news}</p>
+          {s.access.allowed ? (
+            <p>
+              <Link href="/instance">Go to your instance</Link>
+            </p>
+          ) : null}
+        </Notice>
+      ) : null}
       {checkout === 'canceled' ? <Notice tone="info">Checkout was canceled. Nothing was charged.</Notice> : null}
       {!s.access.allowed ? (
         <Notice tone="warning" title="Your assistant is not available right now">
@@ -88,7 +100,7 @@ function BillingPanelInner() {
         </Notice>
       ) : null}
       <BillingSummary status={s} />
-      {paying ? <ManageSubscription status={s} /> : <GetStarted status={s} />}
+      {paying ? <ManageSubscription status={s} /> : <GetStarted status={s} onNews={setNews} />}
     </section>
   );
 }

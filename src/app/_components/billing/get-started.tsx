@@ -11,9 +11,13 @@ import { BILLING_KEY, type BillingStatus } from './billing-panel';
 
 const goTo = (r: { url: string }) => window.location.assign(r.url);
 
-export function GetStarted({ status: s }: { status: BillingStatus }) {
+export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNews: (message: string) => void }) {
   const [plan, setPlan] = useState<Plan>(s.plan ?? 'standard');
-  const trial = useAction(() => api.startTrial.mutate(), { invalidate: [BILLING_KEY, ['instance']] });
+  // The trial card disappears once the trial has started, so its good news is told by the panel.
+  const trial = useAction(() => api.startTrial.mutate(), {
+    invalidate: [BILLING_KEY, ['instance']],
+    onDone: (r) => onNews(`Your free trial has started. It ends ${formatDateTime(r.trialEndsAt)}. Next, start your instance.`),
+  });
   const subscribe = useAction((p: Plan) => api.createSubscriptionCheckout.mutate({ plan: p }), { onDone: goTo });
   const earlybird = useAction(() => api.createEarlybirdCheckout.mutate(), { onDone: goTo });
   const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > new Date();
@@ -27,7 +31,7 @@ export function GetStarted({ status: s }: { status: BillingStatus }) {
           <ActionButton onClick={() => trial.mutate()} pending={trial.isPending} pendingLabel="Starting your trial…">
             Start free trial
           </ActionButton>
-          <ActionResult m={trial} success={trial.data ? `Your free trial has started. It ends ${formatDateTime(trial.data.trialEndsAt)}.` : null} />
+          <ActionResult m={trial} success={null} />
         </div>
       ) : null}
 

@@ -4,12 +4,14 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { DESTROYABLE, STARTABLE, STOPPABLE } from '@/instances/transitions';
+import { readable } from '../../_lib/errors';
 import { INSTANCE_STATUS_LABELS } from '../../_lib/labels';
 import { api } from '../../_lib/trpc';
 import { formatAge } from '../../_lib/time';
 import { useNow } from '../../_lib/use-now';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { ErrorNotice } from '../error-notice';
+import { Notice } from '../notice';
 import { DestroyInstance } from './destroy-instance';
 
 export const INSTANCE_KEY = ['instance'] as const;
@@ -20,18 +22,20 @@ export type InstanceStatusView = Awaited<ReturnType<typeof api.getInstanceStatus
 
 export function InstancePanel() {
   const now = useNow(10_000);
+  const opts = { invalidate: [INSTANCE_KEY] };
+  const start = useAction(() => api.startInstance.mutate(), opts);
+  const stop = useAction(() => api.stopInstance.mutate(), opts);
+  // A start answers only once the machine is up; meanwhile the poll shows each step it takes.
+  const acting = start.isPending || stop.isPending;
   const instance = useQuery({
     queryKey: INSTANCE_KEY,
     queryFn: () => api.getInstanceStatus.query(),
     refetchInterval: (q) => {
       if (q.state.status === 'error') return false;
       const st = q.state.data?.status;
-      return st === 'starting' || st === 'destroying' ? FAST_POLL_MS : SLOW_POLL_MS;
+      return acting || st === 'starting' || st === 'destroying' ? FAST_POLL_MS : SLOW_POLL_MS;
     },
   });
-  const opts = { invalidate: [INSTANCE_KEY] };
-  const start = useAction(() => api.startInstance.mutate(), opts);
-  const stop = useAction(() => api.stopInstance.mutate(), opts);
 
   if (instance.isPending) {
     return (
@@ -52,7 +56,7 @@ export function InstancePanel() {
     );
   }
 
-  const { status, updatedAt } = instance.data;
+  const { status, updatedAt, lastError } = instance.data;
   const view = INSTANCE_STATUS_LABELS[status];
   const canStart = status === 'none' || STARTABLE.includes(status);
   const canStop = status !== 'none' && STOPPABLE.includes(status);
@@ -70,6 +74,11 @@ export function InstancePanel() {
           {updatedAt ? <span className="muted"> since {formatAge(updatedAt, now)}</span> : null}
         </p>
         <p>{view.detail}</p>
+        {lastError && status !== 'running' ? (
+          <Notice tone="warning" title="The last attempt did not finish">
+            <p>{readable(lastError) ? lastError : 'Your machine reported a problem.'} Try starting it again; if this keeps happening, contact support.</p>
+          </Notice>
+        ) : null}
         <div className="button-row">
           {canStart ? (
             <ActionButton onClick={() => start.mutate()} pending={start.isPending} pendingLabel="Starting…">

@@ -1,0 +1,221 @@
+// The dashboard as a new customer meets it: the whole system started by `npm start`'s script, driven
+// in Debian's Chromium. Sign up → trial → instance → a real openclaw pairing request appears and is
+// approved → subscribe through the Stripe emulator's checkout page. Each page is saved as a screenshot
+// in test-artifacts/screenshots/ for a person to look at.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_DENIAL_MESSAGES } from '../../src/billing/access';
+import { uniqueEmail } from '../harness/client';
+import { startSystem, type RunningSystem } from '../harness/system';
+import { createChannelRequest, createDeviceRequest, ensureOpenclaw, type OpenclawHome } from '../helpers/openclaw';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SHOTS = path.resolve(import.meta.dirname, '../../test-artifacts/screenshots');
+const PASSWORD = 'correct-horse-battery';
+// A busy 2-core machine: a machine start (controller + openclaw gateway) or a CLI approve can take minutes.
+const INSTANCE_START_MS = 300_000;
+const APPROVE_MS = 240_000;
+
+let system: RunningSystem;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+const email = uniqueEmail('browser');
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The openclaw state of the user's one instance, as the local machine provider lays it out in DATA_DIR. */
+function instanceOpenclawHome(): OpenclawHome {
+  const root = path.join(dataDir, 'instances');
+  const volumes = readdirSync(root).filter((d) => !d.startsWith('.'));
+  expect(volumes).toHaveLength(1);
+  const dir = path.join(root, volumes[0]!);
+  const stateDir = path.join(dir, 'openclaw');
+  const home = path.join(dir, 'home');
+  return { dir, stateDir, home, env: { HOME: home, OPENCLAW_STATE_DIR: stateDir }, remove: () => undefined };
+}
+
+/** What a customer does to connect Telegram: a bot token in openclaw.json (offline here, so it never connects). */
+function configureTelegram(home: OpenclawHome): void {
+  const file = path.join(home.stateDir, 'openclaw.json');
+  const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  config.channels = { telegram: { enabled: true, botToken: '123456:offline-test-token', dmPolicy: 'pairing' } };
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+beforeAll(async () => {
+  ensureOpenclaw();
+  mkdirSync(SHOTS, { recursive: true });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-dashboard-'));
+  system = await startSystem({ dataDir, readyTimeoutMs: 540_000 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  page.setDefaultTimeout(30_000);
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}, 120_000);
+
+describe('the dashboard in a real browser', () => {
+  it('welcomes a visitor and turns away a wrong password in words', async () => {
+    await page.goto(`${system.url}/`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toMatch(/AI assistant/);
+    await shot('01-landing');
+
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Email').fill('nobody@example.test');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // (Next's route announcer is an alert too, so the form's own message is found by its id)
+    await expect(page.locator('#auth-error').textContent()).resolves.toBe('That email and password do not match. Check them and try again.');
+    await shot('02-sign-in-error');
+  });
+
+  it('signs a new customer up and explains why the assistant is not available yet', async () => {
+    await page.goto(`${system.url}/sign-up`);
+    await page.getByLabel('Your name').fill('Ada Lovelace');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await shot('03-sign-up');
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    // no plan yet: /dashboard sends them to billing, where the reason and the fix are in words
+    await page.waitForURL('**/billing');
+    await page.getByText(ACCESS_DENIAL_MESSAGES.no_subscription).waitFor();
+    await expect(page.getByTestId('billing-status').textContent()).resolves.toBe('No plan yet');
+    await shot('04-billing-new-user');
+
+    // the instance page says the same, with a link to the step that fixes it
+    await page.getByRole('link', { name: 'Instance', exact: true }).click();
+    await page.getByText(ACCESS_DENIAL_MESSAGES.no_subscription).waitFor();
+    await expect(page.getByRole('link', { name: 'Start a free trial or subscribe' }).getAttribute('href')).resolves.toBe('/billing');
+    await shot('05-instance-access-denied');
+  });
+
+  it('starts a free trial and shows its countdown', async () => {
+    await page.getByRole('link', { name: 'Start a free trial or subscribe' }).click();
+    await page.getByRole('button', { name: 'Start free trial' }).click();
+    await page.getByText(/Your free trial has started/).waitFor();
+    await expect(page.getByTestId('billing-status').textContent()).resolves.toBe('Free trial');
+    await expect(page.getByTestId('trial-countdown').textContent()).resolves.toBe('Ends in 7 days');
+    await expect(page.getByRole('button', { name: 'Start free trial' }).count()).resolves.toBe(0);
+    await shot('06-billing-trial');
+  });
+
+  it('starts the instance and follows it to running without a reload', { timeout: INSTANCE_START_MS + 60_000 }, async () => {
+    await page.getByRole('link', { name: 'Go to your instance' }).click();
+    await page.waitForURL('**/instance');
+    await expect(page.getByTestId('instance-status').textContent()).resolves.toBe('Not created');
+    await shot('07-instance-none');
+
+    await page.getByRole('button', { name: 'Start instance' }).click();
+    await page.locator('[data-testid=instance-status][data-status=starting]').waitFor();
+    await shot('08-instance-starting');
+    await page.locator('[data-testid=instance-status][data-status=running]').waitFor({ timeout: INSTANCE_START_MS });
+    await page.getByRole('button', { name: 'Stop instance' }).waitFor();
+    // deleting stays locked until the confirmation word is typed
+    await expect(page.getByRole('button', { name: 'Delete instance' }).isDisabled()).resolves.toBe(true);
+    await shot('09-instance-running');
+  });
+
+  it('shows pending pairing requests from openclaw with age and expiry, and approving one removes it', { timeout: APPROVE_MS * 2 + 120_000 }, async () => {
+    await page.getByRole('link', { name: 'Pairing', exact: true }).click();
+    await page.getByText('No one is waiting.', { exact: false }).waitFor();
+    await page.getByText('No devices are waiting.', { exact: false }).waitFor();
+    await shot('10-pairing-empty');
+
+    const home = instanceOpenclawHome();
+    configureTelegram(home);
+    const older = await createChannelRequest(home, { channel: 'telegram', id: '111222333', meta: { username: 'alice', firstName: 'Alice' } });
+    const newer = await createChannelRequest(home, { channel: 'telegram', id: '444555666', meta: { username: 'bob', firstName: 'Bob' } });
+    const device = await createDeviceRequest(home, { displayName: 'Ada’s laptop', platform: 'linux' });
+
+    // they appear by themselves (the page polls), newest first, each with its age and expiry
+    const channelRows = page.getByTestId('channel-request');
+    await page.locator(`[data-testid=channel-request][data-code="${older.code}"]`).waitFor({ timeout: 120_000 });
+    await page.locator(`[data-testid=channel-request][data-code="${newer.code}"]`).waitFor({ timeout: 120_000 });
+    await expect(channelRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-code')))).resolves.toEqual([newer.code, older.code]);
+    await expect(channelRows.first().getByTestId('expiry').textContent()).resolves.toMatch(/^Expires in (5\d|60) min$/);
+    const deviceRow = page.locator(`[data-testid=device-request][data-request-id="${device.requestId}"]`);
+    await deviceRow.waitFor({ timeout: 120_000 });
+    await expect(deviceRow.getByTestId('expiry').textContent()).resolves.toMatch(/^Expires in [1-5] min$/);
+    await shot('11-pairing-pending');
+
+    // devices first: openclaw drops a device request 5 min after it asked
+    await page.getByRole('button', { name: 'Approve device Ada’s laptop' }).click();
+    await page.getByText('Approved Ada’s laptop.', { exact: false }).waitFor({ timeout: APPROVE_MS });
+    await deviceRow.waitFor({ state: 'detached' });
+    await shot('12-pairing-device-approved');
+
+    await page.getByRole('button', { name: `Approve Alice @alice on Telegram (code ${older.code})` }).click();
+    await page.getByText('Approved Alice @alice on Telegram.', { exact: false }).waitFor({ timeout: APPROVE_MS });
+    await page.locator(`[data-testid=channel-request][data-code="${older.code}"]`).waitFor({ state: 'detached' });
+    await expect(page.locator(`[data-testid=channel-request][data-code="${newer.code}"]`).count()).resolves.toBe(1);
+    await shot('13-pairing-channel-approved');
+
+
+    // a reload asks the instance afresh: the approved ones stay gone
+    await page.reload();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator(`[data-testid=channel-request][data-code="${newer.code}"]`).waitFor();
+    await expect(page.locator(`[data-testid=channel-request][data-code="${older.code}"]`).count()).resolves.toBe(0);
+    await expect(page.locator(`[data-testid=device-request][data-request-id="${device.requestId}"]`).count()).resolves.toBe(0);
+  });
+
+  it('subscribes through the checkout page and shows the plan', { timeout: 180_000 }, async () => {
+    await page.getByRole('link', { name: 'Billing', exact: true }).click();
+    await page.getByRole('radio', { name: /Commit/ }).check();
+    await page.getByRole('button', { name: 'Subscribe to Commit' }).click();
+
+    // the emulator's hosted checkout page, on its own origin
+    await page.waitForURL((u) => !u.href.startsWith(system.url), { timeout: 30_000 });
+    await shot('14-checkout');
+    await page.getByRole('button', { name: /^Pay/ }).click();
+
+    await page.waitForURL('**/billing?checkout=success**', { timeout: 30_000 });
+    await page.getByTestId('billing-plan').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('billing-status').textContent()).resolves.toBe('Active');
+    await expect(page.getByTestId('billing-plan').textContent()).resolves.toBe('Commit');
+    await page.getByText('Thank you — your subscription is active.').waitFor();
+    await page.getByRole('button', { name: 'Switch to Standard' }).waitFor();
+    await shot('15-billing-active');
+  });
+
+  it('schedules a cancellation and takes it back', { timeout: 120_000 }, async () => {
+    await page.getByRole('button', { name: 'Cancel subscription…' }).click();
+    await shot('16-billing-cancel-confirm');
+    await page.getByRole('button', { name: 'Yes, cancel at period end' }).click();
+    await page.getByTestId('pending-cancel').waitFor();
+    await shot('17-billing-pending-cancel');
+
+    await page.getByRole('button', { name: 'Keep my subscription' }).click();
+    await page.getByText('Your subscription continues.', { exact: false }).waitFor();
+    await expect(page.getByTestId('pending-cancel').count()).resolves.toBe(0);
+  });
+
+  it('signs out and keeps the dashboard behind sign-in', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${system.url}/`);
+    await page.goto(`${system.url}/pairing`);
+    await page.waitForURL('**/sign-in');
+    await shot('18-signed-out');
+  });
+});
