@@ -1,0 +1,200 @@
+// Pairing-list benchmark of the controller against the real openclaw (run: npx tsx bench/pairing.ts).
+// 1. p50/p99 of GET /_kilo/pairing/channels served from the controller's cache, vs one real
+//    `openclaw pairing list telegram --json` (p50 of 3 runs); ratio = CLI p50 / cached p99.
+// 2. A storm of 100 pairing log lines in 1 s from the (stand-in) gateway: refreshes actually run
+//    per kind, for a controller on the state-database fast path and one on the CLI path (worst is reported).
+// 3. Freshness: seconds from a new request existing (its creating process has returned) until the
+//    controller lists it; median of 5.
+// Last line: one JSON object with the figures.
+import { existsSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import {
+  createChannelRequest,
+  createOpenclawHome,
+  ensureOpenclaw,
+  runOpenclaw,
+  startController,
+  type OpenclawHome,
+  type RunningController,
+} from '../test/helpers/openclaw';
+
+const TOKEN = 'bench-controller-token-0123456789abcdef';
+const CACHED_REQUESTS = 3_000;
+const CLI_RUNS = 3;
+const FRESHNESS_RUNS = 5;
+const STORM_SETTLE_MS = 2_000 + 5_000; // debounce, then room for a second (unwanted) refresh to show up
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+/** One keep-alive GET; resolves with the elapsed milliseconds and the body. */
+function timedGet(agent: Agent, port: number, path: string): Promise<{ ms: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = request({ host: '127.0.0.1', port, path, agent, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`GET ${path} → ${res.statusCode}`));
+        resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, body });
+      });
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function countLogRefreshes(controller: RunningController): { channels: number; devices: number } {
+  const counts = { channels: 0, devices: 0 };
+  for (const line of controller.output().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; reason?: string; kind?: 'channels' | 'devices' };
+      if (entry.msg === 'pairing refresh' && entry.reason === 'log' && entry.kind) counts[entry.kind] += 1;
+    } catch {
+      // gateway output, not a controller log line
+    }
+  }
+  return counts;
+}
+
+async function storm(controller: RunningController, trigger: string): Promise<{ channels: number; devices: number }> {
+  const before = countLogRefreshes(controller);
+  writeFileSync(trigger, 'go');
+  const deadline = Date.now() + 5_000;
+  while (existsSync(trigger) && Date.now() < deadline) await sleep(20);
+  await sleep(1_000 + STORM_SETTLE_MS); // the 1 s storm, then debounce and the refresh itself
+  const after = countLogRefreshes(controller);
+  return { channels: after.channels - before.channels, devices: after.devices - before.devices };
+}
+
+async function main(): Promise<void> {
+  const benchStarted = Date.now();
+  const runtime = ensureOpenclaw();
+  const home: OpenclawHome = createOpenclawHome({ gateway: { mode: 'local' } });
+  const controllers: RunningController[] = [];
+  try {
+    // Two requests so the list is not empty; this also creates openclaw's state database.
+    await createChannelRequest(home, { id: '1000001', meta: { username: 'bench-a' } });
+    await createChannelRequest(home, { id: '1000002', meta: { username: 'bench-b' } });
+
+    const startStormController = async (fastPath: boolean) => {
+      const trigger = join(home.dir, `storm-${fastPath ? 'fast' : 'cli'}`);
+      const controller = await startController(home, {
+        token: TOKEN,
+        extraChannels: ['telegram'],
+        fastPath,
+        env: {
+          CONTROLLER_GATEWAY_COMMAND: JSON.stringify([runtime.nodeBin, join(import.meta.dirname, 'fixtures', 'storm-gateway.mjs')]),
+          STORM_TRIGGER: trigger,
+        },
+      });
+      controllers.push(controller);
+      return { controller, trigger };
+    };
+
+    // --- 1. cached list latency --------------------------------------------------------------
+    const { controller: fast, trigger: fastTrigger } = await startStormController(true);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; ; i++) {
+      const { body } = await timedGet(agent, fast.port, '/_kilo/pairing/channels');
+      if ((JSON.parse(body) as { requests: unknown[] }).requests.length === 2) break;
+      if (i > 300) throw new Error('controller never listed the two requests');
+      await sleep(100);
+    }
+    for (let i = 0; i < 300; i++) await timedGet(agent, fast.port, '/_kilo/pairing/channels'); // warm-up
+    const cached: number[] = [];
+    for (let i = 0; i < CACHED_REQUESTS; i++) cached.push((await timedGet(agent, fast.port, '/_kilo/pairing/channels')).ms);
+    cached.sort((a, b) => a - b);
+    const cachedP50 = percentile(cached, 50);
+    const cachedP99 = percentile(cached, 99);
+    say(`cached GET /_kilo/pairing/channels: p50 ${cachedP50.toFixed(3)} ms, p99 ${cachedP99.toFixed(3)} ms (${CACHED_REQUESTS} sequential keep-alive requests)`);
+
+    // --- 2. one real CLI list --------------------------------------------------------------------
+    const cliTimes: number[] = [];
+    for (let i = 0; i < CLI_RUNS; i++) {
+      const started = performance.now();
+      const result = await runOpenclaw(home, ['pairing', 'list', 'telegram', '--json']);
+      if (result.code !== 0) throw new Error(`openclaw pairing list failed: ${result.stderr.slice(-300)}`);
+      cliTimes.push(performance.now() - started);
+    }
+    cliTimes.sort((a, b) => a - b);
+    const cliP50 = percentile(cliTimes, 50);
+    const ratio = cliP50 / cachedP99;
+    say(`openclaw pairing list telegram --json: ${cliTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} → p50 ${(cliP50 / 1000).toFixed(2)} s`);
+    say(`ratio CLI p50 / cached p99: ${Math.round(ratio)}× (vs cached p50: ${Math.round(cliP50 / cachedP50)}×)`);
+
+    // --- 3. storm of pairing log lines -----------------------------------------------------------
+    const fastStorm = await storm(fast, fastTrigger);
+    say(`storm, fast-path controller: refreshes run channels=${fastStorm.channels} devices=${fastStorm.devices}`);
+    const { controller: viaCli, trigger: cliTrigger } = await startStormController(false);
+    // Let its warm-up CLI read finish first, so the storm's refresh is not queued behind it.
+    for (let i = 0; ; i++) {
+      const { body } = await timedGet(agent, viaCli.port, '/_kilo/pairing/channels');
+      if ((JSON.parse(body) as { lastUpdated: string | null }).lastUpdated) break;
+      if (i > 600) throw new Error('CLI-path controller never finished its warm-up');
+      await sleep(100);
+    }
+    const cliStorm = await storm(viaCli, cliTrigger);
+    say(`storm, CLI-path controller:  refreshes run channels=${cliStorm.channels} devices=${cliStorm.devices}`);
+    await viaCli.stop();
+
+    // --- 4. freshness ----------------------------------------------------------------------------
+    const freshness: number[] = [];
+    const fromStart: number[] = [];
+    for (let i = 0; i < FRESHNESS_RUNS; i++) {
+      const id = `20000${i}`;
+      const started = performance.now();
+      // A separate account each time: openclaw keeps at most 3 pending requests per account.
+      await createChannelRequest(home, { id, accountId: `bench${i}`, meta: { username: `fresh${i}` } });
+      const created = performance.now();
+      for (;;) {
+        const { body } = await timedGet(agent, fast.port, '/_kilo/pairing/channels');
+        if ((JSON.parse(body) as { requests: Array<{ id: string }> }).requests.some((r) => r.id === id)) break;
+        if (performance.now() - created > 30_000) throw new Error(`request ${id} never appeared`);
+        await sleep(20);
+      }
+      const seen = performance.now();
+      freshness.push((seen - created) / 1000);
+      fromStart.push((seen - started) / 1000);
+    }
+    freshness.sort((a, b) => a - b);
+    fromStart.sort((a, b) => a - b);
+    const freshnessMedian = percentile(freshness, 50);
+    say(
+      `freshness: ${freshness.map((s) => s.toFixed(2)).join(', ')} s → median ${freshnessMedian.toFixed(2)} s ` +
+        `(counting the creating process too: median ${percentile(fromStart, 50).toFixed(2)} s)`,
+    );
+    agent.destroy();
+
+    say(`bench took ${((Date.now() - benchStarted) / 1000).toFixed(1)} s`);
+    say(
+      JSON.stringify({
+        cached_p99_ms: round(cachedP99),
+        cli_p50_ms: round(cliP50, 1),
+        ratio: Math.round(ratio),
+        storm_refreshes_channels: Math.max(fastStorm.channels, cliStorm.channels),
+        storm_refreshes_devices: Math.max(fastStorm.devices, cliStorm.devices),
+        freshness_s: round(freshnessMedian, 2),
+      }),
+    );
+  } finally {
+    await Promise.all(controllers.map((c) => c.stop()));
+    home.remove();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
