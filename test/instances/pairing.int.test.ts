@@ -1,9 +1,12 @@
 // Pairing procedures through real tRPC over HTTP, on PostgreSQL, with instances on the Fly
 // emulator: controller first, exec fallback only for an older controller, the fallback cache and
 // its invalidation, the guard, input validation, and one user never reaching another's instance.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiloclawPairingCache } from '../../src/db/schema';
+import { kiloclawInstances, kiloclawPairingCache } from '../../src/db/schema';
+import { CONTROLLER_TIMEOUT_MS } from '../../src/instances/controller-client';
 import type { EmulatedMachine, FlyEmulator } from '../../src/emulators/fly/server';
 import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from '../../src/instances/pairing/fallback-cache';
 import type { MachineProvider } from '../../src/instances/providers/provider';
@@ -166,6 +169,27 @@ describe('when the controller cannot be used', () => {
     expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.message).toMatch(/HTTP 502/);
     expect(m.image.cliCalls).toEqual([]);
+  });
+
+  it('gives up on a controller that does not answer within its timeout, without falling back', async () => {
+    const { u, m, instanceId } = await userWithInstance();
+    const hanging = http.createServer(() => {}); // accepts, never answers
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    try {
+      await tdb.db
+        .update(kiloclawInstances)
+        .set({ controllerUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}` })
+        .where(eq(kiloclawInstances.id, instanceId));
+      const started = Date.now();
+      const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
+      expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
+      expect((err.data as { reason?: string }).reason).toBe('controller_unreachable');
+      expect(Date.now() - started).toBeLessThan(CONTROLLER_TIMEOUT_MS + 3_000);
+      expect(m.image.cliCalls).toEqual([]);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((r) => hanging.close(r));
+    }
   });
 });
 

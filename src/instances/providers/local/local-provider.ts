@@ -94,7 +94,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
   const onExit = () => {
     for (const m of machines.values()) m.child?.kill('SIGTERM');
   };
-  process.once('exit', onExit);
+  let exitHookSet = false; // set on the first launch: most providers built (tests, builds) never launch one
 
   async function launch(m: LocalMachine): Promise<void> {
     if (!existsSync(volumeDir(m.spec.volumeId))) {
@@ -102,6 +102,10 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
       throw new ProviderError('start machine', 400, { error: 'volume does not exist' }, `local start: volume ${m.spec.volumeId} does not exist`);
     }
     const bundle = ensureControllerBundle(join(root, '.controller', 'controller.mjs'));
+    if (!exitHookSet) {
+      process.once('exit', onExit);
+      exitHookSet = true;
+    }
     m.port = await freePort();
     const gatewayPort = String(await freePort());
     gatewayPorts.set(m.id, gatewayPort);
