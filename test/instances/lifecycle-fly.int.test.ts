@@ -186,6 +186,18 @@ describe('starting an instance on Fly', () => {
     expect(emulator.volumes.get(row.volumeId!)!.state).toBe('destroyed');
   });
 
+  it('ends a long wait soon after the instance is stopped meanwhile', async () => {
+    emulator.behaviour.neverStart = true;
+    const userId = await insertUser(tdb.db);
+    const patient = createInstanceService(lifecycleDeps(tdb.db, clock, provider, 120_000));
+    const starting = patient.start(userId);
+    await until(async () => (await instanceOf(tdb.db, userId))?.machineId, 5_000, 'the machine id to be recorded');
+    const stoppedAt = Date.now();
+    expect((await patient.stop(userId)).status).toBe('stopped');
+    expect((await starting).status).toBe('stopped');
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000); // not the 2 minutes it was willing to wait
+  });
+
   it('creates exactly one machine when two replicas start the same instance at once', async () => {
     const userId = await insertUser(tdb.db);
     const other = createDb(tdb.url, { max: 4 }); // a second app replica: its own connections

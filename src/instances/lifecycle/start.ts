@@ -16,6 +16,7 @@ import { MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID, type Machine 
 import { startRefusal } from '../transitions';
 import { errorText, machineSpec, viewOf, volumeNameFor, type InstanceView, type LifecycleDeps } from './deps';
 import { waitForGateway } from './readiness';
+import type { ControllerTarget } from '../controller-client';
 
 /** Lost our claim to a stop, a timeout or a destroy: someone else now decides. */
 class ClaimLost extends Error {}
@@ -37,10 +38,7 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
   try {
     const machine = await bringUp(deps, claimed, fence, log);
     const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: claimed.id };
-    const ready =
-      deps.startWaitMs > 0 &&
-      (await deps.provider.waitForState(machine.id, 'started', Math.max(1, deadline - Date.now()))) &&
-      (await waitForGateway(target, deadline));
+    const ready = deps.startWaitMs > 0 && (await waitUntilReady(deps, claimed.id, fence, machine.id, target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
     } else if (!ready && deps.startWaitMs > 0) {
@@ -59,6 +57,31 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     log.info('start gave way to a stop or destroy that began meanwhile');
   }
   return viewOf(await findById(deps.db, claimed.id));
+}
+
+const STILL_WANTED_EVERY_MS = 5_000; // how often a waiting start checks that nobody stopped or destroyed it
+
+/**
+ * Machine started and gateway running, by `deadline`. Waits in slices and re-reads the claim between
+ * them, so a stop or destroy during a long wait ends it at once instead of at the deadline.
+ */
+async function waitUntilReady(deps: LifecycleDeps, id: string, fence: Date, machineId: string, target: ControllerTarget, deadline: number): Promise<boolean> {
+  const stillStarting = async () => {
+    const row = await findById(deps.db, id);
+    if (row?.status !== 'starting' || row.startingAt?.getTime() !== fence.getTime()) throw new ClaimLost();
+  };
+  for (;;) {
+    const slice = Math.max(1, Math.min(deadline, Date.now() + STILL_WANTED_EVERY_MS) - Date.now());
+    if (await deps.provider.waitForState(machineId, 'started', slice)) break;
+    if (Date.now() >= deadline) return false;
+    await stillStarting();
+  }
+  for (;;) {
+    const sliceEnd = Math.min(deadline, Date.now() + STILL_WANTED_EVERY_MS);
+    if (await waitForGateway(target, sliceEnd)) return true;
+    if (Date.now() >= deadline) return false;
+    await stillStarting();
+  }
 }
 
 /** Volume and machine in place (recovered, checked, created or adopted), launched, ids recorded. */
