@@ -13,9 +13,10 @@ export function useAction<TIn, TOut>(
   const qc = useQueryClient();
   return useMutation({
     mutationFn: fn,
+    // Refresh what the action changed before reporting it, so the news and the page agree.
     onSuccess: async (out) => {
-      opts.onDone?.(out);
       await Promise.all((opts.invalidate ?? []).map((queryKey) => qc.invalidateQueries({ queryKey })));
+      opts.onDone?.(out);
     },
   });
 }

@@ -29,6 +29,9 @@ export function AuthForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
 
   return (
     <form className="card auth-card" onSubmit={onSubmit} aria-describedby={error ? 'auth-error' : undefined}>
+      <Link href="/" className="brand">
+        KiloClaw
+      </Link>
       <h1>{signUp ? 'Create your account' : 'Sign in'}</h1>
       {signUp ? <p className="muted">Start with a free trial — no card needed.</p> : null}
       {signUp ? (
