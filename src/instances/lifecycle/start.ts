@@ -129,10 +129,11 @@ async function bringUp(deps: LifecycleDeps, row: InstanceRow, fence: Date, log: 
   }
   await record({ machineId: machine.id, volumeId });
 
-  if (machine.volumeId !== volumeId) {
-    // e.g. recovered by metadata with the old (deleted) volume still in its config
+  if (machine.volumeId !== volumeId || machine.metadata[METADATA_INSTANCE_ID] !== row.id) {
+    // recovered with the old (deleted) volume still in its config, or adopted without our metadata
     machine = await provider.updateMachine(machine.id, spec);
-  } else if (machine.state !== 'started' && machine.state !== 'starting') {
+  }
+  if (machine.state !== 'started' && machine.state !== 'starting') {
     await provider.startMachine(machine.id);
   }
   return machine;
