@@ -213,11 +213,27 @@ describe('the dashboard in a real browser', () => {
     await expect(page.getByTestId('pending-cancel').count()).resolves.toBe(0);
   });
 
+  it('deletes the instance only after the confirmation word is typed', { timeout: 180_000 }, async () => {
+    await page.getByRole('link', { name: 'Instance', exact: true }).click();
+    await page.locator('[data-testid=instance-status][data-status=running]').waitFor();
+    const del = page.getByRole('button', { name: 'Delete instance' });
+    await page.getByLabel('Confirmation').fill('remove');
+    await expect(del.isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Confirmation').fill('delete');
+    await expect(del.isEnabled()).resolves.toBe(true);
+    await shot('18-instance-delete-confirm');
+    await del.click();
+    await page.locator('[data-testid=instance-status][data-status=none]').waitFor({ timeout: 150_000 });
+    await expect(page.getByText(/Your instance (and its data were|is being) deleted/).count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Start instance' }).waitFor();
+    await shot('19-instance-deleted');
+  });
+
   it('signs out and keeps the dashboard behind sign-in', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${system.url}/`);
     await page.goto(`${system.url}/pairing`);
     await page.waitForURL('**/sign-in');
-    await shot('18-signed-out');
+    await shot('20-signed-out');
   });
 });

@@ -4,16 +4,20 @@
 import { useId, useState } from 'react';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
+import type { InstanceStatusView } from './instance-panel';
 
 export const DESTROY_CONFIRMATION_WORD = 'delete';
 
-export function DestroyInstance() {
+export function DestroyInstance({ onDestroyed }: { onDestroyed: (view: InstanceStatusView) => void }) {
   const [typed, setTyped] = useState('');
   const inputId = useId();
   const hintId = useId();
   const destroy = useAction(() => api.destroyInstance.mutate({ confirm: true }), {
     invalidate: [['instance']],
-    onDone: () => setTyped(''),
+    onDone: (view) => {
+      setTyped('');
+      onDestroyed(view);
+    },
   });
   const confirmed = typed.trim().toLowerCase() === DESTROY_CONFIRMATION_WORD;
 
@@ -40,7 +44,7 @@ export function DestroyInstance() {
           Delete instance
         </ActionButton>
       </div>
-      <ActionResult m={destroy} success="Your instance is being deleted." />
+      <ActionResult m={destroy} success={null} />
     </div>
   );
 }

@@ -3,6 +3,7 @@
 // delete. Deleting asks the person to type a word first: it cannot be undone.
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useState } from 'react';
 import { DESTROYABLE, STARTABLE, STOPPABLE } from '@/instances/transitions';
 import { readable } from '../../_lib/errors';
 import { INSTANCE_STATUS_LABELS } from '../../_lib/labels';
@@ -22,8 +23,13 @@ export type InstanceStatusView = Awaited<ReturnType<typeof api.getInstanceStatus
 
 export function InstancePanel() {
   const now = useNow(10_000);
+  // the delete card goes away with the instance, so its outcome is told here
+  const [deleted, setDeleted] = useState<string | null>(null);
   const opts = { invalidate: [INSTANCE_KEY] };
-  const start = useAction(() => api.startInstance.mutate(), opts);
+  const start = useAction(() => {
+    setDeleted(null);
+    return api.startInstance.mutate();
+  }, opts);
   const stop = useAction(() => api.stopInstance.mutate(), opts);
   // A start answers only once the machine is up; meanwhile the poll shows each step it takes.
   const acting = start.isPending || stop.isPending;
@@ -65,6 +71,7 @@ export function InstancePanel() {
   return (
     <section aria-labelledby="instance-title" className="stack">
       <h1 id="instance-title">Your instance</h1>
+      {deleted ? <Notice tone="success">{deleted}</Notice> : null}
       <div className="card">
         <h2>Status</h2>
         <p className="status-line" aria-live="polite">
@@ -99,7 +106,17 @@ export function InstancePanel() {
           </p>
         ) : null}
       </div>
-      {canDestroy ? <DestroyInstance /> : null}
+      {canDestroy ? (
+        <DestroyInstance
+          onDestroyed={(v) =>
+            setDeleted(
+              v.status === 'none'
+                ? 'Your instance and its data were deleted. You can start a new one any time.'
+                : 'Your instance is being deleted. This page updates by itself.',
+            )
+          }
+        />
+      ) : null}
     </section>
   );
 }
