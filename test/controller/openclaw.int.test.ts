@@ -134,6 +134,27 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
     expect(ApproveResponse.parse(res.body)).toMatchObject({ success: false, message: expect.stringContaining('No pending pairing request found') });
   });
 
+  it('lets exactly one of two simultaneous approvals of the same code succeed', async () => {
+    const racer = await createChannelRequest(home, { id: '777888999', meta: { username: 'racer' } });
+    const [first, second] = await Promise.all([
+      fast.post('/_kilo/pairing/channels/approve', { channel: 'telegram', code: racer.code }),
+      fast.post('/_kilo/pairing/channels/approve', { channel: 'telegram', code: racer.code }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([200, 500]);
+    const loser = first.status === 500 ? first : second;
+    expect(ApproveResponse.parse(loser.body).message).toContain('No pending pairing request found');
+    expect((await channels(fast)).requests.map((r) => r.id)).not.toContain('777888999');
+  });
+
+  it('starts at most two CLI runs for five simultaneous ?refresh=true requests', async () => {
+    const runs = () => viaCli.output().split('\n').filter((l) => l.includes('"msg":"pairing refresh"') && l.includes('"kind":"channels"')).length;
+    const before = runs();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => channels(viaCli, true)));
+    expect(new Set(answers.map((a) => JSON.stringify(a.requests))).size).toBe(1);
+    expect(runs() - before).toBeLessThanOrEqual(2);
+    expect(runs() - before).toBeGreaterThanOrEqual(1);
+  });
+
   it('never logged the controller token or disagreed with the CLI', () => {
     for (const c of [fast, viaCli]) {
       expect(c.output()).not.toContain(TOKEN);
