@@ -27,22 +27,41 @@ async function liveSubscription(deps: BillingDeps, userId: string): Promise<Live
   return row as LiveRow;
 }
 
-/** Stores what Stripe answered, under the row lock. The watermark is left alone: this state has no event
- * `created` to stamp it with, and the event Stripe emits for this change will carry it. */
-async function storeAnswer(deps: BillingDeps, userId: string, sub: Stripe.Subscription): Promise<void> {
+/** Stripe's clock when it answered (the `Date` header, unix seconds): the answer is the state as of then. */
+function answeredAt(res: { lastResponse?: { headers?: Record<string, string> } }): number | null {
+  const ms = Date.parse(res.lastResponse?.headers?.date ?? '');
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}
+
+/**
+ * Stores what Stripe answered, under the row lock, with the same ordering rule as the webhook: the
+ * answer is stamped with Stripe's time, so events created before it are dropped as stale when they
+ * arrive later (a cancel must not be undone by the delayed event of an earlier change). If an event
+ * already wrote newer state, the answer is not written; on a same-second tie the subscription is re-read.
+ */
+async function storeAnswer(deps: BillingDeps, userId: string, answer: Stripe.Response<Stripe.Subscription>): Promise<void> {
+  const stripe = requireStripe(deps.stripe);
+  const loadSchedule = (id: string) => stripe.subscriptionSchedules.retrieve(id);
   await deps.db.transaction(async (tx) => {
     const row = await lockBillingRow(tx, userId);
-    await applySubscriptionState(tx, { prices: deps.config, log: deps.log }, {
+    const at = answeredAt(answer);
+    let sub: Stripe.Subscription = answer;
+    const watermark = row?.stripeSubscriptionId === answer.id ? row.stripeStateAt : null;
+    if (at !== null && watermark !== null) {
+      if (at < watermark) return;
+      if (at === watermark) sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(answer.id));
+    }
+    await applySubscriptionState(tx, { prices: deps.config, log: deps.log, loadSchedule }, {
       userId,
       row,
       subscription: sub,
-      stateAt: null,
+      stateAt: at,
       now: deps.clock.now(),
     });
   });
 }
 
-async function releaseSchedule(deps: BillingDeps, userId: string, scheduleId: string): Promise<void> {
+async function releaseSchedule(deps: BillingDeps, userId: string, row: LiveRow | SubscriptionRow, scheduleId: string): Promise<void> {
   const stripe = requireStripe(deps.stripe);
   await callStripe(deps.log, 'subscriptionSchedules.release', async () => {
     try {
@@ -53,6 +72,13 @@ async function releaseSchedule(deps: BillingDeps, userId: string, scheduleId: st
       if (e?.type !== 'StripeInvalidRequestError' || !/not active|released|completed|canceled/i.test(e.message)) throw err;
     }
   });
+  const subscriptionId = row.stripeSubscriptionId;
+  if (subscriptionId) {
+    // The subscription as it is now (no schedule), stamped with Stripe's time: a delayed event from
+    // before the release cannot re-attach the schedule on our row.
+    const sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(subscriptionId));
+    await storeAnswer(deps, userId, sub);
+  }
   await deps.db
     .update(kiloclawSubscriptions)
     .set({ stripeScheduleId: null, scheduledPlan: null, updatedAt: deps.clock.now() })
@@ -77,7 +103,7 @@ export async function cancelSubscription(deps: BillingDeps, userId: string): Pro
   const stripe = requireStripe(deps.stripe);
   // Stripe refuses to change the cancel behaviour of a subscription a schedule manages: drop the
   // pending plan switch first (canceling makes it moot anyway).
-  if (row.stripeScheduleId) await releaseSchedule(deps, userId, row.stripeScheduleId);
+  if (row.stripeScheduleId) await releaseSchedule(deps, userId, row, row.stripeScheduleId);
   const sub = await callStripe(deps.log, 'subscriptions.update', () =>
     stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }),
   );
@@ -139,10 +165,14 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
       ],
     }),
   );
+  // Stamp the row with Stripe's current state (schedule attached) so delayed older events stay stale,
+  // then record the pending plan for that schedule.
+  const sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(row.stripeSubscriptionId));
+  await storeAnswer(deps, userId, sub);
   await deps.db
     .update(kiloclawSubscriptions)
     .set({ stripeScheduleId: scheduleId, scheduledPlan: plan, updatedAt: deps.clock.now() })
-    .where(eq(kiloclawSubscriptions.userId, userId));
+    .where(and(eq(kiloclawSubscriptions.userId, userId), eq(kiloclawSubscriptions.stripeSubscriptionId, row.stripeSubscriptionId)));
   return planState(deps, userId);
 }
 
@@ -150,7 +180,7 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
 export async function cancelPlanSwitch(deps: BillingDeps, userId: string): Promise<PlanState> {
   const row = await findSubscription(deps.db, userId);
   if (!row?.stripeScheduleId) throw NoScheduledSwitch();
-  await releaseSchedule(deps, userId, row.stripeScheduleId);
+  await releaseSchedule(deps, userId, row, row.stripeScheduleId);
   return planState(deps, userId);
 }
 

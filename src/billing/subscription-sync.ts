@@ -5,7 +5,8 @@ import type Stripe from 'stripe';
 import type { Tx } from '@/db/client';
 import { kiloclawEmailLog, kiloclawSubscriptions, type EmailType } from '@/db/schema';
 import type { Logger } from '@/platform/logger';
-import { planForPriceId, type PriceIds } from './plans';
+import { planForPriceId, type Plan, type PriceIds } from './plans';
+import { scheduledPlanOf } from './scheduled-plan';
 import { isLive, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
 
@@ -21,14 +22,18 @@ export const SUSPENSION_EMAIL_TYPES: readonly EmailType[] = [
 ];
 
 /**
- * Serialises every billing write for one user. The advisory lock covers a row that does not exist yet
+ * Serialises every billing write for one user. An advisory lock covers a row that does not exist yet
  * (two events creating it); FOR UPDATE makes the cron's conditional suspension UPDATE wait for us and
  * re-check its WHERE clause against what we wrote, so a reactivation and a suspension cannot interleave.
  */
 export async function lockBillingRow(tx: Tx, userId: string): Promise<SubscriptionRow | null> {
+  const select = async () =>
+    (await tx.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)).for('update'))[0] ?? null;
+  const row = await select();
+  if (row) return row;
+  // A row cannot be locked before it exists: would-be creators queue on an advisory lock, then look again.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`kiloclaw-billing:${userId}`}))`);
-  const [row] = await tx.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)).for('update');
-  return row ?? null;
+  return select();
 }
 
 export type ApplyOutcome = {
@@ -52,7 +57,7 @@ const customerId = (s: Stripe.Subscription) => (typeof s.customer === 'string' ?
 
 export async function applySubscriptionState(
   tx: Tx,
-  deps: { prices: PriceIds; log: Logger },
+  deps: { prices: PriceIds; log: Logger; loadSchedule?: (id: string) => Promise<Stripe.SubscriptionSchedule> },
   input: ApplyInput,
 ): Promise<ApplyOutcome> {
   const { userId, row, subscription: sub, now } = input;
@@ -83,8 +88,13 @@ export async function applySubscriptionState(
   const becomesActive = status === 'active';
   const reactivated = becomesActive && !!row?.suspendedAt;
   const wasPastDue = sameSubscription && row?.status === 'past_due';
-  const keepSchedule = sameSubscription && status !== 'canceled';
-  const scheduledPlan = keepSchedule && row?.scheduledPlan !== plan ? (row?.scheduledPlan ?? null) : null;
+  // The subscription names the schedule attached to it; the pending plan comes from that schedule's
+  // phases, read from Stripe only when a different schedule appears (rare: a switch was just scheduled).
+  const scheduleId = status === 'canceled' ? null : (typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null));
+  let scheduledPlan: Plan | null = null;
+  if (scheduleId && sameSubscription && scheduleId === row?.stripeScheduleId) scheduledPlan = row.scheduledPlan;
+  else if (scheduleId) scheduledPlan = deps.loadSchedule ? scheduledPlanOf(deps.prices, await deps.loadSchedule(scheduleId)) : null;
+  if (scheduledPlan === plan) scheduledPlan = null; // the switch has happened
   const stateAt =
     input.stateAt === null ? (sameSubscription ? (row?.stripeStateAt ?? null) : null) : Math.max(input.stateAt, sameSubscription ? (row?.stripeStateAt ?? 0) : 0);
 
@@ -93,7 +103,7 @@ export async function applySubscriptionState(
     plan,
     stripeCustomerId: customerId(sub),
     stripeSubscriptionId: sub.id,
-    stripeScheduleId: keepSchedule ? (row?.stripeScheduleId ?? null) : null,
+    stripeScheduleId: scheduleId,
     scheduledPlan,
     currentPeriodStart: item ? new Date(item.current_period_start * 1000) : null,
     currentPeriodEnd: item ? new Date(item.current_period_end * 1000) : null,

@@ -4,6 +4,7 @@ import { and, count, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planForPriceId } from '../../src/billing/plans';
+import { scheduledPlanOf } from '../../src/billing/scheduled-plan';
 import { mapStripeStatus } from '../../src/billing/stripe-status';
 import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents, users } from '../../src/db/schema';
 import { DAY_MS, postSignedEvent, startBillingWorld, type BillingWorld } from './billing-harness';
@@ -112,11 +113,13 @@ describe('reliability', () => {
         currentPeriodStart: new Date(item.current_period_start * 1000),
         currentPeriodEnd: new Date(item.current_period_end * 1000),
         stripeScheduleId: s.status === 'canceled' ? null : (sched?.id ?? null),
+        scheduledPlan: sched && s.status !== 'canceled' ? scheduledPlanOf(w.app.deps.config, sched as unknown as Stripe.SubscriptionSchedule) : null,
       };
       const r = await row(userId);
       const actual = {
         status: r.status, plan: r.plan, cancelAtPeriodEnd: r.cancelAtPeriodEnd,
         currentPeriodStart: r.currentPeriodStart, currentPeriodEnd: r.currentPeriodEnd, stripeScheduleId: r.stripeScheduleId,
+        scheduledPlan: r.scheduledPlan,
       };
       if (JSON.stringify(actual) === JSON.stringify(expected)) matching++;
       else mismatches.push({ subId, expected, actual });

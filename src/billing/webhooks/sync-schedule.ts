@@ -1,23 +1,16 @@
-// Keeps `stripe_schedule_id` / `scheduled_plan` in step with a subscription schedule (a plan switch at
-// period end). Schedule events are rare, so on created/updated we simply re-read the schedule from
-// Stripe under the row lock (always current, hence order-safe); terminal events only ever clear.
+// Keeps `scheduled_plan` in step with a subscription schedule's phases (a plan switch at period end).
+// Schedule events are rare, so on created/updated we simply re-read the schedule from Stripe under the
+// row lock (always current, hence order-safe); terminal events only ever clear. Which schedule is
+// attached follows the subscription's own `schedule` field (see applySubscriptionState).
 import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
-import { planForPriceId, type Plan } from '../plans';
+import { scheduledPlanOf } from '../scheduled-plan';
 import { lockBillingRow } from '../subscription-sync';
 import { idOf, resolveUserId } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
 
 const TERMINAL: readonly Stripe.SubscriptionSchedule.Status[] = ['released', 'canceled', 'completed'];
-
-/** The plan the schedule switches to after its current phase, or null when no later phase exists. */
-export function nextPhasePlan(ctx: HandlerContext, schedule: Stripe.SubscriptionSchedule): Plan | null {
-  const currentStart = schedule.current_phase?.start_date ?? schedule.phases[0]?.start_date ?? 0;
-  const next = schedule.phases.filter((p) => p.start_date > currentStart).sort((a, b) => a.start_date - b.start_date)[0];
-  const price = next?.items[0]?.price;
-  return planForPriceId(ctx.config, price == null ? null : typeof price === 'string' ? price : price.id);
-}
 
 export async function clearSchedule(ctx: HandlerContext, scheduleId: string, why: string): Promise<HandlerResult> {
   const cleared = await ctx.tx
@@ -36,9 +29,11 @@ export async function syncScheduleFromStripe(ctx: HandlerContext, scheduleId: st
   if (!userId) return { receipt: `ignored: schedule ${schedule.id} belongs to no known user` };
   const row = await lockBillingRow(ctx.tx, userId);
   if (!row || row.stripeSubscriptionId !== subscriptionId) {
-    return { receipt: `ignored: schedule ${schedule.id} is not on the user's current subscription` };
+    // Not linked yet (events arrive in any order): the subscription's own event carries `schedule` and
+    // reads the schedule then (applySubscriptionState), so nothing is lost by skipping this one.
+    return { receipt: `ignored: schedule ${schedule.id} is not on the user's current subscription (yet)` };
   }
-  const next = nextPhasePlan(ctx, schedule);
+  const next = scheduledPlanOf(ctx.config, schedule);
   const scheduledPlan = next && next !== row.plan ? next : null;
   await ctx.tx
     .update(kiloclawSubscriptions)

@@ -13,7 +13,8 @@
 // re-read too.
 import type Stripe from 'stripe';
 import { applySubscriptionState, lockBillingRow } from '../subscription-sync';
-import { idOf, resolveUserId } from './resolve-user';
+import type { SubscriptionRow } from '../subscription-store';
+import { idOf, resolveUserId, userExists } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
 
 export type SubscriptionSource =
@@ -22,21 +23,30 @@ export type SubscriptionSource =
 
 export async function syncSubscription(ctx: HandlerContext, event: Stripe.Event, source: SubscriptionSource): Promise<HandlerResult> {
   const subId = source.kind === 'snapshot' ? source.subscription.id : source.subscriptionId;
-  let userId = await resolveUserId(ctx.tx, {
-    metadataUserId: source.kind === 'snapshot' ? source.subscription.metadata?.userId : source.metadataUserId,
-    subscriptionId: subId,
-    customerId: source.kind === 'snapshot' ? idOf(source.subscription.customer) : source.customerId,
-  });
-  if (!userId && source.kind === 'reread') {
-    // e.g. invoice.paid arriving before anything linked this subscription: its metadata names the user
-    userId = await resolveUserId(ctx.tx, { metadataUserId: (await reread(ctx, subId)).metadata?.userId });
+  const metadataUserId = source.kind === 'snapshot' ? source.subscription.metadata?.userId : source.metadataUserId;
+  let userId: string | null = null;
+  let row: SubscriptionRow | null = null;
+  if (metadataUserId) {
+    // the common case: our checkout put the user id on the subscription; lock that user's row directly
+    row = await lockBillingRow(ctx.tx, metadataUserId);
+    if (row || (await userExists(ctx.tx, metadataUserId))) userId = metadataUserId;
+  }
+  if (!userId) {
+    userId = await resolveUserId(ctx.tx, {
+      subscriptionId: subId,
+      customerId: source.kind === 'snapshot' ? idOf(source.subscription.customer) : source.customerId,
+    });
+    if (!userId && source.kind === 'reread') {
+      // e.g. invoice.paid arriving before anything linked this subscription: its metadata names the user
+      userId = await resolveUserId(ctx.tx, { metadataUserId: (await reread(ctx, subId)).metadata?.userId });
+    }
+    if (userId) row = await lockBillingRow(ctx.tx, userId);
   }
   if (!userId) {
     ctx.log.warn({ eventId: event.id, subscription: subId }, 'subscription of no known user');
     return { receipt: `ignored: subscription ${subId} belongs to no known user` };
   }
 
-  const row = await lockBillingRow(ctx.tx, userId);
   let subscription: Stripe.Subscription;
   if (source.kind === 'snapshot' && row?.stripeSubscriptionId === subId && row.stripeStateAt != null) {
     if (event.created < row.stripeStateAt) {
@@ -47,7 +57,8 @@ export async function syncSubscription(ctx: HandlerContext, event: Stripe.Event,
     subscription = source.kind === 'snapshot' ? source.subscription : await reread(ctx, subId);
   }
 
-  const outcome = await applySubscriptionState(ctx.tx, { prices: ctx.config, log: ctx.log }, {
+  const loadSchedule = (id: string) => ctx.stripe.subscriptionSchedules.retrieve(id);
+  const outcome = await applySubscriptionState(ctx.tx, { prices: ctx.config, log: ctx.log, loadSchedule }, {
     userId,
     row,
     subscription,

@@ -82,7 +82,9 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     req.on('end', () => {
       const requestId = newId('req');
       const send = (status: number, body: string, type = 'application/json') => {
-        res.writeHead(status, { 'content-type': type, 'request-id': requestId, 'stripe-version': '2026-10-28.endive' });
+        // Date from the emulator's clock (which tests move): the app stamps API answers with it.
+        const date = new Date(state.nowS() * 1000).toUTCString();
+        res.writeHead(status, { 'content-type': type, date, 'request-id': requestId, 'stripe-version': '2026-10-28.endive' });
         res.end(body);
       };
       const u = new URL(req.url ?? '/', baseUrl);
