@@ -9,7 +9,8 @@ import type {
   DevicePairingRequest,
   GatewayStatus,
 } from '../contracts/controller';
-import { configuredChannels, openclawConfigPath } from './channels-config';
+import { configuredChannels } from './channels-config';
+import { ensureOpenclawConfig, openclawConfigPath } from './openclaw-config';
 import { systemClock, type Clock } from './clock';
 import type { ControllerConfig } from './config';
 import { spawnExec, type Env, type ExecFn } from './exec';
@@ -147,6 +148,11 @@ export function createController(config: ControllerConfig, log: Logger, override
       });
       const port = (server.address() as AddressInfo).port;
       log.info('controller listening', { host: config.host, port, stateDir: config.stateDir, fastPath: config.fastPath });
+      try {
+        if (ensureOpenclawConfig(configPath)) log.info('wrote a minimal openclaw.json (gateway.mode=local)', { path: configPath });
+      } catch (error) {
+        log.warn('could not write openclaw.json', { path: configPath, error });
+      }
       supervisor?.start();
       channels.start();
       devices.start();

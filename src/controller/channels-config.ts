@@ -2,9 +2,7 @@
 // (telegram, discord, slack: enabled with a token), plus extra names from the controller config
 // (tests, channels this code does not know yet). Re-read on every refresh: the file changes at runtime.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isValidChannel } from '../contracts/pairing-input';
-import type { Env } from './exec';
 
 type Json = Record<string, unknown>;
 
@@ -17,10 +15,6 @@ const KNOWN_CHANNELS: Record<string, (c: Json) => boolean> = {
   discord: (c) => hasText(c.token),
   slack: (c) => hasText(c.botToken) || hasText(c.appToken),
 };
-
-export function openclawConfigPath(stateDir: string, env: Env = process.env): string {
-  return env.OPENCLAW_CONFIG_PATH?.trim() || join(stateDir, 'openclaw.json');
-}
 
 /** Channels configured in an openclaw.json document (already parsed). */
 export function channelsFromConfig(config: unknown): string[] {

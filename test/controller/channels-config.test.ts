@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { channelsFromConfig, configuredChannels } from '../../src/controller/channels-config';
+import { ensureOpenclawConfig } from '../../src/controller/openclaw-config';
 
 describe('configured channels', () => {
   it('lists telegram, discord and slack when enabled with a token', () => {
@@ -38,5 +39,16 @@ describe('configured channels', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kilo-channels-'));
     writeFileSync(join(dir, 'openclaw.json'), '{{{');
     expect(configuredChannels(join(dir, 'openclaw.json'))).toEqual([]);
+  });
+});
+
+describe('openclaw.json for a fresh state dir', () => {
+  it('writes gateway.mode=local when there is no file, and never overwrites one', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kilo-ocfg-')), 'state', 'openclaw.json');
+    expect(ensureOpenclawConfig(file)).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ gateway: { mode: 'local' } });
+    writeFileSync(file, '{"gateway":{"mode":"local"},"channels":{}}');
+    expect(ensureOpenclawConfig(file)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('{"gateway":{"mode":"local"},"channels":{}}');
   });
 });
