@@ -8,6 +8,7 @@
 // Last line: one JSON object with the figures.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   createChannelRequest,
@@ -118,7 +119,10 @@ async function main(): Promise<void> {
     cached.sort((a, b) => a - b);
     const cachedP50 = percentile(cached, 50);
     const cachedP99 = percentile(cached, 99);
-    say(`cached GET /_kilo/pairing/channels: p50 ${cachedP50.toFixed(3)} ms, p99 ${cachedP99.toFixed(3)} ms (${CACHED_REQUESTS} sequential keep-alive requests)`);
+    say(
+      `cached GET /_kilo/pairing/channels: p50 ${cachedP50.toFixed(3)} ms, p99 ${cachedP99.toFixed(3)} ms ` +
+        `(${CACHED_REQUESTS} sequential keep-alive requests; machine load average ${loadavg()[0]!.toFixed(1)})`,
+    );
 
     // --- 2. one real CLI list --------------------------------------------------------------------
     const cliTimes: number[] = [];

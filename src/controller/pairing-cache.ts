@@ -290,7 +290,13 @@ export class PairingCache<T, A> {
       return { ok: false, changed: false };
     }
     this.consecutiveFailures = 0;
-    return this.apply(generation, keys, results, reason);
+    const outcome = this.apply(generation, keys, results, reason);
+    if (outcome.discarded && !source.fastReady()) {
+      // A newer fast-path result won, but this very read just switched the fast path off
+      // (it disagreed with the CLI): replace that result with a fresh CLI read right away.
+      void this.refresh({ reason: 'fast-path-off', fresh: true });
+    }
+    return outcome;
   }
 
   private apply(generation: number, keys: string[], results: Map<string, T[]>, reason: string): RefreshOutcome {

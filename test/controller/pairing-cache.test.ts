@@ -361,6 +361,23 @@ describe('fast path', () => {
     cache.stop();
   });
 
+  it('replaces fast-path data with a CLI read at once when a verification switches the fast path off', async () => {
+    const { cache, source } = setup();
+    source.fastOn = true;
+    source.fastData.set('telegram', [item('telegram', 'wrong')]);
+    const verify = cache.refresh({ reason: 'periodic', verify: true });
+    await settle();
+    await cache.refresh({ reason: 'poll' }); // newer generation, from the database
+    source.fastOn = false; // the verification found a disagreement
+    source.answerAll({ telegram: [item('telegram', 'right')] });
+    expect((await verify).discarded).toBe(true);
+    await settle();
+    expect(source.cliReads).toHaveLength(1); // the immediate CLI re-read
+    source.answerAll({ telegram: [item('telegram', 'right')] });
+    await settle();
+    expect(cache.snapshot().requests).toEqual([item('telegram', 'right')]);
+  });
+
   it('falls back to the CLI when a state-database read throws', async () => {
     const { cache, source } = setup();
     source.fastOn = true;
