@@ -53,6 +53,7 @@ export type ApplyInput = {
   now: Date;
 };
 
+const sameValue = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
 const customerId = (s: Stripe.Subscription) => (typeof s.customer === 'string' ? s.customer : s.customer.id);
 
 export async function applySubscriptionState(
@@ -116,11 +117,7 @@ export async function applySubscriptionState(
     updatedAt: now,
   };
 
-  const changed =
-    !row ||
-    (Object.keys(values) as Array<keyof typeof values>).some(
-      (k) => k !== 'updatedAt' && String(row[k] instanceof Date ? (row[k] as Date).getTime() : row[k]) !== String(values[k] instanceof Date ? (values[k] as Date).getTime() : values[k]),
-    );
+  const changed = !row || (Object.keys(values) as Array<keyof typeof values>).some((k) => k !== 'updatedAt' && !sameValue(row[k], values[k]));
   if (!row) await tx.insert(kiloclawSubscriptions).values({ userId, ...values });
   else if (changed) await tx.update(kiloclawSubscriptions).set(values).where(eq(kiloclawSubscriptions.userId, userId));
 
