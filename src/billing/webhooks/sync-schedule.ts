@@ -2,7 +2,7 @@
 // Schedule events are rare, so on created/updated we simply re-read the schedule from Stripe under the
 // row lock (always current, hence order-safe); terminal events only ever clear. Which schedule is
 // attached follows the subscription's own `schedule` field (see applySubscriptionState).
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
 import { scheduledPlanOf } from '../scheduled-plan';
@@ -21,23 +21,25 @@ export async function clearSchedule(ctx: HandlerContext, scheduleId: string, why
   return { receipt: cleared.length ? `schedule ${scheduleId} ${why}: plan switch cleared` : `ignored: schedule ${scheduleId} not on any row` };
 }
 
-export async function syncScheduleFromStripe(ctx: HandlerContext, scheduleId: string): Promise<HandlerResult> {
-  const schedule = await ctx.stripe.subscriptionSchedules.retrieve(scheduleId);
-  if (TERMINAL.includes(schedule.status)) return clearSchedule(ctx, schedule.id, schedule.status);
-  const subscriptionId = idOf(schedule.subscription);
-  const userId = await resolveUserId(ctx.tx, { subscriptionId, customerId: idOf(schedule.customer) });
-  if (!userId) return { receipt: `ignored: schedule ${schedule.id} belongs to no known user` };
+export async function syncScheduleFromStripe(ctx: HandlerContext, payload: Stripe.SubscriptionSchedule): Promise<HandlerResult> {
+  const subscriptionId = idOf(payload.subscription);
+  if (!subscriptionId) return clearSchedule(ctx, payload.id, payload.status);
+  const userId = await resolveUserId(ctx.tx, { subscriptionId, customerId: idOf(payload.customer) });
+  if (!userId) return { receipt: `ignored: schedule ${payload.id} belongs to no known user` };
   const row = await lockBillingRow(ctx.tx, userId);
   if (!row || row.stripeSubscriptionId !== subscriptionId) {
     // Not linked yet (events arrive in any order): the subscription's own event carries `schedule` and
     // reads the schedule then (applySubscriptionState), so nothing is lost by skipping this one.
-    return { receipt: `ignored: schedule ${schedule.id} is not on the user's current subscription (yet)` };
+    return { receipt: `ignored: schedule ${payload.id} is not on the user's current subscription (yet)` };
   }
+  // Read under the lock: two schedule events re-reading concurrently cannot commit in the wrong order.
+  const schedule = await ctx.stripe.subscriptionSchedules.retrieve(payload.id);
+  if (TERMINAL.includes(schedule.status)) return clearSchedule(ctx, schedule.id, schedule.status);
   const next = scheduledPlanOf(ctx.config, schedule);
   const scheduledPlan = next && next !== row.plan ? next : null;
   await ctx.tx
     .update(kiloclawSubscriptions)
     .set({ stripeScheduleId: schedule.id, scheduledPlan, updatedAt: ctx.now })
-    .where(and(eq(kiloclawSubscriptions.userId, userId)));
+    .where(eq(kiloclawSubscriptions.userId, userId));
   return { receipt: `schedule ${schedule.id} → ${scheduledPlan ? `switch to ${scheduledPlan} at period end` : 'no pending switch'}` };
 }
