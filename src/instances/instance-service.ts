@@ -1,6 +1,7 @@
 // The instance module's front door: lifecycle and pairing for one user's own instance, plus the
 // InstanceActions port billing uses (stop on suspension, destroy after grace, resume on payment).
 import type { InstanceActions } from '@/billing/ports';
+import { findSubscription } from '@/billing/subscription-store';
 import { InstanceError } from './errors';
 import { findByUser } from './instance-store';
 import { viewOf, type InstanceView, type LifecycleDeps } from './lifecycle/deps';
@@ -10,6 +11,10 @@ import { startInstance } from './lifecycle/start';
 import { stopInstance } from './lifecycle/stop';
 
 export type InstanceService = ReturnType<typeof createInstanceService>;
+
+async function stillSuspended(deps: LifecycleDeps, userId: string): Promise<boolean> {
+  return Boolean((await findSubscription(deps.db, userId))?.suspendedAt);
+}
 
 export function createInstanceService(deps: LifecycleDeps) {
   return {
@@ -27,10 +32,15 @@ export function createInstanceService(deps: LifecycleDeps) {
         else throw err;
       };
       return {
+        // Billing stops and destroys only while the user is still suspended: the cron acts after its
+        // suspension commits, and a payment may have reactivated the user (and resumed the instance)
+        // in between — acting then would take the assistant away from a paying customer.
         stop: async (userId) => {
+          if (!(await stillSuspended(deps, userId))) return deps.logger.info({ userId }, 'stop skipped: no longer suspended');
           if (await findByUser(deps.db, userId)) await stopInstance(deps, userId).catch(quietly('stop', userId));
         },
         destroy: async (userId) => {
+          if (!(await stillSuspended(deps, userId))) return deps.logger.info({ userId }, 'destroy skipped: no longer suspended');
           await destroyInstance(deps, userId);
         },
         resume: async (userId) => {

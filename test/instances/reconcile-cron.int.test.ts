@@ -1,6 +1,8 @@
 // POST /api/cron/reconcile-instances over real HTTP, and billing's InstanceActions port wired to
 // the real lifecycle (Fly emulator, PostgreSQL).
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kiloclawSubscriptions } from '../../src/db/schema';
 import type { FlyEmulator } from '../../src/emulators/fly/server';
 import type { MachineProvider } from '../../src/instances/providers/provider';
 import { fixedClock } from '../../src/platform/clock';
@@ -60,6 +62,7 @@ describe('POST /api/cron/reconcile-instances', () => {
 describe("billing's InstanceActions port", () => {
   it('stops, resumes and destroys the real instance, and ignores users without one', async () => {
     const userId = await insertUser(tdb.db);
+    await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
     const actions = app.deps.instanceActions;
     await actions.stop(userId); // no instance yet: a no-op
     await actions.destroy(userId);
@@ -81,5 +84,21 @@ describe("billing's InstanceActions port", () => {
     await actions.destroy(userId);
     expect(await instanceOf(tdb.db, userId)).toBeNull();
     expect(emulator.machines.get(row.machineId!)!.state).toBe('destroyed');
+  });
+
+  it('leaves the instance of a user reactivated since the suspension alone', async () => {
+    const userId = await insertUser(tdb.db);
+    await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
+    await app.deps.instances.start(userId);
+    // a payment lands between the cron's suspension and its stop/destroy calls
+    await tdb.db
+      .update(kiloclawSubscriptions)
+      .set({ status: 'active', suspendedAt: null })
+      .where(eq(kiloclawSubscriptions.userId, userId));
+    await app.deps.instanceActions.stop(userId);
+    await app.deps.instanceActions.destroy(userId);
+    const row = (await instanceOf(tdb.db, userId))!;
+    expect(row.status).toBe('running');
+    expect(emulator.machines.get(row.machineId!)!.state).toBe('started');
   });
 });

@@ -1,8 +1,8 @@
 // What every sweep shares: its dependencies, its report, the batch loop and the row → recipient mapping.
 import { errorMessage } from '@/platform/error-message';
-import { sql, type SQL } from 'drizzle-orm';
+import { and, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import type { EmailType } from '@/db/schema';
+import { kiloclawSubscriptions, type EmailType } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
 import type { Logger } from '@/platform/logger';
 import type { Mailer } from '@/platform/mailer';
@@ -98,7 +98,11 @@ export async function mailBatch(input: SweepInput, report: SweepReport, emailTyp
   return notSent;
 }
 
-/** Calls an instance action for each user; a failure is logged and reported, never thrown. */
+/**
+ * Calls an instance action for each user still suspended; a failure is logged and reported, never thrown.
+ * The re-read matters: the suspension committed a moment ago, and a reactivation webhook may have
+ * committed (and resumed the instance) since — stopping now would leave a paying user without it.
+ */
 export async function forEachInstance(
   input: SweepInput,
   report: SweepReport,
@@ -107,7 +111,13 @@ export async function forEachInstance(
   onError?: (userId: string) => Promise<void>,
 ): Promise<Set<string>> {
   const failed = new Set<string>();
-  await forEachLimited(userIds, input.deps.settings.concurrency, async (userId) => {
+  if (userIds.length === 0) return failed;
+  const stillSuspended = await input.deps.db
+    .select({ userId: kiloclawSubscriptions.userId })
+    .from(kiloclawSubscriptions)
+    .where(and(inArray(kiloclawSubscriptions.userId, [...userIds]), isNotNull(kiloclawSubscriptions.suspendedAt)));
+  const due = stillSuspended.map((r) => r.userId);
+  await forEachLimited(due, input.deps.settings.concurrency, async (userId) => {
     try {
       await input.deps.instanceActions[action](userId);
     } catch (err) {
