@@ -104,6 +104,8 @@ export class PairingCache<T, A> {
   private readonly timing: CacheTiming;
   private entries = new Map<string, T[]>();
   private lastUpdatedMs: number | null = null;
+  private json: string | null = null;
+  private jsonFor: number | null = null;
   private nextGeneration = 0;
   private appliedGeneration = 0;
   private cliRun: Promise<RefreshOutcome> | null = null;
@@ -152,6 +154,15 @@ export class PairingCache<T, A> {
       requests: [...this.entries.values()].flat(),
       lastUpdated: this.lastUpdatedMs === null ? null : new Date(this.lastUpdatedMs).toISOString(),
     };
+  }
+
+  /** snapshot() as JSON, serialised once per change: the hot path of GET /_kilo/pairing/*. */
+  snapshotJson(): string {
+    if (this.json === null || this.jsonFor !== this.lastUpdatedMs) {
+      this.json = JSON.stringify(this.snapshot());
+      this.jsonFor = this.lastUpdatedMs;
+    }
+    return this.json;
   }
 
   /** Feed every gateway output line here; pairing lines schedule one refresh 2 s after the first. */
@@ -272,11 +283,14 @@ export class PairingCache<T, A> {
   }
 
   private async runCli(reason: string, generation: number): Promise<RefreshOutcome> {
-    const { source, log } = this.options;
+    const { source, log, clock } = this.options;
     this.count('cli', reason);
     const keys = source.keys();
+    const started = clock.now();
     const settled = await Promise.allSettled(keys.map((key) => source.readCli(key, this.abort.signal)));
     if (this.stopped) return { ok: false, changed: false };
+    const ok = settled.filter((r) => r.status === 'fulfilled').length;
+    log.info('pairing refresh done', { kind: this.kind, reason, path: 'cli', ms: clock.now() - started, keys: keys.length, ok });
     const results = new Map<string, T[]>();
     const failed: Array<{ key: string; error: string }> = [];
     settled.forEach((result, index) => {
@@ -317,6 +331,7 @@ export class PairingCache<T, A> {
     const changed = !sameJson([...next.entries()], [...this.entries.entries()]);
     this.entries = next;
     this.lastUpdatedMs = this.options.clock.now();
+    this.json = null;
     if (changed) {
       this.options.log.info('pairing requests changed', { kind: this.kind, reason, count: this.snapshot().requests.length });
     }
@@ -332,6 +347,7 @@ export class PairingCache<T, A> {
     const lastUpdated = this.lastUpdatedMs;
     this.apply(generation, keys, results, 'approved');
     this.lastUpdatedMs = lastUpdated; // nothing was read: the list is not fresher than before
+    this.json = null;
   }
 
   private count(path: 'fast' | 'cli', reason: string): void {

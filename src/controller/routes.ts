@@ -41,6 +41,8 @@ export interface RouteRequest {
 export interface RouteResponse {
   status: number;
   body: unknown;
+  /** `body` already serialised (the cached lists); sent as is. */
+  json?: string;
 }
 
 export class BodyError extends Error {
@@ -97,7 +99,7 @@ async function listRoute<T, A>(cache: PairingCache<T, A>, req: RouteRequest): Pr
     return json(400, { error: 'refresh must be "true" or "false"' });
   }
   if (refresh === 'true') await cache.refresh({ reason: 'request', fresh: true });
-  return json(200, cache.snapshot());
+  return { status: 200, body: null, json: cache.snapshotJson() };
 }
 
 async function approveRoute<A>(

@@ -18,10 +18,10 @@ export function createControllerServer(deps: RoutesDeps): Server {
     })
       .catch((error: unknown) => {
         deps.log.error('request failed', { path: url.pathname, error });
-        return { status: 500, body: { error: 'Internal error' } };
+        return { status: 500, body: { error: 'Internal error' }, json: undefined };
       })
-      .then(({ status, body }) => {
-        const payload = JSON.stringify(body);
+      .then(({ status, body, json }) => {
+        const payload = json ?? JSON.stringify(body);
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
         res.end(payload);
         if (status >= 400 && status !== 404) {

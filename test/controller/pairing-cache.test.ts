@@ -49,6 +49,28 @@ describe('PairingCache warm-up and reads', () => {
   });
 });
 
+describe('serialised snapshot', () => {
+  it('always equals the current snapshot, across refreshes and local drops', async () => {
+    const { cache, source, clock } = setup();
+    expect(JSON.parse(cache.snapshotJson())).toEqual(cache.snapshot());
+    let run = cache.refresh({ reason: 'first' });
+    source.answerAll({ telegram: [item('telegram', 'a'), item('telegram', 'b')] });
+    await run;
+    expect(JSON.parse(cache.snapshotJson())).toEqual(cache.snapshot());
+    await clock.advance(1_000);
+    const approval = cache.approve({ id: 'a' });
+    await settle();
+    source.answerAll({ telegram: new Error('down') }); // refresh fails → 'a' dropped locally
+    await approval;
+    expect(JSON.parse(cache.snapshotJson())).toEqual(cache.snapshot());
+    expect(cache.snapshot().requests.map((r) => r.id)).toEqual(['b']);
+    run = cache.refresh({ reason: 'again' });
+    source.answerAll({ telegram: [] });
+    await run;
+    expect(JSON.parse(cache.snapshotJson())).toEqual({ requests: [], lastUpdated: cache.snapshot().lastUpdated });
+  });
+});
+
 describe('single-flight', () => {
   it('runs one CLI read per key however many callers ask at once, and they all get its result', async () => {
     const { cache, source } = setup();
