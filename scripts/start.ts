@@ -95,11 +95,16 @@ async function main(): Promise<void> {
   if (!production) ensureEmbeddedSecrets(dataDir);
 
   // No Stripe account configured: run the local Stripe emulator and point the app at it. It must be
-  // in process.env before loadConfig, exactly as real keys would be. Its state lives in memory only.
+  // in process.env before loadConfig, exactly as real keys would be. Its account (and keys) are kept
+  // in DATA_DIR, so subscriptions survive a restart just as they would at Stripe.
   let stripeEmulator: StripeEmulator | undefined;
   if (!process.env.STRIPE_SECRET_KEY && !production) {
     const appPort = Number(process.env.PORT || 3000);
-    stripeEmulator = await startStripeEmulator({ webhookUrl: `http://127.0.0.1:${appPort}/api/stripe/webhook` });
+    stripeEmulator = await startStripeEmulator({
+      webhookUrl: `http://127.0.0.1:${appPort}/api/stripe/webhook`,
+      stateFile: path.join(dataDir, 'stripe-emulator.json'),
+      settleEveryMs: 60_000,
+    });
     cleanups.push(() => stripeEmulator?.stop());
     process.env.STRIPE_SECRET_KEY = stripeEmulator.secretKey;
     process.env.STRIPE_WEBHOOK_SECRET = stripeEmulator.webhookSecret;

@@ -3,6 +3,7 @@
 // checkout/portal pages, signed webhook delivery with retries, and a test clock. The app talks to it
 // through the official SDK with only the base URL and keys changed.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeApi } from './api-routes';
@@ -10,7 +11,7 @@ import { completeCheckout } from './billing-ops';
 import { parseForm } from './form';
 import { ApiError, newId, type StripeEvent } from './objects';
 import { checkoutPage, portalPage } from './pages';
-import { DEFAULT_PRICES, StripeState, type EmulatorClock, type PriceSeed } from './state';
+import { DEFAULT_PRICES, StripeState, type EmulatorClock, type PriceSeed, type StripeStateSnapshot } from './state';
 import { payOutstanding, settleDuePeriods } from './test-clock';
 import { WebhookDelivery, type DeliveryStats } from './webhook-delivery';
 
@@ -29,6 +30,14 @@ export type StripeEmulatorOptions = {
   maxDeliveryAttempts?: number;
   retryBackoffMs?: number;
   prices?: PriceSeed[];
+  /**
+   * Keep the account in this JSON file across restarts (the embedded default: the app's database
+   * points at these customers and subscriptions, so losing them would break every billing action).
+   * Keys are kept too, so a restarted app keeps verifying the same signatures.
+   */
+  stateFile?: string;
+  /** settle ended periods (renewals, cancels at period end, plan switches) on this interval, in real time */
+  settleEveryMs?: number;
 };
 
 export type StripeEmulator = {
@@ -56,9 +65,24 @@ export type StripeEmulator = {
 
 const MAX_BODY_BYTES = 256 * 1024;
 
+type SavedAccount = { secretKey: string; webhookSecret: string; state: StripeStateSnapshot };
+
+function readSavedAccount(file: string): SavedAccount | null {
+  if (!existsSync(file)) return null;
+  return JSON.parse(readFileSync(file, 'utf8')) as SavedAccount;
+}
+
+/** Write-then-rename, so a crash mid-write never leaves half a file. Mode 0600: it holds the keys. */
+function saveAccount(file: string, account: SavedAccount): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(account), { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
 export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
-  const secretKey = opts.secretKey ?? `sk_test_emulator_${randomBytes(12).toString('hex')}`;
-  const webhookSecret = opts.webhookSecret ?? `whsec_${randomBytes(24).toString('base64url')}`;
+  const saved = opts.stateFile ? readSavedAccount(opts.stateFile) : null;
+  const secretKey = opts.secretKey ?? saved?.secretKey ?? `sk_test_emulator_${randomBytes(12).toString('hex')}`;
+  const webhookSecret = opts.webhookSecret ?? saved?.webhookSecret ?? `whsec_${randomBytes(24).toString('base64url')}`;
   const delivery = new WebhookDelivery({
     secret: webhookSecret,
     url: opts.webhookUrl,
@@ -70,6 +94,17 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   });
   const state = new StripeState(opts.clock ?? { now: () => new Date() }, (e) => delivery.enqueue(e));
   for (const p of opts.prices ?? DEFAULT_PRICES) state.addPrice(p);
+  if (saved) state.restore(saved.state);
+  const persist = () => {
+    if (opts.stateFile) saveAccount(opts.stateFile, { secretKey, webhookSecret, state: state.snapshot() });
+  };
+  const settleTimer = opts.settleEveryMs
+    ? setInterval(() => {
+        settleDuePeriods(state);
+        persist();
+      }, opts.settleEveryMs)
+    : undefined;
+  settleTimer?.unref();
   const idempotent = new Map<string, { path: string; status: number; body: string }>();
 
   const server = http.createServer((req, res) => {
@@ -82,6 +117,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     req.on('end', () => {
       const requestId = newId('req');
       const send = (status: number, body: string, type = 'application/json') => {
+        if (method !== 'GET') persist();
         // Date from the emulator's clock (which tests move): the app stamps API answers with it.
         const date = new Date(state.nowS() * 1000).toUTCString();
         res.writeHead(status, { 'content-type': type, date, 'request-id': requestId, 'stripe-version': '2026-10-28.endive' });
@@ -99,6 +135,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         m = /^\/checkout\/([^/]+)\/pay$/.exec(u.pathname);
         if (m && method === 'POST') {
           completeCheckout(state, m[1]!);
+          persist();
           const s = state.sessions.get(m[1]!)!;
           res.writeHead(303, { location: (s.success_url ?? '/').replace('{CHECKOUT_SESSION_ID}', s.id) });
           return res.end();
@@ -149,6 +186,8 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     secretKey,
     webhookSecret,
     stop: async () => {
+      clearInterval(settleTimer);
+      persist();
       delivery.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -156,6 +195,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     advanceTime: (ms) => {
       state.advance(ms);
       settleDuePeriods(state);
+      persist();
     },
     now: () => new Date(state.nowS() * 1000),
     setWebhookUrl: (url) => delivery.setUrl(url),

@@ -24,6 +24,18 @@ export const DEFAULT_PRICES: PriceSeed[] = [
   { id: 'price_earlybird', unitAmount: 4900, nickname: 'Earlybird' },
 ];
 
+const SNAPSHOT_EVENTS_KEPT = 500; // events are only listed for debugging; the objects carry the state
+
+export type StripeStateSnapshot = {
+  customers: Customer[];
+  sessions: StripeState['sessions'] extends Map<string, infer S> ? S[] : never;
+  subscriptions: Subscription[];
+  schedules: SubscriptionSchedule[];
+  invoices: Invoice[];
+  events: StripeEvent[];
+  offsetMs: number;
+};
+
 export class StripeState {
   customers = new Map<string, Customer>();
   prices = new Map<string, Price>();
@@ -36,6 +48,30 @@ export class StripeState {
   /** subscriptions whose next renewal payment fails (test control) */
   failingRenewals = new Set<string>();
   private offsetMs = 0;
+
+  /** Everything a restart must keep, as plain JSON (the embedded default saves it in DATA_DIR). */
+  snapshot(): StripeStateSnapshot {
+    return {
+      customers: [...this.customers.values()],
+      sessions: [...this.sessions.values()],
+      subscriptions: [...this.subscriptions.values()],
+      schedules: [...this.schedules.values()],
+      invoices: [...this.invoices.values()],
+      events: this.events.slice(-SNAPSHOT_EVENTS_KEPT),
+      offsetMs: this.offsetMs,
+    };
+  }
+
+  restore(snap: StripeStateSnapshot): void {
+    const fill = <T extends { id: string }>(map: Map<string, T>, rows: T[]) => rows.forEach((r) => map.set(r.id, r));
+    fill(this.customers, snap.customers);
+    fill(this.sessions, snap.sessions);
+    fill(this.subscriptions, snap.subscriptions);
+    fill(this.schedules, snap.schedules);
+    fill(this.invoices, snap.invoices);
+    this.events = snap.events;
+    this.offsetMs = snap.offsetMs;
+  }
 
   constructor(
     private clock: EmulatorClock,
