@@ -3,9 +3,9 @@
 // (60 min channel / 5 min device), same cap (3 per channel and account, newest lastSeenAt kept),
 // same order. Pure functions over rows; state-db.ts does the I/O.
 
-export const CHANNEL_PENDING_TTL_MS = 60 * 60_000; // openclaw CHANNEL_PAIRING_PENDING_TTL_MS
-export const DEVICE_PENDING_TTL_MS = 5 * 60_000; // openclaw DEVICE_PAIRING_PENDING_TTL_MS
-export const CHANNEL_PENDING_CAP = 3; // openclaw keeps at most 3 pending requests per (channel, account)
+import { CHANNEL_PENDING_CAP, CHANNEL_PENDING_TTL_MS, DEVICE_PENDING_TTL_MS } from '../contracts/openclaw-limits';
+
+export { CHANNEL_PENDING_CAP, CHANNEL_PENDING_TTL_MS, DEVICE_PENDING_TTL_MS };
 
 /** One request as `openclaw pairing list <channel> --json` prints it. */
 export interface RawChannelRequest {

@@ -3,7 +3,7 @@
 // request 60 min after it was created, so the page shows how long each one has left.
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
-import { CHANNEL_PENDING_TTL_MS } from '@/controller/openclaw-rules';
+import { CHANNEL_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
 import { AgeAndExpiry, ApproveOutcome, ListStates, titleCase } from './request-parts';

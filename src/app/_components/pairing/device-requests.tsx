@@ -3,7 +3,7 @@
 // after it asked, so these need a quick decision.
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
-import { DEVICE_PENDING_TTL_MS } from '@/controller/openclaw-rules';
+import { DEVICE_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
 import { AgeAndExpiry, ApproveOutcome, ListStates } from './request-parts';
