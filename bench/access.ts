@@ -22,6 +22,7 @@ async function main() {
     APP_ENV: 'test',
     LOG_LEVEL: 'silent',
     AUTH_SECRET: 'bench-auth-secret-bench-auth-secret-0123',
+    CONTROLLER_SECRET: 'bench-controller-secret-0123456789abcdef',
     APP_URL: 'http://127.0.0.1',
   });
   const deps = createAppDeps({ config, db: database.db, logger: createLogger({ level: 'silent' }) });
