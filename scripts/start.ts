@@ -1,7 +1,7 @@
 // `npm start`: the whole system on one host. With nothing configured it starts an embedded
 // PostgreSQL (data in DATA_DIR), applies migrations, seeds the demo login, builds the web app if its
 // sources changed, and serves it on PORT. Each external part switches to the real one when configured.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -76,7 +76,21 @@ async function buildIfNeeded(): Promise<void> {
   }
 }
 
+/**
+ * Node 24 + openclaw for the local machine provider (scripts/ensure-openclaw.mjs: instant when already
+ * installed). Runs beside the database start and the web build so a first start is not their sum.
+ */
+function ensureOpenclaw(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'scripts/ensure-openclaw.mjs')], { stdio: 'inherit', env: process.env });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`installing openclaw failed (exit ${code}); see above`))));
+  });
+}
+
 async function main(): Promise<void> {
+  const openclawReady = ensureOpenclaw();
+  openclawReady.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   const dataDir = path.resolve(process.env.DATA_DIR || '.data');
   let embedded: EmbeddedServer | undefined;
 
@@ -126,6 +140,7 @@ async function main(): Promise<void> {
   }
 
   await buildIfNeeded();
+  await openclawReady;
   const app = next({ dev: false, dir: root, hostname: config.HOST, port: config.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
