@@ -1,5 +1,5 @@
-// bench:access — what the access gate costs. Three routes on one server, each under autocannon
-// (10 connections, 10 s) in the same run:
+// bench:access — what the access gate costs. Three routes on one server under autocannon (10
+// connections; gated and bare 10 s each in alternating 2.5 s slices after a warm-up) in the same run:
 //   gated: the real tRPC query kiloclaw.getInstanceStatus (session lookup + access read + instance read)
 //   bare:  a plain route handler doing the same session lookup and subscription read, no tRPC
 //   empty: a handler that answers at once (the floor of this HTTP stack, for reference)
@@ -11,7 +11,22 @@ import { sessionUser } from '../src/server/auth';
 import { createAppHandlers, routeRequest } from '../src/server/http/app-handlers';
 import { loadAccessRows } from '../src/billing/subscription-store';
 import { decideAccess } from '../src/billing/access';
-import { benchDatabase, load, round, serveFetch } from './lib';
+import { benchDatabase, load, round, serveFetch, type LoadResult } from './lib';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function combine(rs: LoadResult[]): LoadResult {
+  return {
+    rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length,
+    p50_ms: median(rs.map((r) => r.p50_ms)),
+    p99_ms: median(rs.map((r) => r.p99_ms)),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+    non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+  };
+}
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
@@ -55,10 +70,21 @@ async function main() {
   if (check.status !== 200) throw new Error(`gated route answered ${check.status}: ${await check.text()}`);
 
   const headers = { cookie };
-  await load({ url: `${serverUrl}/bench/bare`, headers, seconds: 2 }); // warm-up (JIT, pool)
-  const gated = await load({ url: `${serverUrl}/api/trpc/kiloclaw.getInstanceStatus`, headers, seconds: SECONDS });
-  const bare = await load({ url: `${serverUrl}/bench/bare`, headers, seconds: SECONDS });
-  const empty = await load({ url: `${serverUrl}/bench/empty`, seconds: SECONDS });
+  const gatedUrl = `${serverUrl}/api/trpc/kiloclaw.getInstanceStatus`;
+  const bareUrl = `${serverUrl}/bench/bare`;
+  // warm both paths (JIT, connection pool), then alternate short slices so both see the same
+  // background load; throughput is total requests over total time, latencies the median slice's
+  await load({ url: gatedUrl, headers, seconds: 2 });
+  await load({ url: bareUrl, headers, seconds: 2 });
+  const slices = { gated: [] as LoadResult[], bare: [] as LoadResult[] };
+  const sliceSeconds = SECONDS / 4;
+  for (let i = 0; i < 4; i++) {
+    slices.gated.push(await load({ url: gatedUrl, headers, seconds: sliceSeconds }));
+    slices.bare.push(await load({ url: bareUrl, headers, seconds: sliceSeconds }));
+  }
+  const gated = combine(slices.gated);
+  const bare = combine(slices.bare);
+  const empty = await load({ url: `${serverUrl}/bench/empty`, seconds: sliceSeconds });
 
   await server.close();
   await database.stop();
