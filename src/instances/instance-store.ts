@@ -2,9 +2,9 @@
 // state in its WHERE clause; the `starting_at` of a claimed start is its fencing token, so a start
 // that lost its claim (stopped, timed out, destroyed) can no longer write.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
-import { kiloclawInstances, type InstanceStatus } from '@/db/schema';
+import { kiloclawInstances, kiloclawSubscriptions, type InstanceStatus } from '@/db/schema';
 import { DESTROYABLE, STARTABLE, STOPPABLE } from './transitions';
 
 export type InstanceRow = typeof kiloclawInstances.$inferSelect;
@@ -127,6 +127,19 @@ export async function expireStaleStarts(db: DbOrTx, cutoff: Date, now: Date, rea
 
 export async function listByStatus(db: DbOrTx, status: InstanceStatus, limit: number): Promise<InstanceRow[]> {
   return db.select().from(I).where(eq(I.status, status)).orderBy(I.statusChangedAt).limit(limit);
+}
+
+/**
+ * Running or starting instances of users billing has suspended: a stop the cron could not make (or
+ * that a late resume undid) is made here, so a suspension always ends with the machine stopped.
+ */
+export async function listRunningWhileSuspended(db: DbOrTx, limit: number): Promise<InstanceRow[]> {
+  return db
+    .select(getTableColumns(I))
+    .from(I)
+    .innerJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, I.userId))
+    .where(and(inArray(I.status, ['running', 'starting']), isNotNull(kiloclawSubscriptions.suspendedAt)))
+    .limit(limit);
 }
 
 /** lastError of a stopped instance whose machine did not stop; the reconciler retries those. */

@@ -57,6 +57,21 @@ describe('POST /api/cron/reconcile-instances', () => {
     expect(body.runningLost).toBeGreaterThanOrEqual(1);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
   });
+
+  it('stops the running instance of a suspended user whose stop the billing cron could not make', async () => {
+    const userId = await insertUser(tdb.db);
+    await app.deps.instances.start(userId);
+    const row = (await instanceOf(tdb.db, userId))!;
+    expect(row.status).toBe('running');
+    // suspended, but the cron's stop call never reached the instance
+    await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
+
+    const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
+    expect(res.status).toBe(200);
+    expect((await res.json()).suspendedStopped).toBeGreaterThanOrEqual(1);
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
+    expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
+  });
 });
 
 describe("billing's InstanceActions port", () => {
@@ -75,12 +90,15 @@ describe("billing's InstanceActions port", () => {
     expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
     expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
 
+    // a payment reactivates the user (the webhook clears the suspension, then resumes)
+    await tdb.db.update(kiloclawSubscriptions).set({ status: 'active', suspendedAt: null }).where(eq(kiloclawSubscriptions.userId, userId));
     await actions.resume(userId); // answers at once; the reconciler finishes the start
     expect((await instanceOf(tdb.db, userId))!.status).toBe('starting');
     await until(async () => emulator.machines.get(row.machineId!)!.state === 'started', 5_000, 'the machine to start');
     await app.deps.instances.reconcile();
     expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
 
+    await tdb.db.update(kiloclawSubscriptions).set({ status: 'canceled', suspendedAt: clock.now() }).where(eq(kiloclawSubscriptions.userId, userId));
     await actions.destroy(userId);
     expect(await instanceOf(tdb.db, userId)).toBeNull();
     expect(emulator.machines.get(row.machineId!)!.state).toBe('destroyed');

@@ -3,12 +3,15 @@
 //    happens even while the provider keeps erroring);
 //  - a younger `starting` whose machine and gateway are up → `running` (its start call gave up waiting);
 //  - `running` whose machine is gone or stopped → `stopped`;
-//  - pending destroys and failed machine stops are retried.
+//  - pending destroys and failed machine stops are retried;
+//  - a running or starting instance of a suspended user is stopped (the cron's stop failed or a
+//    late resume undid it: suspension is level-triggered here, not only an event).
 // Every write is conditional on the state it read, so two reconcilers (or a user) can overlap safely.
 import {
   expireStaleStarts,
   listByStatus,
   listFailedStops,
+  listRunningWhileSuspended,
   markRunning,
   markStopped,
   patchWhile,
@@ -18,7 +21,7 @@ import { STARTING_TIMEOUT_MS } from '../transitions';
 import { errorText, type LifecycleDeps } from './deps';
 import { attemptDestroy } from './destroy';
 import { gatewayRunning } from './readiness';
-import { stopMachine } from './stop';
+import { stopInstance, stopMachine } from './stop';
 
 const BATCH = 100; // rows per category per run; the next run takes the rest
 
@@ -29,6 +32,7 @@ export type ReconcileReport = {
   destroysCompleted: number;
   destroysPending: number;
   stopsRetried: number;
+  suspendedStopped: number;
   providerErrors: number;
 };
 
@@ -40,6 +44,7 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
     destroysCompleted: 0,
     destroysPending: 0,
     stopsRetried: 0,
+    suspendedStopped: 0,
     providerErrors: 0,
   };
   const now = deps.clock.now();
@@ -95,6 +100,13 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
 
   for (const row of await listFailedStops(deps.db, BATCH)) {
     if (await stopMachine(deps, row.id, row.machineId!, false)) report.stopsRetried += 1;
+  }
+
+  for (const row of await listRunningWhileSuspended(deps.db, BATCH)) {
+    await guarded(row, 'stop for suspension', async () => {
+      await stopInstance(deps, row.userId);
+      report.suspendedStopped += 1;
+    });
   }
   return report;
 }
