@@ -166,6 +166,7 @@ export function createController(config: ControllerConfig, log: Logger, override
       openGate();
       channels.stop();
       devices.stop();
+      cli.close();
       await supervisor?.stop();
       fastPath.close();
       await new Promise<void>((resolve) => {

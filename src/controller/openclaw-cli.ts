@@ -41,6 +41,8 @@ export interface OpenclawCli {
   listDevices(signal?: AbortSignal): Promise<RawDeviceRequest[]>;
   approveDevice(requestId: string): Promise<string>;
   version(): Promise<string | null>;
+  /** Ends every CLI process still running (controller shutdown): none outlives the controller. */
+  close(): void;
 }
 
 const ChannelListOutput = z.object({
@@ -77,8 +79,11 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
   const scrub = (text: string) =>
     options.gatewayToken ? text.split(options.gatewayToken).join('[redacted]') : text;
 
+  const closing = new AbortController();
+
   async function run(args: string[], signal?: AbortSignal): Promise<ExecResult> {
-    const result = await options.exec({ file: options.nodeBin, args: [options.cliPath, ...args], env, timeoutMs, signal });
+    const both = signal ? AbortSignal.any([signal, closing.signal]) : closing.signal;
+    const result = await options.exec({ file: options.nodeBin, args: [options.cliPath, ...args], env, timeoutMs, signal: both });
     const what = `openclaw ${args[0]} ${args[1] ?? ''}`.trim();
     if (result.spawnError) throw new OpenclawCliError('not-started', `${what} could not start: ${result.spawnError}`);
     if (result.aborted) throw new OpenclawCliError('aborted', `${what} was cancelled`);
@@ -125,6 +130,9 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
       } catch {
         return null;
       }
+    },
+    close() {
+      closing.abort();
     },
   };
 }

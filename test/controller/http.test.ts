@@ -15,7 +15,7 @@ import {
 import { controllerToken } from '../../src/contracts/controller-token';
 import { createController, type Controller } from '../../src/controller/app';
 import type { ControllerConfig } from '../../src/controller/config';
-import { spawnExec, type ExecFn, type ExecRequest } from '../../src/controller/exec';
+import { spawnExec, type ExecFn, type ExecRequest, type ExecResult } from '../../src/controller/exec';
 import { silentLogger } from '../../src/controller/log';
 
 const FAKE_CLI = join(import.meta.dirname, 'fixtures', 'fake-openclaw.mjs');
@@ -27,6 +27,7 @@ interface Harness {
   controller: Controller;
   base: string;
   calls: ExecRequest[];
+  runs: Promise<ExecResult>[];
 }
 
 async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
@@ -62,9 +63,12 @@ async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
     }),
   );
   const calls: ExecRequest[] = [];
+  const runs: Promise<ExecResult>[] = [];
   const exec: ExecFn = (req) => {
     calls.push(req);
-    return spawnExec(req);
+    const run = spawnExec(req);
+    runs.push(run);
+    return run;
   };
   const config: ControllerConfig = {
     host: '127.0.0.1',
@@ -83,7 +87,7 @@ async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
     env: { ...process.env, FAKE_OPENCLAW_MODE: mode, FAKE_OPENCLAW_STATE: stateFile, FAKE_OPENCLAW_TOKEN: GATEWAY_TOKEN },
   });
   const { port } = await controller.start();
-  return { controller, base: `http://127.0.0.1:${port}`, calls };
+  return { controller, base: `http://127.0.0.1:${port}`, calls, runs };
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -249,5 +253,16 @@ describe('controller HTTP API while the CLI hangs', () => {
     const list = await get(h, '/_kilo/pairing/channels');
     expect(performance.now() - started).toBeLessThan(100);
     expect(JSON.parse(list.text)).toEqual({ requests: [], lastUpdated: null });
+  });
+
+  it('ends every stuck CLI process when it stops, instead of leaving them behind', async () => {
+    expect(h.runs.length).toBeGreaterThanOrEqual(1);
+    await h.controller.stop();
+    const settled = await Promise.race([
+      Promise.all(h.runs),
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 5_000)),
+    ]);
+    expect(settled).not.toBe('still running');
+    expect((settled as ExecResult[]).every((r) => r.aborted)).toBe(true);
   });
 });
