@@ -45,6 +45,21 @@ describe('migrations', () => {
     }
   });
 
+  it('lets replicas starting together migrate one at a time, with no error and each migration applied once', async () => {
+    const empty = await createEmptyDatabase();
+    drops.push(empty.drop);
+    const replicas = [1, 2, 3].map(() => createDb(empty.url, { max: 2 }));
+    try {
+      const results = await Promise.allSettled(replicas.map((r) => runMigrations(r.db)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      const journal = (await import('../drizzle/meta/_journal.json', { with: { type: 'json' } })).default as { entries: unknown[] };
+      const applied = (await replicas[0]!.sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]?.n;
+      expect(applied).toBe(journal.entries.length);
+    } finally {
+      for (const r of replicas) await r.close();
+    }
+  });
+
   it('enforces one subscription row per user and unique email-log claims', async () => {
     const empty = await createEmptyDatabase();
     drops.push(empty.drop);
