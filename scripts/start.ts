@@ -89,7 +89,8 @@ function ensureOpenclaw(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const openclawReady = ensureOpenclaw();
+  // only the local machine provider runs openclaw on this host; Fly machines carry it in their image
+  const openclawReady = process.env.MACHINE_PROVIDER === 'fly' ? Promise.resolve() : ensureOpenclaw();
   openclawReady.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   const dataDir = path.resolve(process.env.DATA_DIR || '.data');
   let embedded: EmbeddedServer | undefined;
