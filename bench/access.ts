@@ -4,14 +4,13 @@
 //   bare:  a plain route handler doing the same session lookup and subscription read, no tRPC
 //   empty: a handler that answers at once (the floor of this HTTP stack, for reference)
 // ratio = gated / bare throughput: the overhead of tRPC + clawAccessProcedure over doing the reads by hand.
-import { loadConfig } from '../src/platform/config';
 import { createLogger } from '../src/platform/logger';
 import { createAppDeps } from '../src/server/app-deps';
 import { sessionUser } from '../src/server/auth';
 import { createAppHandlers, routeRequest } from '../src/server/http/app-handlers';
 import { loadAccessRows } from '../src/billing/subscription-store';
 import { decideAccess } from '../src/billing/access';
-import { benchDatabase, load, round, serveFetch, type LoadResult } from './lib';
+import { benchConfig, benchDatabase, load, round, serveFetch, type LoadResult } from './lib';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,13 +32,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 async function main() {
   const database = await benchDatabase();
   let serverUrl = '';
-  const config = loadConfig({
-    APP_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    AUTH_SECRET: 'bench-auth-secret-bench-auth-secret-0123',
-    CONTROLLER_SECRET: 'bench-controller-secret-0123456789abcdef',
-    APP_URL: 'http://127.0.0.1',
-  });
+  const config = benchConfig();
   const deps = createAppDeps({ config, db: database.db, logger: createLogger({ level: 'silent' }) });
   const handlers = createAppHandlers(deps);
 

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { createDb, type DbHandle } from '../src/db/client';
+import { loadConfig, type Config } from '../src/platform/config';
 import { startEmbeddedPostgres } from '../src/db/embedded';
 import { runMigrations } from '../src/db/migrate';
 import { sendFetchResponse, toFetchRequest } from '../src/server/http/node-adapter';
@@ -62,4 +63,15 @@ export async function load(opts: { url: string; headers?: Record<string, string>
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** The app config every bench composes its deps from: test mode, silent logs, fixed secrets. */
+export function benchConfig(): Config {
+  return loadConfig({
+    APP_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AUTH_SECRET: 'bench-auth-secret-bench-auth-secret-0123',
+    CONTROLLER_SECRET: 'bench-controller-secret-0123456789abcdef',
+    APP_URL: 'http://127.0.0.1',
+  });
 }

@@ -16,12 +16,11 @@ import { eq } from 'drizzle-orm';
 import { controllerToken } from '../src/contracts/controller-token';
 import { kiloclawInstances, kiloclawSubscriptions } from '../src/db/schema';
 import { createLocalProvider } from '../src/instances/providers/local/local-provider';
-import { loadConfig } from '../src/platform/config';
 import { createLogger } from '../src/platform/logger';
 import { createAppDeps } from '../src/server/app-deps';
 import { createAppHandlers, routeRequest } from '../src/server/http/app-handlers';
 import { createChannelRequest, ensureOpenclaw } from '../test/helpers/openclaw';
-import { benchDatabase, round, serveFetch } from './lib';
+import { benchConfig, benchDatabase, round, serveFetch } from './lib';
 
 const CONTROLLER_CALLS = Number(process.env.BENCH_CONTROLLER_CALLS ?? 300);
 const FALLBACK_CALLS = Number(process.env.BENCH_FALLBACK_CALLS ?? 3); // each one runs the CLI (seconds)
@@ -59,13 +58,7 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-bench-pairing-'));
   const logger = createLogger({ level: 'silent' });
   const provider = createLocalProvider({ dataDir, logger, controllerEnv: { CONTROLLER_EXTRA_CHANNELS: 'telegram' } });
-  const config = loadConfig({
-    APP_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    AUTH_SECRET: 'bench-auth-secret-bench-auth-secret-0123',
-    CONTROLLER_SECRET: 'bench-controller-secret-0123456789abcdef',
-    APP_URL: 'http://127.0.0.1',
-  });
+  const config = benchConfig();
   const deps = createAppDeps({ config, db: database.db, logger, machineProvider: provider, startWaitMs: 180_000 });
   const handlers = createAppHandlers(deps);
   const server = await serveFetch((req) => routeRequest(handlers, req));
