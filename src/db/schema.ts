@@ -201,6 +201,8 @@ export const kiloclawInstances = pgTable(
     startingAt: ts('starting_at'),
     statusChangedAt: ts('status_changed_at').notNull().defaultNow(),
     destroyRequestedAt: ts('destroy_requested_at'),
+    /** why a stopped instance is stopped: 'suspension' (billing; resumed on reactivation) or 'user' */
+    stopReason: text('stop_reason', { enum: ['user', 'suspension'] }),
     lastError: text('last_error'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),

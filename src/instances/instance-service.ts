@@ -37,7 +37,7 @@ export function createInstanceService(deps: LifecycleDeps) {
         // in between — acting then would take the assistant away from a paying customer.
         stop: async (userId) => {
           if (!(await stillSuspended(deps, userId))) return deps.logger.info({ userId }, 'stop skipped: no longer suspended');
-          if (await findByUser(deps.db, userId)) await stopInstance(deps, userId).catch(quietly('stop', userId));
+          if (await findByUser(deps.db, userId)) await stopInstance(deps, userId, 'suspension').catch(quietly('stop', userId));
         },
         destroy: async (userId) => {
           if (!(await stillSuspended(deps, userId))) return deps.logger.info({ userId }, 'destroy skipped: no longer suspended');
@@ -45,7 +45,8 @@ export function createInstanceService(deps: LifecycleDeps) {
         },
         resume: async (userId) => {
           const row = await findByUser(deps.db, userId);
-          if (row?.status !== 'stopped') return;
+          // only what billing stopped: an instance the user stopped themselves stays stopped
+          if (row?.status !== 'stopped' || row.stopReason !== 'suspension') return;
           // A webhook must answer fast: claim and launch, and leave waiting for readiness to the reconciler.
           await startInstance({ ...deps, startWaitMs: 0 }, userId).catch(quietly('resume', userId));
         },

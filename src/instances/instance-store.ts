@@ -38,7 +38,7 @@ export async function provision(db: DbOrTx, userId: string, provider: string, no
 export async function claimStart(db: DbOrTx, id: string, now: Date): Promise<InstanceRow | null> {
   const [row] = await db
     .update(I)
-    .set({ status: 'starting', startingAt: now, statusChangedAt: now, updatedAt: now, lastError: null })
+    .set({ status: 'starting', startingAt: now, statusChangedAt: now, updatedAt: now, lastError: null, stopReason: null })
     .where(and(eq(I.id, id), inArray(I.status, [...STARTABLE])))
     .returning();
   return row ?? null;
@@ -80,10 +80,19 @@ export async function releaseFailedStart(db: DbOrTx, id: string, fence: Date, re
 }
 
 /** `running|starting → stopped`. Returns the row when this call made the change. */
-export async function markStopped(db: DbOrTx, id: string, now: Date): Promise<InstanceRow | null> {
+export type StopReason = 'user' | 'suspension';
+
+export async function markStopped(db: DbOrTx, id: string, now: Date, reason?: StopReason): Promise<InstanceRow | null> {
   const [row] = await db
     .update(I)
-    .set({ status: 'stopped', startingAt: null, statusChangedAt: now, updatedAt: now })
+    .set({
+      status: 'stopped',
+      startingAt: null,
+      statusChangedAt: now,
+      updatedAt: now,
+      // only running/starting rows match: an instance the user had already stopped keeps its reason
+      ...(reason ? { stopReason: reason } : {}),
+    })
     .where(and(eq(I.id, id), inArray(I.status, [...STOPPABLE])))
     .returning();
   return row ?? null;
@@ -139,6 +148,26 @@ export async function listRunningWhileSuspended(db: DbOrTx, limit: number): Prom
     .from(I)
     .innerJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, I.userId))
     .where(and(inArray(I.status, ['running', 'starting']), isNotNull(kiloclawSubscriptions.suspendedAt)))
+    .limit(limit);
+}
+
+/**
+ * Instances billing stopped whose user is no longer suspended: the resume after the reactivation
+ * failed or never ran, so the reconciler starts them.
+ */
+export async function listSuspensionStopsToResume(db: DbOrTx, limit: number): Promise<InstanceRow[]> {
+  return db
+    .select(getTableColumns(I))
+    .from(I)
+    .innerJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, I.userId))
+    .where(
+      and(
+        eq(I.status, 'stopped'),
+        eq(I.stopReason, 'suspension'),
+        isNull(kiloclawSubscriptions.suspendedAt),
+        inArray(kiloclawSubscriptions.status, ['active', 'past_due']),
+      ),
+    )
     .limit(limit);
 }
 

@@ -104,6 +104,38 @@ describe("billing's InstanceActions port", () => {
     expect(emulator.machines.get(row.machineId!)!.state).toBe('destroyed');
   });
 
+  it('starts again an instance billing stopped once the user has paid, when the resume never came', async () => {
+    const userId = await insertUser(tdb.db);
+    await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
+    await app.deps.instances.start(userId);
+    await app.deps.instanceActions.stop(userId);
+    const row = (await instanceOf(tdb.db, userId))!;
+    expect(row).toMatchObject({ status: 'stopped', stopReason: 'suspension' });
+    // the payment is recorded, but the webhook's resume call is lost
+    await tdb.db.update(kiloclawSubscriptions).set({ status: 'active', suspendedAt: null }).where(eq(kiloclawSubscriptions.userId, userId));
+
+    const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
+    expect((await res.json()).reactivatedResumed).toBe(1);
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('starting');
+    await until(async () => emulator.machines.get(row.machineId!)!.state === 'started', 5_000, 'the machine to start');
+    await app.deps.instances.reconcile();
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
+  });
+
+  it('never starts an instance the user stopped themselves, on reactivation or by the reconciler', async () => {
+    const userId = await insertUser(tdb.db);
+    await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'active' });
+    await app.deps.instances.start(userId);
+    await app.deps.instances.stop(userId); // the customer's own choice
+    // later suspended (already stopped) and then reactivated
+    await tdb.db.update(kiloclawSubscriptions).set({ status: 'canceled', suspendedAt: clock.now() }).where(eq(kiloclawSubscriptions.userId, userId));
+    await app.deps.instanceActions.stop(userId);
+    await tdb.db.update(kiloclawSubscriptions).set({ status: 'active', suspendedAt: null }).where(eq(kiloclawSubscriptions.userId, userId));
+    await app.deps.instanceActions.resume(userId);
+    await app.deps.instances.reconcile();
+    expect((await instanceOf(tdb.db, userId))!).toMatchObject({ status: 'stopped', stopReason: 'user' });
+  });
+
   it('leaves the instance of a user reactivated since the suspension alone', async () => {
     const userId = await insertUser(tdb.db);
     await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });

@@ -5,13 +5,15 @@
 //  - `running` whose machine is gone or stopped → `stopped`;
 //  - pending destroys and failed machine stops are retried;
 //  - a running or starting instance of a suspended user is stopped (the cron's stop failed or a
-//    late resume undid it: suspension is level-triggered here, not only an event).
+//    late resume undid it: suspension is level-triggered here, not only an event);
+//  - an instance billing stopped whose user has paid again is started (the webhook's resume failed).
 // Every write is conditional on the state it read, so two reconcilers (or a user) can overlap safely.
 import {
   expireStaleStarts,
   listByStatus,
   listFailedStops,
   listRunningWhileSuspended,
+  listSuspensionStopsToResume,
   markRunning,
   markStopped,
   patchWhile,
@@ -21,6 +23,7 @@ import { STARTING_TIMEOUT_MS } from '../transitions';
 import { errorText, type LifecycleDeps } from './deps';
 import { attemptDestroy } from './destroy';
 import { gatewayRunning } from './readiness';
+import { startInstance } from './start';
 import { stopInstance, stopMachine } from './stop';
 
 const BATCH = 100; // rows per category per run; the next run takes the rest
@@ -33,6 +36,7 @@ export type ReconcileReport = {
   destroysPending: number;
   stopsRetried: number;
   suspendedStopped: number;
+  reactivatedResumed: number;
   providerErrors: number;
 };
 
@@ -45,6 +49,7 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
     destroysPending: 0,
     stopsRetried: 0,
     suspendedStopped: 0,
+    reactivatedResumed: 0,
     providerErrors: 0,
   };
   const now = deps.clock.now();
@@ -104,8 +109,16 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
 
   for (const row of await listRunningWhileSuspended(deps.db, BATCH)) {
     await guarded(row, 'stop for suspension', async () => {
-      await stopInstance(deps, row.userId);
+      await stopInstance(deps, row.userId, 'suspension');
       report.suspendedStopped += 1;
+    });
+  }
+
+  for (const row of await listSuspensionStopsToResume(deps.db, BATCH)) {
+    await guarded(row, 'resume after reactivation', async () => {
+      // claim and launch only; the 'starting' pass of the next run marks it running
+      await startInstance({ ...deps, startWaitMs: 0 }, row.userId);
+      report.reactivatedResumed += 1;
     });
   }
   return report;

@@ -2,14 +2,15 @@
 // no longer matches), then the machine is stopped. A failed machine stop is recorded and retried
 // by the reconciler; the machine and volume are kept for the next start.
 import { InstanceNotFound, InstanceUnavailable } from '../errors';
-import { clearStopFailure, findById, findByUser, markStopped, patchWhile, STOP_FAILED_PREFIX } from '../instance-store';
+import { clearStopFailure, findById, findByUser, markStopped, patchWhile, STOP_FAILED_PREFIX, type StopReason } from '../instance-store';
 import { errorText, viewOf, type InstanceView, type LifecycleDeps } from './deps';
 
-export async function stopInstance(deps: LifecycleDeps, userId: string): Promise<InstanceView> {
+/** `reason`: 'suspension' when billing stops it (a reactivation resumes it), 'user' otherwise. */
+export async function stopInstance(deps: LifecycleDeps, userId: string, reason: StopReason = 'user'): Promise<InstanceView> {
   const row = await findByUser(deps.db, userId);
   if (!row) throw InstanceNotFound();
   if (row.status === 'destroying' || row.status === 'provisioned') return viewOf(row);
-  await markStopped(deps.db, row.id, deps.clock.now());
+  await markStopped(deps.db, row.id, deps.clock.now(), reason);
   const current = await findById(deps.db, row.id);
   // Stopping a stopped instance stops its machine again: that is how a failed stop is retried by hand.
   if (current?.status === 'stopped' && current.machineId) await stopMachine(deps, current.id, current.machineId, true);
