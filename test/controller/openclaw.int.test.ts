@@ -51,7 +51,7 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
   afterAll(async () => {
     await Promise.all([fast?.stop(), viaCli?.stop()]);
     home?.remove();
-  });
+  }, 120_000);
 
   const channels = async (c: RunningController, refresh = false) =>
     ChannelPairingListResponse.parse((await c.get(`/_kilo/pairing/channels${refresh ? '?refresh=true' : ''}`)).body);

@@ -1,28 +1,18 @@
 // The dashboard as a new customer meets it: the whole system started by `npm start`'s script, driven
-// in Debian's Chromium. Sign up → trial → instance → a real openclaw pairing request appears and is
+// in headless Chromium (from npm). Sign up → trial → instance → a real openclaw pairing request appears and is
 // approved → subscribe through the Stripe emulator's checkout page. Each page is saved as a screenshot
 // in test-artifacts/screenshots/ for a person to look at.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_DENIAL_MESSAGES } from '../../src/billing/access';
 import { uniqueEmail } from '../harness/client';
+import { launchBrowser } from '../harness/browser';
 import { startSystem, type RunningSystem } from '../harness/system';
 import { createChannelRequest, createDeviceRequest, ensureOpenclaw, type OpenclawHome } from '../helpers/openclaw';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = path.resolve(import.meta.dirname, '../../test-artifacts/screenshots');
 const PASSWORD = 'correct-horse-battery';
 // A busy 2-core machine: a machine start (controller + openclaw gateway) or a CLI approve can take minutes.
@@ -63,7 +53,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-dashboard-'));
   system = await startSystem({ dataDir, readyTimeoutMs: 540_000 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   page.setDefaultTimeout(30_000);
 }, 600_000);

@@ -9,7 +9,7 @@
 //   const { requestId } = await createDeviceRequest(home);
 //   await ctl.stop(); home.remove();
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,8 +73,36 @@ export function createOpenclawHome(config: unknown = { gateway: { mode: 'local' 
     stateDir,
     home,
     env: { HOME: home, OPENCLAW_STATE_DIR: stateDir },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => {
+      // A gateway or CLI child orphaned by a SIGKILLed controller keeps writing here (the WAL,
+      // its logs), and rmSync then fails with ENOTEMPTY: end every process started in this home
+      // first, then retry the removal while the last writes settle.
+      killProcessesWithEnv('OPENCLAW_STATE_DIR', stateDir);
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
   };
+}
+
+/** SIGKILLs every process whose environment holds `name=value` (Linux /proc; a no-op elsewhere). */
+export function killProcessesWithEnv(name: string, value: string): number {
+  const needle = `\0${name}=${value}\0`;
+  let killed = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid);
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      if (!`\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(needle)) continue;
+      process.kill(Number(pid), 'SIGKILL');
+      killed += 1;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return killed;
 }
 
 /** A TCP port nobody listens on right now. */
@@ -186,7 +214,8 @@ function manage(child: ChildProcess): ManagedProcess {
   return {
     child,
     output: () => output,
-    async stop(graceMs = 20_000) {
+    // The controller's own shutdown takes up to ~15 s (gateway grace 10 s, then its CLI children).
+    async stop(graceMs = 30_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
