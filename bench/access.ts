@@ -4,13 +4,14 @@
 //   bare:  a plain route handler doing the same session lookup and subscription read, no tRPC
 //   empty: a handler that answers at once (the floor of this HTTP stack, for reference)
 // ratio = gated / bare throughput: the overhead of tRPC + clawAccessProcedure over doing the reads by hand.
+
+import { decideAccess } from '../src/billing/access';
+import { loadAccessRows } from '../src/billing/subscription-store';
 import { createLogger } from '../src/platform/logger';
 import { createAppDeps } from '../src/server/app-deps';
 import { sessionUser } from '../src/server/auth';
 import { createAppHandlers, routeRequest } from '../src/server/http/app-handlers';
-import { loadAccessRows } from '../src/billing/subscription-store';
-import { decideAccess } from '../src/billing/access';
-import { benchConfig, benchDatabase, load, round, serveFetch, type LoadResult } from './lib';
+import { benchConfig, benchDatabase, type LoadResult, load, round, serveFetch } from './lib';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,8 +57,15 @@ async function main() {
     body: JSON.stringify({ email: 'bench@example.test', password: 'bench-password-1', name: 'Bench' }),
   });
   if (!signUp.ok) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
-  const cookie = signUp.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const trial = await fetch(`${serverUrl}/api/trpc/kiloclaw.startTrial`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+  const cookie = signUp.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const trial = await fetch(`${serverUrl}/api/trpc/kiloclaw.startTrial`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: '{}',
+  });
   if (!trial.ok) throw new Error(`startTrial failed: ${trial.status}`);
   const check = await fetch(`${serverUrl}/api/trpc/kiloclaw.getInstanceStatus`, { headers: { cookie } });
   if (check.status !== 200) throw new Error(`gated route answered ${check.status}: ${await check.text()}`);
@@ -83,12 +91,16 @@ async function main() {
   await database.stop();
 
   for (const [name, r] of Object.entries({ gated, bare, empty })) {
-    console.log(`${name.padEnd(6)} ${round(r.rps, 0)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors}  non-2xx ${r.non2xx}`);
+    console.log(
+      `${name.padEnd(6)} ${round(r.rps, 0)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors}  non-2xx ${r.non2xx}`,
+    );
   }
   if (gated.non2xx || bare.non2xx) throw new Error('a route answered non-2xx under load; figures are not valid');
   const ratio = round(gated.rps / bare.rps, 3);
   console.log(`ratio gated/bare = ${ratio} (gated/empty = ${round(gated.rps / empty.rps, 3)})`);
-  console.log(JSON.stringify({ gated_rps: round(gated.rps, 1), bare_rps: round(bare.rps, 1), gated_p99_ms: gated.p99_ms, ratio }));
+  console.log(
+    JSON.stringify({ gated_rps: round(gated.rps, 1), bare_rps: round(bare.rps, 1), gated_p99_ms: gated.p99_ms, ratio }),
+  );
 }
 
 main().catch((err) => {

@@ -7,20 +7,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { drizzle } from 'drizzle-orm/postgres-js';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { renderEmail } from '../src/billing/emails/layout';
 import { EMAIL_TEMPLATES } from '../src/billing/emails/templates';
 import { DEFAULT_LIFECYCLE_SETTINGS, LIFECYCLE_LOCK_KEY } from '../src/billing/lifecycle/constants';
 import { withAdvisoryLock } from '../src/billing/lifecycle/exclusive-run';
-import { runBillingLifecycle, type LifecycleSummary } from '../src/billing/lifecycle/run-lifecycle';
+import { type LifecycleSummary, runBillingLifecycle } from '../src/billing/lifecycle/run-lifecycle';
 import { recordingInstanceActions } from '../src/billing/ports';
 import type { Db } from '../src/db/client';
 import { startEmbeddedPostgres } from '../src/db/embedded';
 import { runMigrations } from '../src/db/migrate';
-import * as schema from '../src/db/schema';
 import type { EmailType } from '../src/db/schema';
+import * as schema from '../src/db/schema';
 import { fixedClock } from '../src/platform/clock';
 import { createLogger } from '../src/platform/logger';
 import type { Mailer, MailMessage } from '../src/platform/mailer';
@@ -52,7 +52,8 @@ function sinkMailer(): Mailer & { messages: MailMessage[] } {
  */
 async function seed(client: postgres.Sql) {
   const now = NOW.toISOString();
-  await client.unsafe(`
+  await client.unsafe(
+    `
     insert into users (id, name, email)
     select 'u' || g, 'User ' || g, 'u' || g || '@bench.test' from generate_series(1, ${SUBSCRIPTIONS + DUE_PER_SWEEP}) g;
 
@@ -84,12 +85,23 @@ async function seed(client: postgres.Sql) {
     -- the suspended users were told when they were suspended
     insert into kiloclaw_email_log (user_id, email_type, sent_at)
     select user_id, 'subscription_expired', suspended_at from kiloclaw_subscriptions where suspended_at is not null;
-  `.replaceAll('$1', `'${now}'`));
+  `.replaceAll('$1', `'${now}'`),
+  );
   await client.unsafe('vacuum analyze');
 }
 
 // ------------------------------------------------------------------ the naive baseline
-type Row = { userId: string; email: string; name: string; status: string; plan: string | null; trialEndsAt: Date | null; pastDueSince: Date | null; suspendedAt: Date | null; destructionDeadline: Date | null };
+type Row = {
+  userId: string;
+  email: string;
+  name: string;
+  status: string;
+  plan: string | null;
+  trialEndsAt: Date | null;
+  pastDueSince: Date | null;
+  suspendedAt: Date | null;
+  destructionDeadline: Date | null;
+};
 
 async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recordingInstanceActions>) {
   const s = DEFAULT_LIFECYCLE_SETTINGS;
@@ -101,28 +113,54 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
       from kiloclaw_subscriptions s join users u on u.id = s.user_id`)) as unknown as Row[];
     const eb = (await db.execute(sql`
       select e.user_id as "userId", u.email, u.name, max(e.expires_at) as "expiresAt"
-      from kiloclaw_earlybird_purchases e join users u on u.id = e.user_id group by e.user_id, u.email, u.name`)) as unknown as Array<{ userId: string; email: string; name: string; expiresAt: string }>;
+      from kiloclaw_earlybird_purchases e join users u on u.id = e.user_id group by e.user_id, u.email, u.name`)) as unknown as Array<{
+      userId: string;
+      email: string;
+      name: string;
+      expiresAt: string;
+    }>;
     const d = (v: unknown) => (v == null ? null : new Date(v as string));
     return {
-      subs: subs.map((r) => ({ ...r, trialEndsAt: d(r.trialEndsAt), pastDueSince: d(r.pastDueSince), suspendedAt: d(r.suspendedAt), destructionDeadline: d(r.destructionDeadline) })),
+      subs: subs.map((r) => ({
+        ...r,
+        trialEndsAt: d(r.trialEndsAt),
+        pastDueSince: d(r.pastDueSince),
+        suspendedAt: d(r.suspendedAt),
+        destructionDeadline: d(r.destructionDeadline),
+      })),
       earlybird: new Map(eb.map((e) => [e.userId, { ...e, expiresAt: new Date(e.expiresAt) }])),
     };
   };
   const ms = (days: number) => days * DAY;
   const deadline = new Date(now.getTime() + ms(s.destructionAfterDays));
-  const sendOnce = async (userId: string, type: EmailType, to: { email: string; name: string }, dates: Record<string, Date | null>) => {
-    const claimed = await db.execute(sql`insert into kiloclaw_email_log (user_id, email_type, sent_at) values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`);
+  const sendOnce = async (
+    userId: string,
+    type: EmailType,
+    to: { email: string; name: string },
+    dates: Record<string, Date | null>,
+  ) => {
+    const claimed = await db.execute(
+      sql`insert into kiloclaw_email_log (user_id, email_type, sent_at) values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`,
+    );
     if (claimed.length === 0) return;
     await mailer.send(renderEmail(EMAIL_TEMPLATES[type], { ...to, ...dates, appUrl: 'http://bench.test' }));
   };
   const suspend = async (userId: string) =>
-    db.execute(sql`update kiloclaw_subscriptions set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz where user_id = ${userId}`);
+    db.execute(
+      sql`update kiloclaw_subscriptions set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz where user_id = ${userId}`,
+    );
   const ebValid = (eb: Map<string, { expiresAt: Date }>, id: string) => (eb.get(id)?.expiresAt ?? new Date(0)) > now;
 
   // 1 trial warning
   let { subs, earlybird } = await selectAll();
   for (const r of subs) {
-    if (r.status === 'trialing' && !r.suspendedAt && r.trialEndsAt && r.trialEndsAt > now && r.trialEndsAt.getTime() <= now.getTime() + ms(s.trialWarningDays)) {
+    if (
+      r.status === 'trialing' &&
+      !r.suspendedAt &&
+      r.trialEndsAt &&
+      r.trialEndsAt > now &&
+      r.trialEndsAt.getTime() <= now.getTime() + ms(s.trialWarningDays)
+    ) {
       await sendOnce(r.userId, 'trial_ending', r, { trialEndsAt: r.trialEndsAt });
     }
   }
@@ -131,14 +169,26 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
   const subBy = new Map(subs.map((r) => [r.userId, r]));
   for (const e of earlybird.values()) {
     const sub = subBy.get(e.userId);
-    if (e.expiresAt > now && e.expiresAt.getTime() <= now.getTime() + ms(s.earlybirdWarningDays) && !sub?.suspendedAt && sub?.status !== 'active' && sub?.status !== 'past_due') {
+    if (
+      e.expiresAt > now &&
+      e.expiresAt.getTime() <= now.getTime() + ms(s.earlybirdWarningDays) &&
+      !sub?.suspendedAt &&
+      sub?.status !== 'active' &&
+      sub?.status !== 'past_due'
+    ) {
       await sendOnce(e.userId, 'earlybird_ending', e, { earlybirdExpiresAt: e.expiresAt });
     }
   }
   // 3 trial expiry
   ({ subs, earlybird } = await selectAll());
   for (const r of subs) {
-    if (r.status === 'trialing' && !r.suspendedAt && r.trialEndsAt && r.trialEndsAt <= now && !ebValid(earlybird, r.userId)) {
+    if (
+      r.status === 'trialing' &&
+      !r.suspendedAt &&
+      r.trialEndsAt &&
+      r.trialEndsAt <= now &&
+      !ebValid(earlybird, r.userId)
+    ) {
       await suspend(r.userId);
       await actions.stop(r.userId);
       await sendOnce(r.userId, 'trial_expired', r, { trialEndsAt: r.trialEndsAt, destructionDeadline: deadline });
@@ -149,9 +199,14 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
   const hasRow = new Set(subs.map((r) => r.userId));
   for (const e of earlybird.values()) {
     if (!hasRow.has(e.userId) && e.expiresAt <= now) {
-      await db.execute(sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline) values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz) on conflict do nothing`);
+      await db.execute(
+        sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline) values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz) on conflict do nothing`,
+      );
       await actions.stop(e.userId);
-      await sendOnce(e.userId, 'earlybird_expired', e, { earlybirdExpiresAt: e.expiresAt, destructionDeadline: deadline });
+      await sendOnce(e.userId, 'earlybird_expired', e, {
+        earlybirdExpiresAt: e.expiresAt,
+        destructionDeadline: deadline,
+      });
     }
   }
   // 5 subscription expiry
@@ -166,7 +221,13 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
   // 6 past-due cleanup
   ({ subs, earlybird } = await selectAll());
   for (const r of subs) {
-    if (r.status === 'past_due' && !r.suspendedAt && r.pastDueSince && r.pastDueSince.getTime() < now.getTime() - ms(s.pastDueGraceDays) && !ebValid(earlybird, r.userId)) {
+    if (
+      r.status === 'past_due' &&
+      !r.suspendedAt &&
+      r.pastDueSince &&
+      r.pastDueSince.getTime() < now.getTime() - ms(s.pastDueGraceDays) &&
+      !ebValid(earlybird, r.userId)
+    ) {
       await suspend(r.userId);
       await actions.stop(r.userId);
       await sendOnce(r.userId, 'past_due_suspended', r, { suspendedAt: now, destructionDeadline: deadline });
@@ -175,8 +236,16 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
   // 7 destruction warning
   ({ subs } = await selectAll());
   for (const r of subs) {
-    if (r.suspendedAt && r.suspendedAt.getTime() <= now.getTime() - ms(s.destructionWarningDays) && r.destructionDeadline && r.destructionDeadline > now) {
-      await sendOnce(r.userId, 'destruction_warning', r, { suspendedAt: r.suspendedAt, destructionDeadline: r.destructionDeadline });
+    if (
+      r.suspendedAt &&
+      r.suspendedAt.getTime() <= now.getTime() - ms(s.destructionWarningDays) &&
+      r.destructionDeadline &&
+      r.destructionDeadline > now
+    ) {
+      await sendOnce(r.userId, 'destruction_warning', r, {
+        suspendedAt: r.suspendedAt,
+        destructionDeadline: r.destructionDeadline,
+      });
     }
   }
   // 8 destruction
@@ -205,7 +274,9 @@ async function main() {
       await runMigrations(h.db);
       const t = performance.now();
       await seed(h.client);
-      console.log(`seeded ${name}: ${SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions + ${DUE_PER_SWEEP} earlybird-only users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      console.log(
+        `seeded ${name}: ${SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions + ${DUE_PER_SWEEP} earlybird-only users in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+      );
       return h;
     };
 
@@ -241,16 +312,26 @@ async function main() {
     const naiveStatements = naive.counter.statements;
     await naive.client.end();
 
-    const perSweep = Object.entries(summary.sweeps).map(([k, v]) => `${k}=${v.actioned} (${v.ms} ms)`).join(' ');
-    console.log(`lifecycle: ${seconds.toFixed(2)} s, ${statements} SQL statements, ${oursMail.messages.length} emails, ${oursActions.calls.length} instance actions, errors ${summary.errorCount}`);
+    const perSweep = Object.entries(summary.sweeps)
+      .map(([k, v]) => `${k}=${v.actioned} (${v.ms} ms)`)
+      .join(' ');
+    console.log(
+      `lifecycle: ${seconds.toFixed(2)} s, ${statements} SQL statements, ${oursMail.messages.length} emails, ${oursActions.calls.length} instance actions, errors ${summary.errorCount}`,
+    );
     console.log(`  per sweep: ${perSweep}`);
-    console.log(`naive:     ${naiveSeconds.toFixed(2)} s, ${naiveStatements} SQL statements, ${naiveMail.messages.length} emails, ${naiveActions.calls.length} instance actions`);
+    console.log(
+      `naive:     ${naiveSeconds.toFixed(2)} s, ${naiveStatements} SQL statements, ${naiveMail.messages.length} emails, ${naiveActions.calls.length} instance actions`,
+    );
     if (oursMail.messages.length !== DUE_PER_SWEEP * 8 || naiveMail.messages.length !== oursMail.messages.length) {
-      throw new Error(`the runs disagree: lifecycle sent ${oursMail.messages.length}, naive ${naiveMail.messages.length}, expected ${DUE_PER_SWEEP * 8}`);
+      throw new Error(
+        `the runs disagree: lifecycle sent ${oursMail.messages.length}, naive ${naiveMail.messages.length}, expected ${DUE_PER_SWEEP * 8}`,
+      );
     }
     const ratio = naiveSeconds / seconds;
     console.log(`ratio (naive / lifecycle): ${ratio.toFixed(1)}×`);
-    console.log(JSON.stringify({ seconds: round(seconds), statements, naive_seconds: round(naiveSeconds), ratio: round(ratio) }));
+    console.log(
+      JSON.stringify({ seconds: round(seconds), statements, naive_seconds: round(naiveSeconds), ratio: round(ratio) }),
+    );
   } finally {
     await pg.stop();
     rmSync(dir, { recursive: true, force: true });

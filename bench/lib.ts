@@ -1,15 +1,16 @@
 // Shared plumbing for benchmarks: a throwaway PostgreSQL, a node:http server over fetch handlers,
 // and autocannon runs summarised the same way everywhere.
-import http from 'node:http';
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { createDb, type DbHandle } from '../src/db/client';
-import { loadConfig, type Config } from '../src/platform/config';
 import { startEmbeddedPostgres } from '../src/db/embedded';
 import { runMigrations } from '../src/db/migrate';
+import { type Config, loadConfig } from '../src/platform/config';
 import { sendFetchResponse, toFetchRequest } from '../src/server/http/node-adapter';
 
 export async function benchDatabase(): Promise<DbHandle & { stop: () => Promise<void> }> {
@@ -27,7 +28,9 @@ export async function benchDatabase(): Promise<DbHandle & { stop: () => Promise<
   };
 }
 
-export async function serveFetch(handler: (req: Request) => Promise<Response>): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveFetch(
+  handler: (req: Request) => Promise<Response>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const request = await toFetchRequest(req, url);
@@ -48,7 +51,14 @@ export async function serveFetch(handler: (req: Request) => Promise<Response>): 
 
 export type LoadResult = { rps: number; p50_ms: number; p99_ms: number; errors: number; non2xx: number };
 
-export async function load(opts: { url: string; headers?: Record<string, string>; connections?: number; seconds?: number; method?: 'GET' | 'POST'; body?: string }): Promise<LoadResult> {
+export async function load(opts: {
+  url: string;
+  headers?: Record<string, string>;
+  connections?: number;
+  seconds?: number;
+  method?: 'GET' | 'POST';
+  body?: string;
+}): Promise<LoadResult> {
   const r = await autocannon({
     url: opts.url,
     method: opts.method ?? 'GET',

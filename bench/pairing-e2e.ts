@@ -7,8 +7,9 @@
 //               the openclaw CLI through provider exec; `refresh: true` so every call really execs
 //               (a cached fallback answer is printed for reference, not used in the ratio)
 // ratio = fallback p50 / controller p99 (how many times faster the controller path is, conservatively).
-import http from 'node:http';
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,13 +43,19 @@ async function legacyControllerProxy(target: string) {
         res.end(JSON.stringify({ code: 'controller_route_unavailable' }));
         return;
       }
-      const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { authorization: req.headers.authorization ?? '' } });
+      const upstream = await fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers: { authorization: req.headers.authorization ?? '' },
+      });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(await upstream.text());
     })().catch(() => res.end());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 async function main() {
@@ -72,14 +79,23 @@ async function main() {
     });
     if (!signUp.ok) throw new Error(`sign-up failed: ${signUp.status}`);
     const userId = ((await signUp.json()) as { user: { id: string } }).user.id;
-    const cookie = signUp.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signUp.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     await database.db.insert(kiloclawSubscriptions).values({ userId, status: 'active', plan: 'standard' });
 
-    const start = await fetch(`${server.url}/api/trpc/kiloclaw.startInstance`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    const start = await fetch(`${server.url}/api/trpc/kiloclaw.startInstance`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
     if (!start.ok) throw new Error(`startInstance failed: ${start.status} ${await start.text()}`);
     const [row] = await database.db.select().from(kiloclawInstances).where(eq(kiloclawInstances.userId, userId));
     if (row?.status !== 'running') throw new Error(`instance is ${row?.status}, not running`);
-    console.log(`instance running (real controller + openclaw gateway) after ${round((performance.now() - began) / 1000, 1)} s`);
+    console.log(
+      `instance running (real controller + openclaw gateway) after ${round((performance.now() - began) / 1000, 1)} s`,
+    );
 
     const stateDir = provider.stateDirOf(row.volumeId!);
     const home = provider.homeDirOf(row.volumeId!);
@@ -91,10 +107,15 @@ async function main() {
     const list = async (refresh: boolean) => {
       const input = refresh ? `?input=${encodeURIComponent(JSON.stringify({ json: { refresh: true } }))}` : '';
       const t = performance.now();
-      const res = await fetch(`${server.url}/api/trpc/kiloclaw.listChannelPairingRequests${input}`, { headers: { cookie } });
-      const body = (await res.json()) as { result?: { data: { json: { source: string; requests: Array<{ code: string }> } } } };
+      const res = await fetch(`${server.url}/api/trpc/kiloclaw.listChannelPairingRequests${input}`, {
+        headers: { cookie },
+      });
+      const body = (await res.json()) as {
+        result?: { data: { json: { source: string; requests: Array<{ code: string }> } } };
+      };
       const ms = performance.now() - t;
-      if (!res.ok || !body.result) throw new Error(`list answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+      if (!res.ok || !body.result)
+        throw new Error(`list answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
       return { ms, ...body.result.data.json };
     };
 
@@ -125,18 +146,23 @@ async function main() {
     };
     for (let i = 0; i < CONTROLLER_CALLS; i++) {
       const r = await list(false);
-      if (r.source !== 'controller' || !r.requests.some((q) => q.code === code)) throw new Error('controller path gave a wrong answer');
+      if (r.source !== 'controller' || !r.requests.some((q) => q.code === code))
+        throw new Error('controller path gave a wrong answer');
       controllerMs.push(r.ms);
       gateMs.push(await timed(`${server.url}/api/trpc/kiloclaw.getInstanceStatus`, { cookie }));
       directMs.push(await timed(`${row.controllerUrl}/_kilo/pairing/channels`, { authorization: `Bearer ${token}` }));
     }
 
     proxy = await legacyControllerProxy(row.controllerUrl!);
-    await database.db.update(kiloclawInstances).set({ controllerUrl: proxy.url }).where(eq(kiloclawInstances.id, row.id));
+    await database.db
+      .update(kiloclawInstances)
+      .set({ controllerUrl: proxy.url })
+      .where(eq(kiloclawInstances.id, row.id));
     const fallbackMs: number[] = [];
     for (let i = 0; i < FALLBACK_CALLS; i++) {
       const r = await list(true);
-      if (r.source !== 'fallback' || !r.requests.some((q) => q.code === code)) throw new Error('fallback path gave a wrong answer');
+      if (r.source !== 'fallback' || !r.requests.some((q) => q.code === code))
+        throw new Error('fallback path gave a wrong answer');
       fallbackMs.push(r.ms);
     }
     const cached = await list(false);
@@ -147,8 +173,12 @@ async function main() {
     console.log(`controller  n=${c.n}  p50 ${c.p50} ms  p99 ${c.p99} ms`);
     const g = stats(gateMs);
     const d = stats(directMs);
-    console.log(`  reference: gate only (getInstanceStatus) p50 ${g.p50} ms  p99 ${g.p99} ms; controller alone (direct GET) p50 ${d.p50} ms  p99 ${d.p99} ms`);
-    console.log(`fallback    n=${f.n}  p50 ${f.p50} ms  p99 ${f.p99} ms  (openclaw CLI via exec, 3 channels in parallel)`);
+    console.log(
+      `  reference: gate only (getInstanceStatus) p50 ${g.p50} ms  p99 ${g.p99} ms; controller alone (direct GET) p50 ${d.p50} ms  p99 ${d.p99} ms`,
+    );
+    console.log(
+      `fallback    n=${f.n}  p50 ${f.p50} ms  p99 ${f.p99} ms  (openclaw CLI via exec, 3 channels in parallel)`,
+    );
     console.log(`fallback, answered from the PostgreSQL cache: ${round(cached.ms, 2)} ms (reference only)`);
     console.log(`ratio fallback p50 / controller p99 = ${ratio}  (acceptance: controller p99 < 50 ms and ratio >= 20)`);
     console.log(`total ${round((performance.now() - began) / 1000, 1)} s`);

@@ -14,10 +14,10 @@ import {
   createChannelRequest,
   createOpenclawHome,
   ensureOpenclaw,
-  runOpenclaw,
-  startController,
   type OpenclawHome,
   type RunningController,
+  runOpenclaw,
+  startController,
 } from '../test/helpers/openclaw';
 
 const TOKEN = 'bench-controller-token-0123456789abcdef';
@@ -41,15 +41,18 @@ const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 function timedGet(agent: Agent, port: number, path: string): Promise<{ ms: number; body: string }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const req = request({ host: '127.0.0.1', port, path, agent, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`GET ${path} → ${res.statusCode}`));
-        resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, body });
-      });
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, agent, headers: { authorization: `Bearer ${TOKEN}` } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`GET ${path} → ${res.statusCode}`));
+          resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, body });
+        });
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end();
@@ -75,7 +78,12 @@ async function waitForWarmUp(controller: RunningController): Promise<void> {
   const done = () => {
     const lines = controller.output().split('\n');
     const finished = (kind: string) =>
-      lines.some((l) => l.includes('"msg":"pairing refresh done"') && l.includes(`"kind":"${kind}"`) && l.includes('"reason":"warm-up"'));
+      lines.some(
+        (l) =>
+          l.includes('"msg":"pairing refresh done"') &&
+          l.includes(`"kind":"${kind}"`) &&
+          l.includes('"reason":"warm-up"'),
+      );
     return finished('channels') && finished('devices');
   };
   while (!done()) {
@@ -117,7 +125,10 @@ async function main(): Promise<void> {
         extraChannels: ['telegram'],
         fastPath,
         env: {
-          CONTROLLER_GATEWAY_COMMAND: JSON.stringify([runtime.nodeBin, join(import.meta.dirname, 'fixtures', 'storm-gateway.mjs')]),
+          CONTROLLER_GATEWAY_COMMAND: JSON.stringify([
+            runtime.nodeBin,
+            join(import.meta.dirname, 'fixtures', 'storm-gateway.mjs'),
+          ]),
           STORM_TRIGGER: trigger,
         },
       });
@@ -139,7 +150,8 @@ async function main(): Promise<void> {
     await waitForWarmUp(fast);
     for (let i = 0; i < WARM_UP_REQUESTS; i++) await timedGet(agent, fast.port, '/_kilo/pairing/channels');
     const cached: number[] = [];
-    for (let i = 0; i < CACHED_REQUESTS; i++) cached.push((await timedGet(agent, fast.port, '/_kilo/pairing/channels')).ms);
+    for (let i = 0; i < CACHED_REQUESTS; i++)
+      cached.push((await timedGet(agent, fast.port, '/_kilo/pairing/channels')).ms);
     cached.sort((a, b) => a - b);
     const cachedP50 = percentile(cached, 50);
     const cachedP99 = percentile(cached, 99);
@@ -159,7 +171,9 @@ async function main(): Promise<void> {
     cliTimes.sort((a, b) => a - b);
     const cliP50 = percentile(cliTimes, 50);
     const ratio = cliP50 / cachedP99;
-    say(`openclaw pairing list telegram --json: ${cliTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} → p50 ${(cliP50 / 1000).toFixed(2)} s`);
+    say(
+      `openclaw pairing list telegram --json: ${cliTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} → p50 ${(cliP50 / 1000).toFixed(2)} s`,
+    );
     say(`ratio CLI p50 / cached p99: ${Math.round(ratio)}× (vs cached p50: ${Math.round(cliP50 / cachedP50)}×)`);
 
     // --- 3. storm of pairing log lines -----------------------------------------------------------

@@ -28,7 +28,11 @@ const WEBHOOK_SECRET = 'whsec_bench_secret_0123456789abcdef';
 type Sent = { latenciesMs: number[]; ok: number; failed: number; seconds: number };
 
 /** SENDERS loops, each sending the next prepared request as soon as its previous one answered. */
-async function send(url: string, bodies: () => { body: string; headers: Record<string, string> } | null, seconds: number): Promise<Sent> {
+async function send(
+  url: string,
+  bodies: () => { body: string; headers: Record<string, string> } | null,
+  seconds: number,
+): Promise<Sent> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
   const target = new URL(url);
   const latenciesMs: number[] = [];
@@ -39,7 +43,14 @@ async function send(url: string, bodies: () => { body: string; headers: Record<s
   const post = (b: { body: string; headers: Record<string, string> }) =>
     new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...b.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(b.body) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { ...b.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(b.body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -91,7 +102,20 @@ function subscriptionUpdated(i: number, round: number, baseS: number) {
         status: 'active',
         cancel_at_period_end: round % 2 === 1,
         metadata: { userId: `user_bench_${i}` },
-        items: { object: 'list', has_more: false, data: [{ id: `si_bench_${i}`, object: 'subscription_item', price: { id: round % 3 === 2 ? 'price_commit_6mo' : 'price_standard_monthly' }, quantity: 1, current_period_start: start, current_period_end: start + 30 * 86_400 }] },
+        items: {
+          object: 'list',
+          has_more: false,
+          data: [
+            {
+              id: `si_bench_${i}`,
+              object: 'subscription_item',
+              price: { id: round % 3 === 2 ? 'price_commit_6mo' : 'price_standard_monthly' },
+              quantity: 1,
+              current_period_start: start,
+              current_period_end: start + 30 * 86_400,
+            },
+          ],
+        },
       },
       previous_attributes: { cancel_at_period_end: round % 2 === 0 },
     },
@@ -124,10 +148,20 @@ async function main() {
 
   // SUBSCRIPTIONS paying users, as checkout would have left them
   const ids = Array.from({ length: SUBSCRIPTIONS }, (_, i) => i);
-  await database.db.insert(users).values(ids.map((i) => ({ id: `user_bench_${i}`, name: 'Bench', email: `bench${i}@example.test` })));
-  await database.db.insert(kiloclawSubscriptions).values(
-    ids.map((i) => ({ userId: `user_bench_${i}`, status: 'active' as const, plan: 'standard' as const, stripeCustomerId: `cus_bench_${i}`, stripeSubscriptionId: `sub_bench_${i}` })),
-  );
+  await database.db
+    .insert(users)
+    .values(ids.map((i) => ({ id: `user_bench_${i}`, name: 'Bench', email: `bench${i}@example.test` })));
+  await database.db
+    .insert(kiloclawSubscriptions)
+    .values(
+      ids.map((i) => ({
+        userId: `user_bench_${i}`,
+        status: 'active' as const,
+        plan: 'standard' as const,
+        stripeCustomerId: `cus_bench_${i}`,
+        stripeSubscriptionId: `sub_bench_${i}`,
+      })),
+    );
 
   // Events are built and signed up front, so the senders measure the server, not JSON + HMAC.
   const baseS = Math.floor(Date.now() / 1000);
@@ -157,26 +191,38 @@ async function main() {
   };
   for (let slice = 0; slice < Math.max(1, Math.round(SECONDS / SLICE_S)); slice++) {
     const r = await send(`${server.url}/api/stripe/webhook`, nextEvent, SLICE_S);
-    if (process.env.BENCH_VERBOSE) console.log(`slice ${slice}: ${round(r.ok / r.seconds, 0)} events/s p50 ${round(p50(r.latenciesMs), 1)} p99 ${round(p99(r.latenciesMs), 1)} ms load ${os.loadavg()[0]!.toFixed(1)}`);
+    if (process.env.BENCH_VERBOSE)
+      console.log(
+        `slice ${slice}: ${round(r.ok / r.seconds, 0)} events/s p50 ${round(p50(r.latenciesMs), 1)} p99 ${round(p99(r.latenciesMs), 1)} ms load ${os.loadavg()[0]!.toFixed(1)}`,
+      );
     add(route, r);
     add(bare, await send(`${server.url}/bench/bare`, () => bareBody, SLICE_S));
   }
   const routeEvents = next - sentBefore;
 
-  const [processed] = await database.db.select({ n: count() }).from(stripeWebhookEvents).where(isNotNull(stripeWebhookEvents.processedAt));
+  const [processed] = await database.db
+    .select({ n: count() })
+    .from(stripeWebhookEvents)
+    .where(isNotNull(stripeWebhookEvents.processedAt));
   await server.close();
   await database.stop();
 
   if (next >= prepared.length) throw new Error('ran out of prepared events; raise the preparation count');
-  if (route.failed || bare.failed) throw new Error(`non-200 answers under load (route ${route.failed}, bare ${bare.failed}); figures are not valid`);
-  if (processed!.n !== warm.ok + route.ok) throw new Error(`expected ${warm.ok + route.ok} processed events, found ${processed!.n}`);
+  if (route.failed || bare.failed)
+    throw new Error(`non-200 answers under load (route ${route.failed}, bare ${bare.failed}); figures are not valid`);
+  if (processed!.n !== warm.ok + route.ok)
+    throw new Error(`expected ${warm.ok + route.ok} processed events, found ${processed!.n}`);
 
   const eventsPerS = route.ok / route.seconds;
   const bareRps = bare.ok / bare.seconds;
-  console.log(`route ${round(eventsPerS, 0)} events/s  p99 ${round(p99(route.latenciesMs), 1)} ms  (${routeEvents} events, all 200, all recorded as processed)`);
+  console.log(
+    `route ${round(eventsPerS, 0)} events/s  p99 ${round(p99(route.latenciesMs), 1)} ms  (${routeEvents} events, all 200, all recorded as processed)`,
+  );
   console.log(`bare  ${round(bareRps, 0)} req/s     p99 ${round(p99(bare.latenciesMs), 1)} ms`);
   const ratio = round(eventsPerS / bareRps, 3);
-  console.log(`ratio route/bare = ${ratio} (${SENDERS} concurrent senders, ${SUBSCRIPTIONS} subscriptions, ${SECONDS} s each; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
+  console.log(
+    `ratio route/bare = ${ratio} (${SENDERS} concurrent senders, ${SUBSCRIPTIONS} subscriptions, ${SECONDS} s each; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+  );
   console.log(JSON.stringify({ events_per_s: round(eventsPerS, 1), p99_ms: round(p99(route.latenciesMs), 1), ratio }));
 }
 

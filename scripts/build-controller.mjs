@@ -1,9 +1,9 @@
 #!/usr/bin/env node
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 // Bundles the in-machine controller (src/controller/index.ts and what it imports) into one file,
 // dist/controller.mjs, for the machine image. Runs on the pinned Node 24 (node:sqlite).
 import { build } from 'esbuild';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,7 +20,9 @@ export async function buildController({ outfile = join(root, 'dist', 'controller
     legalComments: 'none',
     logLevel: 'warning',
     // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __kiloCreateRequire } from 'node:module'; const require = __kiloCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __kiloCreateRequire } from 'node:module'; const require = __kiloCreateRequire(import.meta.url);",
+    },
   });
   return outfile;
 }

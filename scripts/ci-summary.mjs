@@ -29,7 +29,9 @@ if (report) {
     const failedTests = file.assertionResults.filter((t) => t.status === 'failed');
     for (const test of failedTests) failures.push(`${name} > ${test.fullName}`);
     if (file.status === 'failed' && failedTests.length === 0) {
-      failures.push(`${name}: ${file.message || 'a hook (beforeAll/afterAll) or the file itself failed; see its output above'}`);
+      failures.push(
+        `${name}: ${file.message || 'a hook (beforeAll/afterAll) or the file itself failed; see its output above'}`,
+      );
     }
   }
   if (failures.length === 0 && (!report.success || testRc !== 0)) {

@@ -7,15 +7,15 @@ import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
 import { createDb } from '@/db/client';
-import { startEmbeddedPostgres, DataDirLockedError, type EmbeddedServer } from '@/db/embedded';
+import { DataDirLockedError, type EmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
+import { type StripeEmulator, startStripeEmulator } from '@/emulators/stripe/server';
 import { ConfigError, loadConfig } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
 import { ensureEmbeddedSecrets } from '@/server/embedded-secrets';
 import { startScheduler } from '@/server/scheduler';
-import { startStripeEmulator, type StripeEmulator } from '@/emulators/stripe/server';
 
 const root = process.cwd();
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
@@ -46,7 +46,9 @@ function newestMtime(p: string): number {
 
 function buildIsFresh(): boolean {
   const buildId = path.join(root, '.next', 'BUILD_ID');
-  const sources = ['src', 'next.config.js', 'package-lock.json', 'tsconfig.json'].map((p) => newestMtime(path.join(root, p)));
+  const sources = ['src', 'next.config.js', 'package-lock.json', 'tsconfig.json'].map((p) =>
+    newestMtime(path.join(root, p)),
+  );
   return existsSync(buildId) && statSync(buildId).mtimeMs >= Math.max(...sources);
 }
 
@@ -69,7 +71,10 @@ async function buildIfNeeded(): Promise<void> {
   try {
     if (buildIsFresh()) return; // another start built it while we waited
     log.info('building the web app (first start or sources changed)…');
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { stdio: 'inherit', env: process.env });
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
+      stdio: 'inherit',
+      env: process.env,
+    });
     if (r.status !== 0) throw new Error('next build failed (see above)');
   } finally {
     rmSync(lock, { recursive: true, force: true });
@@ -82,9 +87,14 @@ async function buildIfNeeded(): Promise<void> {
  */
 function ensureOpenclaw(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts/ensure-openclaw.mjs')], { stdio: 'inherit', env: process.env });
+    const child = spawn(process.execPath, [path.join(root, 'scripts/ensure-openclaw.mjs')], {
+      stdio: 'inherit',
+      env: process.env,
+    });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`installing openclaw failed (exit ${code}); see above`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`installing openclaw failed (exit ${code}); see above`)),
+    );
   });
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawEarlybirdPurchases, kiloclawSubscriptions } from '../src/db/schema';
 import { fixedClock } from '../src/platform/clock';
 import { startTestApp, type TestApp } from './harness/app';
-import { signUp, trpcError, type TestUser } from './harness/client';
+import { signUp, type TestUser, trpcError } from './harness/client';
 import { createTestDb, type TestDb } from './harness/db';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
@@ -22,7 +22,10 @@ afterAll(async () => {
   await tdb?.close();
 });
 
-async function userWith(sub: Partial<typeof kiloclawSubscriptions.$inferInsert> | null, earlybirdDays?: number): Promise<TestUser> {
+async function userWith(
+  sub: Partial<typeof kiloclawSubscriptions.$inferInsert> | null,
+  earlybirdDays?: number,
+): Promise<TestUser> {
   const u = await signUp(app.url);
   if (sub) await tdb.db.insert(kiloclawSubscriptions).values({ status: 'active', ...sub, userId: u.id });
   if (earlybirdDays !== undefined) {
@@ -37,7 +40,12 @@ async function userWith(sub: Partial<typeof kiloclawSubscriptions.$inferInsert> 
 
 async function denial(u: TestUser) {
   const err = await trpcError(u.trpc.kiloclaw.getInstanceStatus.query());
-  return { code: err.data?.code, httpStatus: err.data?.httpStatus, reason: (err.data as { reason?: string }).reason, message: err.message };
+  return {
+    code: err.data?.code,
+    httpStatus: err.data?.httpStatus,
+    reason: (err.data as { reason?: string }).reason,
+    message: err.message,
+  };
 }
 
 describe('access to claw procedures', () => {
@@ -54,7 +62,11 @@ describe('access to claw procedures', () => {
     const res = await fetch(`${app.url}/api/trpc/kiloclaw.getBillingStatus`, { headers: { cookie: u.cookie } });
     expect(res.status).toBe(200);
     const s = await u.trpc.kiloclaw.getBillingStatus.query();
-    expect(s).toMatchObject({ status: 'none', trialAvailable: true, access: { allowed: false, reason: 'no_subscription' } });
+    expect(s).toMatchObject({
+      status: 'none',
+      trialAvailable: true,
+      access: { allowed: false, reason: 'no_subscription' },
+    });
   });
 
   it.each([

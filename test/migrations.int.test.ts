@@ -52,8 +52,12 @@ describe('migrations', () => {
     try {
       const results = await Promise.allSettled(replicas.map((r) => runMigrations(r.db)));
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-      const journal = (await import('../drizzle/meta/_journal.json', { with: { type: 'json' } })).default as { entries: unknown[] };
-      const applied = (await replicas[0]!.sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]?.n;
+      const journal = (await import('../drizzle/meta/_journal.json', { with: { type: 'json' } })).default as {
+        entries: unknown[];
+      };
+      const applied = (
+        await replicas[0]!.sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`
+      )[0]?.n;
       expect(applied).toBe(journal.entries.length);
     } finally {
       for (const r of replicas) await r.close();
@@ -68,9 +72,13 @@ describe('migrations', () => {
       await runMigrations(h.db);
       await h.sql`insert into users (id, name, email) values ('u1', 'A', 'a@example.test')`;
       await h.sql`insert into kiloclaw_subscriptions (user_id, status) values ('u1', 'trialing')`;
-      await expect(h.sql`insert into kiloclaw_subscriptions (user_id, status) values ('u1', 'active')`).rejects.toThrow(/unique/i);
+      await expect(h.sql`insert into kiloclaw_subscriptions (user_id, status) values ('u1', 'active')`).rejects.toThrow(
+        /unique/i,
+      );
       await h.sql`insert into kiloclaw_email_log (user_id, email_type) values ('u1', 'trial_ending')`;
-      await expect(h.sql`insert into kiloclaw_email_log (user_id, email_type) values ('u1', 'trial_ending')`).rejects.toThrow(/unique/i);
+      await expect(
+        h.sql`insert into kiloclaw_email_log (user_id, email_type) values ('u1', 'trial_ending')`,
+      ).rejects.toThrow(/unique/i);
     } finally {
       await h.close();
     }

@@ -12,8 +12,8 @@ export default async function Home() {
       <p className="brand brand-large">KiloClaw</p>
       <h1>Your own AI assistant on Telegram, Discord and Slack.</h1>
       <p className="lead">
-        We run a private OpenClaw gateway for you on a machine of its own. Start a free trial, connect your channels, and
-        approve who may talk to your assistant — all from one page.
+        We run a private OpenClaw gateway for you on a machine of its own. Start a free trial, connect your channels,
+        and approve who may talk to your assistant — all from one page.
       </p>
       <div className="landing-actions">
         <Link className="btn btn-primary" href="/sign-up">

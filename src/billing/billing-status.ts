@@ -1,7 +1,7 @@
 // What the dashboard shows on the billing page, derived from the rows.
 import type { DbOrTx } from '@/db/client';
 import type { Plan, SubscriptionStatus } from '@/db/schema';
-import { decideAccess, type AccessDenialReason } from './access';
+import { type AccessDenialReason, decideAccess } from './access';
 import { findSubscription, latestEarlybirdExpiry } from './subscription-store';
 
 export type BillingStatus = {
@@ -21,7 +21,10 @@ export type BillingStatus = {
 };
 
 export async function getBillingStatus(db: DbOrTx, userId: string, now: Date): Promise<BillingStatus> {
-  const [sub, earlybirdExpiresAt] = await Promise.all([findSubscription(db, userId), latestEarlybirdExpiry(db, userId)]);
+  const [sub, earlybirdExpiresAt] = await Promise.all([
+    findSubscription(db, userId),
+    latestEarlybirdExpiry(db, userId),
+  ]);
   const decision = decideAccess({ subscription: sub, earlybirdExpiresAt }, now);
   return {
     status: sub?.status ?? 'none',

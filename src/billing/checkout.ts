@@ -2,9 +2,9 @@
 // access (payment mode). Nothing is written for the purchase itself: the webhook records what was paid.
 import { and, eq, isNull } from 'drizzle-orm';
 import { kiloclawSubscriptions } from '@/db/schema';
-import { billingPageUrl, type BillingDeps, type BillingUser } from './billing-deps';
+import { type BillingDeps, type BillingUser, billingPageUrl } from './billing-deps';
 import { EarlybirdAlreadyOwned, SubscriptionConflict } from './errors';
-import { priceIdForPlan, type Plan } from './plans';
+import { type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
 import { isLive } from './stripe-status';
 import { findSubscription, latestEarlybirdExpiry, type SubscriptionRow } from './subscription-store';
@@ -15,7 +15,9 @@ async function ensureCustomer(deps: BillingDeps, user: BillingUser, row: Subscri
   const stripe = requireStripe(deps.stripe);
   // A user who opened checkout before but never paid has a customer we did not record (no row to put it
   // on): find it by email + our user id rather than creating a duplicate on every click.
-  const existing = await callStripe(deps.log, 'customers.list', () => stripe.customers.list({ email: user.email, limit: 10 }));
+  const existing = await callStripe(deps.log, 'customers.list', () =>
+    stripe.customers.list({ email: user.email, limit: 10 }),
+  );
   const mine = existing.data.find((c) => c.metadata?.userId === user.id);
   const customer =
     mine ??
@@ -31,7 +33,11 @@ async function ensureCustomer(deps: BillingDeps, user: BillingUser, row: Subscri
   return customer.id;
 }
 
-export async function createSubscriptionCheckout(deps: BillingDeps, user: BillingUser, plan: Plan): Promise<{ url: string }> {
+export async function createSubscriptionCheckout(
+  deps: BillingDeps,
+  user: BillingUser,
+  plan: Plan,
+): Promise<{ url: string }> {
   const row = await findSubscription(deps.db, user.id);
   // Allowed after a cancel (status canceled/unpaid) and from a trial; refused while already paying.
   if (isLive(row?.status)) throw SubscriptionConflict();
@@ -55,7 +61,10 @@ export async function createSubscriptionCheckout(deps: BillingDeps, user: Billin
 }
 
 export async function createEarlybirdCheckout(deps: BillingDeps, user: BillingUser): Promise<{ url: string }> {
-  const [row, earlybirdExpiresAt] = await Promise.all([findSubscription(deps.db, user.id), latestEarlybirdExpiry(deps.db, user.id)]);
+  const [row, earlybirdExpiresAt] = await Promise.all([
+    findSubscription(deps.db, user.id),
+    latestEarlybirdExpiry(deps.db, user.id),
+  ]);
   if (earlybirdExpiresAt && earlybirdExpiresAt > deps.clock.now()) throw EarlybirdAlreadyOwned();
   if (isLive(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);

@@ -1,12 +1,7 @@
 // Named domain errors of billing. The tRPC layer maps them to codes (src/server/errors.ts).
 export class BillingError extends Error {
   constructor(
-    readonly kind:
-      | 'conflict'
-      | 'precondition_failed'
-      | 'not_found'
-      | 'bad_request'
-      | 'upstream_unavailable',
+    readonly kind: 'conflict' | 'precondition_failed' | 'not_found' | 'bad_request' | 'upstream_unavailable',
     message: string,
     readonly code: string,
   ) {
@@ -36,7 +31,11 @@ export const NoActiveSubscription = () =>
 export const SameAsCurrentPlan = () =>
   new BillingError('precondition_failed', 'You are already on this plan — pick the other plan to switch.', 'same_plan');
 export const NotPendingCancel = () =>
-  new BillingError('precondition_failed', 'Your subscription is not set to cancel, so there is nothing to reactivate.', 'not_pending_cancel');
+  new BillingError(
+    'precondition_failed',
+    'Your subscription is not set to cancel, so there is nothing to reactivate.',
+    'not_pending_cancel',
+  );
 export const SwitchWhilePendingCancel = () =>
   new BillingError(
     'precondition_failed',
@@ -44,9 +43,17 @@ export const SwitchWhilePendingCancel = () =>
     'pending_cancel',
   );
 export const NoScheduledSwitch = () =>
-  new BillingError('precondition_failed', 'No plan switch is scheduled, so there is nothing to cancel.', 'no_scheduled_switch');
+  new BillingError(
+    'precondition_failed',
+    'No plan switch is scheduled, so there is nothing to cancel.',
+    'no_scheduled_switch',
+  );
 export const NoStripeCustomer = () =>
-  new BillingError('precondition_failed', 'You have no billing account yet — subscribe first to manage payment details.', 'no_billing_account');
+  new BillingError(
+    'precondition_failed',
+    'You have no billing account yet — subscribe first to manage payment details.',
+    'no_billing_account',
+  );
 /** Stripe did not answer or refused: nothing was written; retrying later is the right move. */
 export const PaymentProviderUnavailable = () =>
   new BillingError(

@@ -1,6 +1,7 @@
 // Plan <-> Stripe price mapping: the only place that knows which price is which plan.
-import type { Config } from '@/platform/config';
+
 import { PLANS, type Plan } from '@/db/schema';
+import type { Config } from '@/platform/config';
 
 export { PLANS, type Plan };
 

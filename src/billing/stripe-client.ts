@@ -19,7 +19,8 @@ export function parseStripeApiBase(apiBase: string): { host: string; port: numbe
   const u = new URL(apiBase);
   const protocol = u.protocol === 'http:' ? 'http' : u.protocol === 'https:' ? 'https' : null;
   if (!protocol) throw new Error(`STRIPE_API_BASE must be an http(s) URL, got protocol ${u.protocol}`);
-  if (u.pathname !== '/' && u.pathname !== '') throw new Error('STRIPE_API_BASE must not have a path (the SDK adds /v1/…)');
+  if (u.pathname !== '/' && u.pathname !== '')
+    throw new Error('STRIPE_API_BASE must not have a path (the SDK adds /v1/…)');
   return { host: u.hostname, port: u.port ? Number(u.port) : protocol === 'http' ? 80 : 443, protocol };
 }
 

@@ -4,7 +4,7 @@
 import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
-import { billingPageUrl, type BillingDeps } from './billing-deps';
+import { type BillingDeps, billingPageUrl } from './billing-deps';
 import {
   NoActiveSubscription,
   NoScheduledSwitch,
@@ -13,11 +13,11 @@ import {
   SameAsCurrentPlan,
   SwitchWhilePendingCancel,
 } from './errors';
-import { PLAN_INTERVAL, priceIdForPlan, type Plan } from './plans';
+import { PLAN_INTERVAL, type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
 import { isLive } from './stripe-status';
-import { applySubscriptionState, lockBillingRow } from './subscription-sync';
 import { findSubscription, type SubscriptionRow } from './subscription-store';
+import { applySubscriptionState, lockBillingRow } from './subscription-sync';
 
 type LiveRow = SubscriptionRow & { stripeSubscriptionId: string };
 
@@ -39,7 +39,11 @@ function answeredAt(res: { lastResponse?: { headers?: Record<string, string> } }
  * arrive later (a cancel must not be undone by the delayed event of an earlier change). If an event
  * already wrote newer state, the answer is not written; on a same-second tie the subscription is re-read.
  */
-async function storeAnswer(deps: BillingDeps, userId: string, answer: Stripe.Response<Stripe.Subscription>): Promise<void> {
+async function storeAnswer(
+  deps: BillingDeps,
+  userId: string,
+  answer: Stripe.Response<Stripe.Subscription>,
+): Promise<void> {
   const stripe = requireStripe(deps.stripe);
   const loadSchedule = (id: string) => stripe.subscriptionSchedules.retrieve(id);
   await deps.db.transaction(async (tx) => {
@@ -49,19 +53,29 @@ async function storeAnswer(deps: BillingDeps, userId: string, answer: Stripe.Res
     const watermark = row?.stripeSubscriptionId === answer.id ? row.stripeStateAt : null;
     if (at !== null && watermark !== null) {
       if (at < watermark) return;
-      if (at === watermark) sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(answer.id));
+      if (at === watermark)
+        sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(answer.id));
     }
-    await applySubscriptionState(tx, { prices: deps.config, log: deps.log, loadSchedule }, {
-      userId,
-      row,
-      subscription: sub,
-      stateAt: at,
-      now: deps.clock.now(),
-    });
+    await applySubscriptionState(
+      tx,
+      { prices: deps.config, log: deps.log, loadSchedule },
+      {
+        userId,
+        row,
+        subscription: sub,
+        stateAt: at,
+        now: deps.clock.now(),
+      },
+    );
   });
 }
 
-async function releaseSchedule(deps: BillingDeps, userId: string, row: LiveRow | SubscriptionRow, scheduleId: string): Promise<void> {
+async function releaseSchedule(
+  deps: BillingDeps,
+  userId: string,
+  row: LiveRow | SubscriptionRow,
+  scheduleId: string,
+): Promise<void> {
   const stripe = requireStripe(deps.stripe);
   await callStripe(deps.log, 'subscriptionSchedules.release', async () => {
     try {
@@ -69,14 +83,17 @@ async function releaseSchedule(deps: BillingDeps, userId: string, row: LiveRow |
     } catch (err) {
       // Already released/completed at Stripe (e.g. the switch took effect meanwhile): the goal is reached.
       const e = err as Stripe.errors.StripeError;
-      if (e?.type !== 'StripeInvalidRequestError' || !/not active|released|completed|canceled/i.test(e.message)) throw err;
+      if (e?.type !== 'StripeInvalidRequestError' || !/not active|released|completed|canceled/i.test(e.message))
+        throw err;
     }
   });
   const subscriptionId = row.stripeSubscriptionId;
   if (subscriptionId) {
     // The subscription as it is now (no schedule), stamped with Stripe's time: a delayed event from
     // before the release cannot re-attach the schedule on our row.
-    const sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(subscriptionId));
+    const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+      stripe.subscriptions.retrieve(subscriptionId),
+    );
     await storeAnswer(deps, userId, sub);
   }
   await deps.db
@@ -134,7 +151,9 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
   let schedule: Stripe.SubscriptionSchedule;
   if (row.stripeScheduleId) {
     const id = row.stripeScheduleId;
-    schedule = await callStripe(deps.log, 'subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id));
+    schedule = await callStripe(deps.log, 'subscriptionSchedules.retrieve', () =>
+      stripe.subscriptionSchedules.retrieve(id),
+    );
   } else {
     // `from_subscription` must be the only parameter of the create call; phases come in an update.
     schedule = await callStripe(deps.log, 'subscriptionSchedules.create', () =>
@@ -167,12 +186,19 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
   );
   // Stamp the row with Stripe's current state (schedule attached) so delayed older events stay stale,
   // then record the pending plan for that schedule.
-  const sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(row.stripeSubscriptionId));
+  const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+    stripe.subscriptions.retrieve(row.stripeSubscriptionId),
+  );
   await storeAnswer(deps, userId, sub);
   await deps.db
     .update(kiloclawSubscriptions)
     .set({ stripeScheduleId: scheduleId, scheduledPlan: plan, updatedAt: deps.clock.now() })
-    .where(and(eq(kiloclawSubscriptions.userId, userId), eq(kiloclawSubscriptions.stripeSubscriptionId, row.stripeSubscriptionId)));
+    .where(
+      and(
+        eq(kiloclawSubscriptions.userId, userId),
+        eq(kiloclawSubscriptions.stripeSubscriptionId, row.stripeSubscriptionId),
+      ),
+    );
   return planState(deps, userId);
 }
 

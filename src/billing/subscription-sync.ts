@@ -3,9 +3,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Tx } from '@/db/client';
-import { kiloclawEmailLog, kiloclawSubscriptions, type EmailType } from '@/db/schema';
+import { type EmailType, kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
 import type { Logger } from '@/platform/logger';
-import { planForPriceId, type Plan, type PriceIds } from './plans';
+import { type Plan, type PriceIds, planForPriceId } from './plans';
 import { scheduledPlanOf } from './scheduled-plan';
 import { isLive, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
@@ -28,7 +28,8 @@ export const SUSPENSION_EMAIL_TYPES: readonly EmailType[] = [
  */
 export async function lockBillingRow(tx: Tx, userId: string): Promise<SubscriptionRow | null> {
   const select = async () =>
-    (await tx.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)).for('update'))[0] ?? null;
+    (await tx.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)).for('update'))[0] ??
+    null;
   const row = await select();
   if (row) return row;
   // A row cannot be locked before it exists: would-be creators queue on an advisory lock, then look again.
@@ -53,7 +54,8 @@ export type ApplyInput = {
   now: Date;
 };
 
-const sameValue = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+const sameValue = (a: unknown, b: unknown) =>
+  a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 const customerId = (s: Stripe.Subscription) => (typeof s.customer === 'string' ? s.customer : s.customer.id);
 
 export async function applySubscriptionState(
@@ -70,9 +72,16 @@ export async function applySubscriptionState(
   if (row?.stripeSubscriptionId && !sameSubscription) {
     if (!isLive(status) || isLive(row.status)) {
       if (isLive(status)) {
-        deps.log.warn({ userId, kept: row.stripeSubscriptionId, other: sub.id }, 'user has two live subscriptions; keeping the recorded one');
+        deps.log.warn(
+          { userId, kept: row.stripeSubscriptionId, other: sub.id },
+          'user has two live subscriptions; keeping the recorded one',
+        );
       }
-      return { receipt: `ignored: ${sub.id} is not the user's current subscription (${row.stripeSubscriptionId})`, reactivated: false, changed: false };
+      return {
+        receipt: `ignored: ${sub.id} is not the user's current subscription (${row.stripeSubscriptionId})`,
+        reactivated: false,
+        changed: false,
+      };
     }
   }
 
@@ -82,7 +91,10 @@ export async function applySubscriptionState(
   if (!item) deps.log.warn({ userId, subscription: sub.id }, 'subscription has no items; periods left empty');
   let plan = planForPriceId(deps.prices, item?.price?.id);
   if (item && !plan) {
-    deps.log.error({ userId, subscription: sub.id, price: item.price?.id }, 'subscription on a price we do not sell; plan left unchanged');
+    deps.log.error(
+      { userId, subscription: sub.id, price: item.price?.id },
+      'subscription on a price we do not sell; plan left unchanged',
+    );
   }
   plan ??= sameSubscription ? (row?.plan ?? null) : null;
 
@@ -91,13 +103,19 @@ export async function applySubscriptionState(
   const wasPastDue = sameSubscription && row?.status === 'past_due';
   // The subscription names the schedule attached to it; the pending plan comes from that schedule's
   // phases, read from Stripe only when a different schedule appears (rare: a switch was just scheduled).
-  const scheduleId = status === 'canceled' ? null : (typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null));
+  const scheduleId =
+    status === 'canceled' ? null : typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null);
   let scheduledPlan: Plan | null = null;
   if (scheduleId && sameSubscription && scheduleId === row?.stripeScheduleId) scheduledPlan = row.scheduledPlan;
-  else if (scheduleId) scheduledPlan = deps.loadSchedule ? scheduledPlanOf(deps.prices, await deps.loadSchedule(scheduleId)) : null;
+  else if (scheduleId)
+    scheduledPlan = deps.loadSchedule ? scheduledPlanOf(deps.prices, await deps.loadSchedule(scheduleId)) : null;
   if (scheduledPlan === plan) scheduledPlan = null; // the switch has happened
   const stateAt =
-    input.stateAt === null ? (sameSubscription ? (row?.stripeStateAt ?? null) : null) : Math.max(input.stateAt, sameSubscription ? (row?.stripeStateAt ?? 0) : 0);
+    input.stateAt === null
+      ? sameSubscription
+        ? (row?.stripeStateAt ?? null)
+        : null
+      : Math.max(input.stateAt, sameSubscription ? (row?.stripeStateAt ?? 0) : 0);
 
   const values = {
     status,
@@ -117,14 +135,18 @@ export async function applySubscriptionState(
     updatedAt: now,
   };
 
-  const changed = !row || (Object.keys(values) as Array<keyof typeof values>).some((k) => k !== 'updatedAt' && !sameValue(row[k], values[k]));
+  const changed =
+    !row ||
+    (Object.keys(values) as Array<keyof typeof values>).some((k) => k !== 'updatedAt' && !sameValue(row[k], values[k]));
   if (!row) await tx.insert(kiloclawSubscriptions).values({ userId, ...values });
   else if (changed) await tx.update(kiloclawSubscriptions).set(values).where(eq(kiloclawSubscriptions.userId, userId));
 
   if (becomesActive && (reactivated || row?.status !== 'active')) {
     await tx
       .delete(kiloclawEmailLog)
-      .where(and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...SUSPENSION_EMAIL_TYPES])));
+      .where(
+        and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...SUSPENSION_EMAIL_TYPES])),
+      );
   }
   const receipt = `subscription ${sub.id} → ${status}${values.cancelAtPeriodEnd ? ' (cancels at period end)' : ''}${reactivated ? ', unsuspended' : ''}${changed ? '' : ' (no change)'}`;
   return { receipt, reactivated, changed };

@@ -10,13 +10,13 @@ import type {
   GatewayStatus,
 } from '../contracts/controller';
 import { configuredChannels } from './channels-config';
-import { ensureOpenclawConfig, openclawConfigPath } from './openclaw-config';
-import { systemClock, type Clock } from './clock';
+import { type Clock, systemClock } from './clock';
 import type { ControllerConfig } from './config';
-import { spawnExec, type Env, type ExecFn } from './exec';
+import { type Env, type ExecFn, spawnExec } from './exec';
 import { StateDbFastPath } from './fast-path';
 import type { Logger } from './log';
 import { createOpenclawCli, OpenclawCliError } from './openclaw-cli';
+import { ensureOpenclawConfig, openclawConfigPath } from './openclaw-config';
 import { PairingCache } from './pairing-cache';
 import { createChannelSource, createDeviceSource } from './pairing-sources';
 import { createControllerServer } from './server';
@@ -46,7 +46,11 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-export function createController(config: ControllerConfig, log: Logger, overrides: ControllerOverrides = {}): Controller {
+export function createController(
+  config: ControllerConfig,
+  log: Logger,
+  overrides: ControllerOverrides = {},
+): Controller {
   const clock = overrides.clock ?? systemClock;
   const env = overrides.env ?? process.env;
   const startedAtMs = clock.now();
@@ -85,7 +89,8 @@ export function createController(config: ControllerConfig, log: Logger, override
     }),
     approve: (input) => cli.approveChannel(input.channel, input.code),
     isInvalidInput,
-    approvedItem: (item, input) => item.channel === input.channel && item.code.toUpperCase() === input.code.toUpperCase(),
+    approvedItem: (item, input) =>
+      item.channel === input.channel && item.code.toUpperCase() === input.code.toUpperCase(),
     clock,
     log,
     timing,
@@ -147,9 +152,15 @@ export function createController(config: ControllerConfig, log: Logger, override
         });
       });
       const port = (server.address() as AddressInfo).port;
-      log.info('controller listening', { host: config.host, port, stateDir: config.stateDir, fastPath: config.fastPath });
+      log.info('controller listening', {
+        host: config.host,
+        port,
+        stateDir: config.stateDir,
+        fastPath: config.fastPath,
+      });
       try {
-        if (ensureOpenclawConfig(configPath)) log.info('wrote a minimal openclaw.json (gateway.mode=local)', { path: configPath });
+        if (ensureOpenclawConfig(configPath))
+          log.info('wrote a minimal openclaw.json (gateway.mode=local)', { path: configPath });
       } catch (error) {
         log.warn('could not write openclaw.json', { path: configPath, error });
       }

@@ -4,10 +4,10 @@ import { createHmac } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Env } from './exec';
 import { CONTROLLER_DEFAULT_PORT } from '../contracts/controller';
 import { channelSchema } from '../contracts/pairing-input';
 import { openclawCliPath, openclawNodeBin } from '../platform/openclaw-paths';
+import type { Env } from './exec';
 
 export const DEFAULT_GATEWAY_PORT = 3001;
 
@@ -89,7 +89,9 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     .filter(Boolean);
   for (const channel of extraChannels) {
     if (!channelSchema.safeParse(channel).success) {
-      throw new ControllerConfigError(`CONTROLLER_EXTRA_CHANNELS: "${channel.slice(0, 64)}" is not a valid channel name`);
+      throw new ControllerConfigError(
+        `CONTROLLER_EXTRA_CHANNELS: "${channel.slice(0, 64)}" is not a valid channel name`,
+      );
     }
   }
   const stateDir = resolve(e.OPENCLAW_STATE_DIR ?? join(env.HOME ?? homedir(), '.openclaw'));

@@ -108,7 +108,8 @@ export class StateDbFastPath implements FastPathHandle {
       return;
     }
     if (result.retryable) {
-      if (this.waitingReason !== result.reason) this.options.log.info('state database fast path waiting', { reason: result.reason });
+      if (this.waitingReason !== result.reason)
+        this.options.log.info('state database fast path waiting', { reason: result.reason });
       this.waitingReason = result.reason;
     } else {
       this.options.log.warn('state database fast path off', { reason: result.reason });

@@ -1,7 +1,8 @@
 // Entry point of the in-machine controller: config from the environment, then run until
 // SIGTERM/SIGINT (stop the caches, stop the gateway, close the server).
-import { ControllerConfigError, loadControllerConfig } from './config';
+
 import { createController } from './app';
+import { ControllerConfigError, loadControllerConfig } from './config';
 import { createLogger } from './log';
 
 async function main(): Promise<void> {

@@ -76,18 +76,24 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
     FORCE_COLOR: '0',
   });
 
-  const scrub = (text: string) =>
-    options.gatewayToken ? text.split(options.gatewayToken).join('[redacted]') : text;
+  const scrub = (text: string) => (options.gatewayToken ? text.split(options.gatewayToken).join('[redacted]') : text);
 
   const closing = new AbortController();
 
   async function run(args: string[], signal?: AbortSignal): Promise<ExecResult> {
     const both = signal ? AbortSignal.any([signal, closing.signal]) : closing.signal;
-    const result = await options.exec({ file: options.nodeBin, args: [options.cliPath, ...args], env, timeoutMs, signal: both });
+    const result = await options.exec({
+      file: options.nodeBin,
+      args: [options.cliPath, ...args],
+      env,
+      timeoutMs,
+      signal: both,
+    });
     const what = `openclaw ${args[0]} ${args[1] ?? ''}`.trim();
     if (result.spawnError) throw new OpenclawCliError('not-started', `${what} could not start: ${result.spawnError}`);
     if (result.aborted) throw new OpenclawCliError('aborted', `${what} was cancelled`);
-    if (result.timedOut) throw new OpenclawCliError('timeout', `${what} timed out after ${Math.round(timeoutMs / 1000)} s`);
+    if (result.timedOut)
+      throw new OpenclawCliError('timeout', `${what} timed out after ${Math.round(timeoutMs / 1000)} s`);
     if (result.code !== 0) {
       throw new OpenclawCliError('failed', `${what} failed: ${scrub(failureReason(result))}`);
     }
@@ -96,7 +102,8 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
 
   const must = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
     const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new OpenclawCliError('invalid-input', `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success)
+      throw new OpenclawCliError('invalid-input', `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     return parsed.data;
   };
 

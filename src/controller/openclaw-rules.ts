@@ -157,7 +157,8 @@ export function devicePendingFromRows(rows: readonly DevicePendingRow[], nowMs: 
   const live: RawDeviceRequest[] = [];
   for (const row of rows) {
     const ts = Number(row.ts);
-    const refreshed = row.refreshed_at_ms === null || row.refreshed_at_ms === undefined ? ts : Number(row.refreshed_at_ms);
+    const refreshed =
+      row.refreshed_at_ms === null || row.refreshed_at_ms === undefined ? ts : Number(row.refreshed_at_ms);
     if (!(nowMs - refreshed <= DEVICE_PENDING_TTL_MS)) continue;
     const record: RawDeviceRequest = {
       requestId: String(row.request_id),

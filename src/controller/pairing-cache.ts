@@ -135,7 +135,9 @@ export class PairingCache<T, A> {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
-    void this.warmUp().catch((error: unknown) => this.options.log.error('pairing warm-up crashed', { kind: this.kind, error }));
+    void this.warmUp().catch((error: unknown) =>
+      this.options.log.error('pairing warm-up crashed', { kind: this.kind, error }),
+    );
   }
 
   stop(): void {
@@ -290,7 +292,14 @@ export class PairingCache<T, A> {
     const settled = await Promise.allSettled(keys.map((key) => source.readCli(key, this.abort.signal)));
     if (this.stopped) return { ok: false, changed: false };
     const ok = settled.filter((r) => r.status === 'fulfilled').length;
-    log.info('pairing refresh done', { kind: this.kind, reason, path: 'cli', ms: clock.now() - started, keys: keys.length, ok });
+    log.info('pairing refresh done', {
+      kind: this.kind,
+      reason,
+      path: 'cli',
+      ms: clock.now() - started,
+      keys: keys.length,
+      ok,
+    });
     const results = new Map<string, T[]>();
     const failed: Array<{ key: string; error: string }> = [];
     settled.forEach((result, index) => {
@@ -333,7 +342,11 @@ export class PairingCache<T, A> {
     this.lastUpdatedMs = this.options.clock.now();
     this.json = null;
     if (changed) {
-      this.options.log.info('pairing requests changed', { kind: this.kind, reason, count: this.snapshot().requests.length });
+      this.options.log.info('pairing requests changed', {
+        kind: this.kind,
+        reason,
+        count: this.snapshot().requests.length,
+      });
     }
     return { ok: true, changed };
   }
@@ -343,7 +356,9 @@ export class PairingCache<T, A> {
     if (!match) return;
     const generation = ++this.nextGeneration;
     const keys = [...this.entries.keys()];
-    const results = new Map(keys.map((key) => [key, (this.entries.get(key) ?? []).filter((item) => !match(item, input))]));
+    const results = new Map(
+      keys.map((key) => [key, (this.entries.get(key) ?? []).filter((item) => !match(item, input))]),
+    );
     const lastUpdated = this.lastUpdatedMs;
     this.apply(generation, keys, results, 'approved');
     this.lastUpdatedMs = lastUpdated; // nothing was read: the list is not fresher than before
@@ -353,6 +368,7 @@ export class PairingCache<T, A> {
   private count(path: 'fast' | 'cli', reason: string): void {
     this.stats.runs[path] += 1;
     this.stats.byReason[reason] = (this.stats.byReason[reason] ?? 0) + 1;
-    if (path === 'cli' || reason !== 'poll') this.options.log.info('pairing refresh', { kind: this.kind, reason, path });
+    if (path === 'cli' || reason !== 'poll')
+      this.options.log.info('pairing refresh', { kind: this.kind, reason, path });
   }
 }

@@ -4,14 +4,14 @@
 import {
   ApproveChannelBody,
   ApproveDeviceBody,
-  CONTROLLER_ROUTE_PREFIX,
-  CONTROLLER_ROUTES,
-  ROUTE_UNAVAILABLE_CODE,
   type ApproveResponse,
   type ChannelPairingRequest,
+  CONTROLLER_ROUTE_PREFIX,
+  CONTROLLER_ROUTES,
   type DevicePairingRequest,
   type GatewayStatus,
   type HealthResponse,
+  ROUTE_UNAVAILABLE_CODE,
   type VersionResponse,
 } from '../contracts/controller';
 import { tokensEqual } from '../contracts/controller-token';
@@ -65,10 +65,20 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   [CONTROLLER_ROUTES.channels]: { GET: (deps, req) => listRoute(deps.channels, req) },
   [CONTROLLER_ROUTES.devices]: { GET: (deps, req) => listRoute(deps.devices, req) },
   [CONTROLLER_ROUTES.approveChannel]: {
-    POST: (deps, req) => approveRoute(req, (body) => checkInput(ApproveChannelBody, body), (input) => deps.channels.approve(input)),
+    POST: (deps, req) =>
+      approveRoute(
+        req,
+        (body) => checkInput(ApproveChannelBody, body),
+        (input) => deps.channels.approve(input),
+      ),
   },
   [CONTROLLER_ROUTES.approveDevice]: {
-    POST: (deps, req) => approveRoute(req, (body) => checkInput(ApproveDeviceBody, body), (input) => deps.devices.approve(input)),
+    POST: (deps, req) =>
+      approveRoute(
+        req,
+        (body) => checkInput(ApproveDeviceBody, body),
+        (input) => deps.devices.approve(input),
+      ),
   },
 };
 
@@ -82,7 +92,8 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
   if (!authorized(req.authorization, deps.token)) return json(401, { error: 'Unauthorized' });
 
   const route = ROUTES[req.path];
-  if (!route) return json(404, { code: ROUTE_UNAVAILABLE_CODE, error: `No controller route ${req.method} ${req.path}` });
+  if (!route)
+    return json(404, { code: ROUTE_UNAVAILABLE_CODE, error: `No controller route ${req.method} ${req.path}` });
   const handler = route[req.method];
   if (!handler) return json(405, { error: `Method ${req.method} not allowed on ${req.path}` });
   return handler(deps, req);

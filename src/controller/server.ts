@@ -1,7 +1,7 @@
 // node:http glue for routes.ts: URL parsing, a bounded JSON body reader, JSON replies, and a
 // last-resort 500 that never leaks internals.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { BodyError, routeRequest, type RoutesDeps } from './routes';
+import { BodyError, type RoutesDeps, routeRequest } from './routes';
 
 export const MAX_BODY_BYTES = 16 * 1024; // an approve body is < 200 bytes
 
@@ -22,7 +22,10 @@ export function createControllerServer(deps: RoutesDeps): Server {
       })
       .then(({ status, body, json }) => {
         const payload = json ?? JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+        res.writeHead(status, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(payload),
+        });
         res.end(payload);
         if (status >= 400 && status !== 404) {
           const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -5,20 +5,43 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  channelRequestsFromRows,
-  devicePendingFromRows,
   type ChannelRequestRow,
+  channelRequestsFromRows,
   type DevicePendingRow,
+  devicePendingFromRows,
   type RawChannelRequest,
   type RawDeviceRequest,
 } from './openclaw-rules';
 
 /** The columns openclaw 2026.9.x has; the fast path refuses any other schema. */
 export const EXPECTED_SCHEMA: Readonly<Record<string, readonly string[]>> = {
-  channel_pairing_requests: ['channel_key', 'account_id', 'request_id', 'code', 'created_at', 'last_seen_at', 'meta_json'],
+  channel_pairing_requests: [
+    'channel_key',
+    'account_id',
+    'request_id',
+    'code',
+    'created_at',
+    'last_seen_at',
+    'meta_json',
+  ],
   device_pairing_pending: [
-    'request_id', 'device_id', 'public_key', 'display_name', 'platform', 'device_family', 'client_id', 'client_mode',
-    'browser_origin', 'role', 'roles_json', 'scopes_json', 'remote_ip', 'silent', 'is_repair', 'ts', 'refreshed_at_ms',
+    'request_id',
+    'device_id',
+    'public_key',
+    'display_name',
+    'platform',
+    'device_family',
+    'client_id',
+    'client_mode',
+    'browser_origin',
+    'role',
+    'roles_json',
+    'scopes_json',
+    'remote_ip',
+    'silent',
+    'is_repair',
+    'ts',
+    'refreshed_at_ms',
   ],
 };
 

@@ -2,10 +2,10 @@
 // 300 s, back to 1 s once a run lasted 30 s), respawns a clean exit at once, and stops it
 // gracefully (SIGTERM, 10 s, then SIGKILL to its whole process group). Output passes through
 // unchanged; stdout lines also go to `onStdoutLine` (the pairing caches listen there).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { GatewayExit, GatewayState, GatewayStatus } from '../contracts/controller';
-import { systemClock, type Clock, type TimerHandle } from './clock';
+import { type Clock, systemClock, type TimerHandle } from './clock';
 import type { Env } from './exec';
 import { LineBuffer } from './line-buffer';
 import type { Logger } from './log';
@@ -77,7 +77,8 @@ export class GatewaySupervisor {
   }
 
   status(): GatewayStatus {
-    const running = this.child !== null && (this.state === 'running' || this.state === 'starting' || this.state === 'stopping');
+    const running =
+      this.child !== null && (this.state === 'running' || this.state === 'starting' || this.state === 'stopping');
     return {
       state: this.state,
       pid: running ? (this.child?.pid ?? null) : null,
@@ -142,7 +143,13 @@ export class GatewaySupervisor {
     let child: ChildProcess;
     try {
       // Own process group: a SIGKILL reaches the helpers the gateway spawns too.
-      child = spawn(command, [...args], { env: env as NodeJS.ProcessEnv | undefined, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
+      child = spawn(command, [...args], {
+        env: env as NodeJS.ProcessEnv | undefined,
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        shell: false,
+      });
     } catch (error) {
       this.onExit(null, null, error);
       return;

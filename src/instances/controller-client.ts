@@ -36,7 +36,9 @@ export async function callController(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new ControllerUnreachable((err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message);
+    throw new ControllerUnreachable(
+      (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message,
+    );
   }
   const text = await res.text();
   let body: unknown = text;

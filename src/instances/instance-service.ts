@@ -4,7 +4,7 @@ import type { InstanceActions } from '@/billing/ports';
 import { findSubscription } from '@/billing/subscription-store';
 import { InstanceError } from './errors';
 import { findByUser } from './instance-store';
-import { viewOf, type InstanceView, type LifecycleDeps } from './lifecycle/deps';
+import { type InstanceView, type LifecycleDeps, viewOf } from './lifecycle/deps';
 import { destroyInstance } from './lifecycle/destroy';
 import { reconcileInstances } from './lifecycle/reconcile';
 import { startInstance } from './lifecycle/start';
@@ -28,7 +28,8 @@ export function createInstanceService(deps: LifecycleDeps) {
     actions(): InstanceActions {
       const quietly = (action: string, userId: string) => (err: unknown) => {
         // the status change is recorded before any machine call; the reconciler retries the rest
-        if (err instanceof InstanceError) deps.logger.info({ userId, action, code: err.code }, 'instance action not applied');
+        if (err instanceof InstanceError)
+          deps.logger.info({ userId, action, code: err.code }, 'instance action not applied');
         else throw err;
       };
       return {
@@ -36,11 +37,14 @@ export function createInstanceService(deps: LifecycleDeps) {
         // suspension commits, and a payment may have reactivated the user (and resumed the instance)
         // in between — acting then would take the assistant away from a paying customer.
         stop: async (userId) => {
-          if (!(await stillSuspended(deps, userId))) return deps.logger.info({ userId }, 'stop skipped: no longer suspended');
-          if (await findByUser(deps.db, userId)) await stopInstance(deps, userId, 'suspension').catch(quietly('stop', userId));
+          if (!(await stillSuspended(deps, userId)))
+            return deps.logger.info({ userId }, 'stop skipped: no longer suspended');
+          if (await findByUser(deps.db, userId))
+            await stopInstance(deps, userId, 'suspension').catch(quietly('stop', userId));
         },
         destroy: async (userId) => {
-          if (!(await stillSuspended(deps, userId))) return deps.logger.info({ userId }, 'destroy skipped: no longer suspended');
+          if (!(await stillSuspended(deps, userId)))
+            return deps.logger.info({ userId }, 'destroy skipped: no longer suspended');
           await destroyInstance(deps, userId);
         },
         resume: async (userId) => {

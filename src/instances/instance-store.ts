@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
-import { kiloclawInstances, kiloclawSubscriptions, type InstanceStatus } from '@/db/schema';
+import { type InstanceStatus, kiloclawInstances, kiloclawSubscriptions } from '@/db/schema';
 import { DESTROYABLE, STARTABLE, STOPPABLE } from './transitions';
 
 export type InstanceRow = typeof kiloclawInstances.$inferSelect;
@@ -27,7 +27,16 @@ export async function provision(db: DbOrTx, userId: string, provider: string, no
   const id = randomUUID();
   await db
     .insert(I)
-    .values({ id, userId, provider, machineName: `kiloclaw-${id}`, status: 'provisioned', statusChangedAt: now, createdAt: now, updatedAt: now })
+    .values({
+      id,
+      userId,
+      provider,
+      machineName: `kiloclaw-${id}`,
+      status: 'provisioned',
+      statusChangedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
     .onConflictDoNothing({ target: I.userId });
   const row = await findByUser(db, userId);
   if (!row) throw new Error(`instance of user ${userId} vanished right after it was provisioned`);
@@ -38,7 +47,14 @@ export async function provision(db: DbOrTx, userId: string, provider: string, no
 export async function claimStart(db: DbOrTx, id: string, now: Date): Promise<InstanceRow | null> {
   const [row] = await db
     .update(I)
-    .set({ status: 'starting', startingAt: now, statusChangedAt: now, updatedAt: now, lastError: null, stopReason: null })
+    .set({
+      status: 'starting',
+      startingAt: now,
+      statusChangedAt: now,
+      updatedAt: now,
+      lastError: null,
+      stopReason: null,
+    })
     .where(and(eq(I.id, id), inArray(I.status, [...STARTABLE])))
     .returning();
   return row ?? null;
@@ -50,7 +66,13 @@ const holdsStart = (id: string, fence: Date) => and(eq(I.id, id), eq(I.status, '
  * Records a machine or volume a start created. Also written when a destroy has begun meanwhile, so
  * the destroy finds what it must delete. Returns the instance's status after the write (null: lost).
  */
-export async function recordResources(db: DbOrTx, id: string, fence: Date, patch: Patch, now: Date): Promise<InstanceStatus | null> {
+export async function recordResources(
+  db: DbOrTx,
+  id: string,
+  fence: Date,
+  patch: Patch,
+  now: Date,
+): Promise<InstanceStatus | null> {
   const [row] = await db
     .update(I)
     .set({ ...patch, updatedAt: now })
@@ -60,7 +82,13 @@ export async function recordResources(db: DbOrTx, id: string, fence: Date, patch
 }
 
 /** `starting → running`, only for the start that holds the claim. */
-export async function markRunning(db: DbOrTx, id: string, fence: Date, controllerUrl: string, now: Date): Promise<boolean> {
+export async function markRunning(
+  db: DbOrTx,
+  id: string,
+  fence: Date,
+  controllerUrl: string,
+  now: Date,
+): Promise<boolean> {
   const rows = await db
     .update(I)
     .set({ status: 'running', controllerUrl, startingAt: null, statusChangedAt: now, updatedAt: now, lastError: null })
@@ -70,7 +98,13 @@ export async function markRunning(db: DbOrTx, id: string, fence: Date, controlle
 }
 
 /** A failed start gives the instance back (`→ stopped`) with the reason, if it still holds the claim. */
-export async function releaseFailedStart(db: DbOrTx, id: string, fence: Date, reason: string, now: Date): Promise<boolean> {
+export async function releaseFailedStart(
+  db: DbOrTx,
+  id: string,
+  fence: Date,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
   const rows = await db
     .update(I)
     .set({ status: 'stopped', startingAt: null, statusChangedAt: now, updatedAt: now, lastError: reason })
@@ -107,7 +141,13 @@ export async function markDestroying(db: DbOrTx, id: string, now: Date): Promise
 }
 
 /** Writes a patch only while the instance is in `status`. */
-export async function patchWhile(db: DbOrTx, id: string, status: InstanceStatus, patch: Patch, now: Date): Promise<boolean> {
+export async function patchWhile(
+  db: DbOrTx,
+  id: string,
+  status: InstanceStatus,
+  patch: Patch,
+  now: Date,
+): Promise<boolean> {
   const rows = await db
     .update(I)
     .set({ ...patch, updatedAt: now })
@@ -190,7 +230,13 @@ export async function clearStopFailure(db: DbOrTx, id: string, now: Date): Promi
 }
 
 /** Clears a destroyed machine or volume id, unless a start recorded a different one meanwhile. */
-export async function clearDestroyed(db: DbOrTx, id: string, field: 'machineId' | 'volumeId', value: string, now: Date): Promise<void> {
+export async function clearDestroyed(
+  db: DbOrTx,
+  id: string,
+  field: 'machineId' | 'volumeId',
+  value: string,
+  now: Date,
+): Promise<void> {
   const column = field === 'machineId' ? I.machineId : I.volumeId;
   await db
     .update(I)

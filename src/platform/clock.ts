@@ -4,7 +4,9 @@ export type Clock = { now: () => Date };
 export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock tests move by hand. */
-export function fixedClock(start: Date | string): Clock & { set: (d: Date | string) => void; advance: (ms: number) => void } {
+export function fixedClock(
+  start: Date | string,
+): Clock & { set: (d: Date | string) => void; advance: (ms: number) => void } {
   let t = new Date(start).getTime();
   return {
     now: () => new Date(t),

@@ -1,9 +1,7 @@
 // The one place that reads environment variables. Validated once; a bad value names the variable.
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'on', 'off'])
-  .transform((v) => v === 'true' || v === '1' || v === 'on');
+const bool = z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on');
 const optionalUrl = z.url().optional();
 
 const EnvSchema = z.object({
@@ -96,12 +94,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems: string[] = [];
   if (isProduction) {
     for (const name of REQUIRED_IN_PRODUCTION) if (!e[name]) problems.push(`${name}: required when APP_ENV=production`);
-    if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_API_TOKEN) problems.push('FLY_API_TOKEN: required when MACHINE_PROVIDER=fly');
+    if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_API_TOKEN)
+      problems.push('FLY_API_TOKEN: required when MACHINE_PROVIDER=fly');
   }
-  if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_APP_NAME) problems.push('FLY_APP_NAME: required when MACHINE_PROVIDER=fly');
+  if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_APP_NAME)
+    problems.push('FLY_APP_NAME: required when MACHINE_PROVIDER=fly');
   if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_IMAGE) problems.push('FLY_IMAGE: required when MACHINE_PROVIDER=fly');
   if (e.LIFECYCLE_DESTRUCTION_WARNING_DAYS >= e.LIFECYCLE_DESTRUCTION_AFTER_DAYS) {
-    problems.push('LIFECYCLE_DESTRUCTION_WARNING_DAYS: must be less than LIFECYCLE_DESTRUCTION_AFTER_DAYS (the warning comes before the destruction)');
+    problems.push(
+      'LIFECYCLE_DESTRUCTION_WARNING_DAYS: must be less than LIFECYCLE_DESTRUCTION_AFTER_DAYS (the warning comes before the destruction)',
+    );
   }
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');

@@ -24,7 +24,9 @@ const REDACT = [
   '*.publicKey',
 ];
 
-export function createLogger(opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   return pino(
     {
       level: opts.level ?? process.env.LOG_LEVEL ?? 'info',

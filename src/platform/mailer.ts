@@ -21,7 +21,12 @@ export const SMTP_MAX_CONNECTIONS = 4;
 
 export type SmtpTimeouts = { connectionMs: number; greetingMs: number; socketMs: number };
 
-export function createSmtpMailer(opts: { url: string; from: string; logger: Logger; timeouts?: Partial<SmtpTimeouts> }): Mailer {
+export function createSmtpMailer(opts: {
+  url: string;
+  from: string;
+  logger: Logger;
+  timeouts?: Partial<SmtpTimeouts>;
+}): Mailer {
   const transport = nodemailer.createTransport({
     url: opts.url,
     pool: true,
@@ -36,7 +41,10 @@ export function createSmtpMailer(opts: { url: string; from: string; logger: Logg
         await transport.sendMail({ from: opts.from, ...message });
       } catch (err) {
         // the URL may carry credentials: log the server's answer, never the transport options
-        opts.logger.warn({ to: message.to, subject: message.subject, reason: (err as Error).message }, 'mail: send failed');
+        opts.logger.warn(
+          { to: message.to, subject: message.subject, reason: (err as Error).message },
+          'mail: send failed',
+        );
         throw err;
       }
     },
@@ -48,7 +56,10 @@ export function createSmtpMailer(opts: { url: string; from: string; logger: Logg
 export function createLogMailer(logger: Logger): Mailer {
   return {
     async send(message) {
-      logger.info({ mail: { to: message.to, subject: message.subject, text: message.text } }, 'mail (log transport, SMTP_URL unset)');
+      logger.info(
+        { mail: { to: message.to, subject: message.subject, text: message.text } },
+        'mail (log transport, SMTP_URL unset)',
+      );
     },
     close: async () => {},
   };

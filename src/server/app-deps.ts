@@ -1,18 +1,19 @@
 // The composition root: builds every collaborator the handlers need from config + a database.
 // Tests call createAppDeps with their own database, clock and emulator URLs; nothing here is global.
+
+import type { InstanceActions } from '@/billing/ports';
+import { createStripeClient, type StripeClient } from '@/billing/stripe-client';
 import type { Db } from '@/db/client';
+import { createInstanceService, type InstanceService } from '@/instances/instance-service';
+import { createPairingService, type PairingService } from '@/instances/pairing/pairing-service';
+import { providerFromConfig } from '@/instances/providers/from-config';
+import type { MachineProvider } from '@/instances/providers/provider';
 import type { Clock } from '@/platform/clock';
 import { systemClock } from '@/platform/clock';
 import type { Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createMailer, type Mailer } from '@/platform/mailer';
-import { createAuth, type Auth } from './auth';
-import type { InstanceActions } from '@/billing/ports';
-import { createStripeClient, type StripeClient } from '@/billing/stripe-client';
-import { createInstanceService, type InstanceService } from '@/instances/instance-service';
-import { createPairingService, type PairingService } from '@/instances/pairing/pairing-service';
-import { providerFromConfig } from '@/instances/providers/from-config';
-import type { MachineProvider } from '@/instances/providers/provider';
+import { type Auth, createAuth } from './auth';
 
 export type AppDeps = {
   config: Config;
@@ -60,7 +61,8 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     baseURL: config.appUrl,
     production: config.isProduction,
   });
-  if (!config.CONTROLLER_SECRET) throw new Error('CONTROLLER_SECRET is not set (npm start generates one on the embedded default).');
+  if (!config.CONTROLLER_SECRET)
+    throw new Error('CONTROLLER_SECRET is not set (npm start generates one on the embedded default).');
   const machineProvider = input.machineProvider ?? providerFromConfig(config, logger);
   const instanceDeps = {
     db,
@@ -69,7 +71,10 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     provider: machineProvider,
     controllerSecret: config.CONTROLLER_SECRET,
   };
-  const instances = createInstanceService({ ...instanceDeps, startWaitMs: input.startWaitMs ?? config.INSTANCE_START_WAIT_S * 1000 });
+  const instances = createInstanceService({
+    ...instanceDeps,
+    startWaitMs: input.startWaitMs ?? config.INSTANCE_START_WAIT_S * 1000,
+  });
   return {
     config,
     db,

@@ -8,7 +8,13 @@ export type Auth = ReturnType<typeof createAuth>;
 
 export type SessionUser = { id: string; email: string; name: string };
 
-export function createAuth(opts: { db: Db; secret: string; baseURL: string; trustedOrigins?: string[]; production: boolean }) {
+export function createAuth(opts: {
+  db: Db;
+  secret: string;
+  baseURL: string;
+  trustedOrigins?: string[];
+  production: boolean;
+}) {
   return betterAuth({
     appName: 'KiloClaw',
     secret: opts.secret,

@@ -1,6 +1,6 @@
 // One table from named domain errors to tRPC codes. Domain modules never throw TRPCError themselves;
 // a middleware on every procedure (src/server/trpc.ts) runs thrown errors through this table.
-import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
 import { BillingError } from '@/billing/errors';
 import { InstanceError } from '@/instances/errors';
 
@@ -34,14 +34,17 @@ const INSTANCE_CODES: Record<InstanceError['kind'], TRPC_ERROR_CODE_KEY> = {
 
 /** Add a line here for each domain's error class. */
 const MAPPERS: Array<(err: unknown) => Mapped | null> = [
-  (err) => (err instanceof BillingError ? { code: BILLING_CODES[err.kind], message: err.message, reason: err.code } : null),
-  (err) => (err instanceof InstanceError ? { code: INSTANCE_CODES[err.kind], message: err.message, reason: err.code } : null),
+  (err) =>
+    err instanceof BillingError ? { code: BILLING_CODES[err.kind], message: err.message, reason: err.code } : null,
+  (err) =>
+    err instanceof InstanceError ? { code: INSTANCE_CODES[err.kind], message: err.message, reason: err.code } : null,
 ];
 
 export function domainErrorToTrpc(err: unknown): TRPCError | null {
   for (const map of MAPPERS) {
     const hit = map(err);
-    if (hit) return new TRPCError({ code: hit.code, message: hit.message, cause: new ReasonedError(hit.reason, hit.message) });
+    if (hit)
+      return new TRPCError({ code: hit.code, message: hit.message, cause: new ReasonedError(hit.reason, hit.message) });
   }
   return null;
 }

@@ -2,8 +2,8 @@
 // loads route modules while collecting pages, and must not open a database).
 import { createDb } from '@/db/client';
 import { getConfig } from '@/platform/config';
-import { createAppDeps, type AppDeps } from './app-deps';
-import { createAppHandlers, type AppHandlers } from './http/app-handlers';
+import { type AppDeps, createAppDeps } from './app-deps';
+import { type AppHandlers, createAppHandlers } from './http/app-handlers';
 
 export type Runtime = { deps: AppDeps; handlers: AppHandlers };
 
@@ -15,7 +15,9 @@ export function getRuntime(): Promise<Runtime> {
   g[KEY] ??= (async () => {
     const config = getConfig();
     if (!config.DATABASE_URL) {
-      throw new Error('DATABASE_URL is not set. Start the app with `npm start` (it launches an embedded PostgreSQL) or set DATABASE_URL.');
+      throw new Error(
+        'DATABASE_URL is not set. Start the app with `npm start` (it launches an embedded PostgreSQL) or set DATABASE_URL.',
+      );
     }
     const { db } = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
     const deps = createAppDeps({ config, db });

@@ -44,11 +44,17 @@ export function startScheduler(opts: {
       });
       const body = (await res.json().catch(() => null)) as { skipped?: boolean } | null;
       const ms = Math.round(performance.now() - started);
-      if (res.ok) opts.logger.info({ job: job.name, status: res.status, skipped: body?.skipped ?? false, ms }, 'scheduler: job done');
+      if (res.ok)
+        opts.logger.info(
+          { job: job.name, status: res.status, skipped: body?.skipped ?? false, ms },
+          'scheduler: job done',
+        );
       else opts.logger.warn({ job: job.name, status: res.status, ms }, 'scheduler: job answered with an error');
     } catch (err) {
       if (!stopped) {
-        const reason = controller.signal.aborted ? String(controller.signal.reason?.message ?? 'aborted') : (err as Error).message;
+        const reason = controller.signal.aborted
+          ? String(controller.signal.reason?.message ?? 'aborted')
+          : (err as Error).message;
         opts.logger.warn({ job: job.name, reason }, 'scheduler: job call failed');
       }
     } finally {

@@ -2,12 +2,12 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { ACCESS_DENIAL_MESSAGES, decideAccess, type AccessDenialReason } from '@/billing/access';
+import { ACCESS_DENIAL_MESSAGES, type AccessDenialReason, decideAccess } from '@/billing/access';
 import { loadAccessRows } from '@/billing/subscription-store';
 import type { Logger } from '@/platform/logger';
 import type { AppDeps } from './app-deps';
-import { domainErrorToTrpc, ReasonedError } from './errors';
 import type { SessionUser } from './auth';
+import { domainErrorToTrpc, ReasonedError } from './errors';
 
 export type TrpcContext = {
   deps: AppDeps;
@@ -31,7 +31,9 @@ const t = initTRPC.context<TrpcContext>().create({
       data: {
         ...data,
         // zod input errors: one message per field, for forms
-        ...(zodIssues ? { fieldErrors: Object.fromEntries(zodIssues.map((i) => [i.path.join('.') || '_', i.message])) } : {}),
+        ...(zodIssues
+          ? { fieldErrors: Object.fromEntries(zodIssues.map((i) => [i.path.join('.') || '_', i.message])) }
+          : {}),
         // a machine-readable reason the dashboard can act on (access denials, domain errors)
         ...(cause instanceof ReasonedError ? { reason: cause.reason } : {}),
       },

@@ -1,7 +1,11 @@
 // The app + the Stripe emulator + a test database, wired as in production: the app only knows the
 // emulator's base URL and keys; the emulator POSTs signed events to the app's real webhook route.
 import { recordingInstanceActions } from '../../src/billing/ports';
-import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from '../../src/emulators/stripe/server';
+import {
+  type StripeEmulator,
+  type StripeEmulatorOptions,
+  startStripeEmulator,
+} from '../../src/emulators/stripe/server';
 import { signatureHeader } from '../../src/emulators/stripe/webhook-delivery';
 import type { Clock } from '../../src/platform/clock';
 import { startTestApp, type TestApp } from '../harness/app';
@@ -15,14 +19,21 @@ export type BillingWorld = {
   close: () => Promise<void>;
 };
 
-export async function startBillingWorld(opts: { emulator?: StripeEmulatorOptions; clock?: Clock; env?: Record<string, string> } = {}): Promise<BillingWorld> {
+export async function startBillingWorld(
+  opts: { emulator?: StripeEmulatorOptions; clock?: Clock; env?: Record<string, string> } = {},
+): Promise<BillingWorld> {
   const tdb = await createTestDb();
   const emu = await startStripeEmulator({ retryBackoffMs: 50, ...opts.emulator });
   const actions = recordingInstanceActions();
   const app = await startTestApp({
     db: tdb.db,
     clock: opts.clock,
-    env: { STRIPE_SECRET_KEY: emu.secretKey, STRIPE_WEBHOOK_SECRET: emu.webhookSecret, STRIPE_API_BASE: emu.url, ...opts.env },
+    env: {
+      STRIPE_SECRET_KEY: emu.secretKey,
+      STRIPE_WEBHOOK_SECRET: emu.webhookSecret,
+      STRIPE_API_BASE: emu.url,
+      ...opts.env,
+    },
     extend: (deps) => ({ ...deps, instanceActions: actions }),
   });
   emu.setWebhookUrl(`${app.url}/api/stripe/webhook`);
@@ -51,7 +62,10 @@ export async function payOnCheckoutPage(checkoutUrl: string): Promise<{ redirect
   return { redirectedTo: res.headers.get('location') ?? '' };
 }
 
-export async function waitFor<T>(fn: () => Promise<T>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T>,
+  opts: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
   for (;;) {
     try {

@@ -4,8 +4,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawEmailLog, kiloclawSubscriptions } from '../../src/db/schema';
 import { startTestApp, type TestApp } from '../harness/app';
-import { signUp, trpcClient, trpcError, type TestUser } from '../harness/client';
-import { DAY_MS, payOnCheckoutPage, startBillingWorld, waitFor, type BillingWorld } from './billing-harness';
+import { signUp, type TestUser, trpcClient, trpcError } from '../harness/client';
+import { type BillingWorld, DAY_MS, payOnCheckoutPage, startBillingWorld, waitFor } from './billing-harness';
 
 let w: BillingWorld;
 beforeAll(async () => {
@@ -18,10 +18,13 @@ afterAll(async () => {
 async function subscribe(u: TestUser, plan: 'standard' | 'commit' = 'standard') {
   const { url } = await u.trpc.kiloclaw.createSubscriptionCheckout.mutate({ plan });
   await payOnCheckoutPage(url);
-  await waitFor(async () => expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({ status: 'active', plan }));
+  await waitFor(async () =>
+    expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({ status: 'active', plan }),
+  );
 }
 
-const row = async (userId: string) => (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0];
+const row = async (userId: string) =>
+  (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0];
 const reason = (err: { data?: unknown }) => (err.data as { reason?: string } | undefined)?.reason;
 
 describe('subscribing through checkout', () => {
@@ -41,7 +44,13 @@ describe('subscribing through checkout', () => {
     expect(waitedMs).toBeLessThan(2_000);
 
     const s = await u.trpc.kiloclaw.getBillingStatus.query();
-    expect(s).toMatchObject({ status: 'active', plan: 'standard', cancelAtPeriodEnd: false, hasStripeCustomer: true, access: { allowed: true } });
+    expect(s).toMatchObject({
+      status: 'active',
+      plan: 'standard',
+      cancelAtPeriodEnd: false,
+      hasStripeCustomer: true,
+      access: { allowed: true },
+    });
     const periodDays = (s.currentPeriodEnd!.getTime() - s.currentPeriodStart!.getTime()) / DAY_MS;
     expect(periodDays).toBeGreaterThanOrEqual(28);
     expect(periodDays).toBeLessThanOrEqual(31);
@@ -88,7 +97,10 @@ describe('cancel and reactivate', () => {
 
     w.emu.advanceTime(32 * DAY_MS);
     await w.emu.webhooksIdle();
-    expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({ status: 'canceled', access: { allowed: false, reason: 'subscription_ended' } });
+    expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({
+      status: 'canceled',
+      access: { allowed: false, reason: 'subscription_ended' },
+    });
     const err = await trpcError(u.trpc.kiloclaw.getInstanceStatus.query());
     expect([err.data?.code, reason(err)]).toEqual(['FORBIDDEN', 'subscription_ended']);
   });
@@ -147,14 +159,21 @@ describe('switching plans', () => {
 
     w.emu.advanceTime(32 * DAY_MS);
     await w.emu.webhooksIdle();
-    expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({ status: 'active', plan: 'standard', scheduledPlan: null });
+    expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({
+      status: 'active',
+      plan: 'standard',
+      scheduledPlan: null,
+    });
   });
 
   it('canceling drops a pending plan switch (Stripe refuses to cancel a scheduled subscription directly)', async () => {
     const u = await signUp(w.app.url);
     await subscribe(u, 'standard');
     await u.trpc.kiloclaw.switchPlan.mutate({ plan: 'commit' });
-    expect(await u.trpc.kiloclaw.cancelSubscription.mutate()).toMatchObject({ cancelAtPeriodEnd: true, scheduledPlan: null });
+    expect(await u.trpc.kiloclaw.cancelSubscription.mutate()).toMatchObject({
+      cancelAtPeriodEnd: true,
+      scheduledPlan: null,
+    });
     const err = await trpcError(u.trpc.kiloclaw.switchPlan.mutate({ plan: 'commit' }));
     expect([err.data?.code, reason(err)]).toEqual(['PRECONDITION_FAILED', 'pending_cancel']);
   });
@@ -194,7 +213,10 @@ describe('reactivation after suspension', () => {
     const pastDue = await row(u.id);
     expect(pastDue).toMatchObject({ status: 'past_due' });
     expect(pastDue!.pastDueSince).toBeInstanceOf(Date);
-    await w.tdb.db.update(kiloclawSubscriptions).set({ suspendedAt: new Date() }).where(eq(kiloclawSubscriptions.userId, u.id));
+    await w.tdb.db
+      .update(kiloclawSubscriptions)
+      .set({ suspendedAt: new Date() })
+      .where(eq(kiloclawSubscriptions.userId, u.id));
 
     w.emu.payOutstanding(subId);
     await w.emu.webhooksIdle();
@@ -222,11 +244,18 @@ describe('billing portal and Stripe outages', () => {
     // the same database and sessions, but a Stripe that refuses connections
     const down: TestApp = await startTestApp({
       db: w.tdb.db,
-      env: { STRIPE_SECRET_KEY: w.emu.secretKey, STRIPE_WEBHOOK_SECRET: w.emu.webhookSecret, STRIPE_API_BASE: 'http://127.0.0.1:9' },
+      env: {
+        STRIPE_SECRET_KEY: w.emu.secretKey,
+        STRIPE_WEBHOOK_SECRET: w.emu.webhookSecret,
+        STRIPE_API_BASE: 'http://127.0.0.1:9',
+      },
     });
     try {
       const client = trpcClient(down.url, u.cookie);
-      for (const call of [() => client.kiloclaw.cancelSubscription.mutate(), () => client.kiloclaw.switchPlan.mutate({ plan: 'commit' })]) {
+      for (const call of [
+        () => client.kiloclaw.cancelSubscription.mutate(),
+        () => client.kiloclaw.switchPlan.mutate({ plan: 'commit' }),
+      ]) {
         const err = await trpcError(call());
         expect([err.data?.code, reason(err)]).toEqual(['SERVICE_UNAVAILABLE', 'payment_provider_unavailable']);
         expect(err.message).toMatch(/try again/);

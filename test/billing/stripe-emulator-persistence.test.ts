@@ -33,7 +33,9 @@ describe('Stripe emulator with a state file', () => {
       expect(second.secretKey).toBe(first.secretKey);
       expect(second.webhookSecret).toBe(first.webhookSecret);
       const again = createStripeClient({ secretKey: second.secretKey, apiBase: second.url });
-      expect((await again.customers.retrieve(customer.id)) as { email?: string }).toMatchObject({ email: 'kept@example.test' });
+      expect((await again.customers.retrieve(customer.id)) as { email?: string }).toMatchObject({
+        email: 'kept@example.test',
+      });
       const sub = await again.subscriptions.retrieve(subscriptionId);
       expect(sub.status).toBe('active');
       expect(sub.items.data[0]?.price.id).toBe('price_standard_monthly');

@@ -6,7 +6,7 @@ import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStripeClient, parseStripeApiBase } from '../../src/billing/stripe-client';
 import { parseForm } from '../../src/emulators/stripe/form';
-import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/server';
+import { type StripeEmulator, startStripeEmulator } from '../../src/emulators/stripe/server';
 
 type Received = { type: string; id: string; signature: string; body: string };
 
@@ -24,7 +24,11 @@ async function endpoint(answer: (n: number) => number) {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -32,7 +36,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function emulator(opts: Parameters<typeof startStripeEmulator>[0] = {}): Promise<{ emu: StripeEmulator; stripe: Stripe }> {
+async function emulator(
+  opts: Parameters<typeof startStripeEmulator>[0] = {},
+): Promise<{ emu: StripeEmulator; stripe: Stripe }> {
   const emu = await startStripeEmulator({ retryBackoffMs: 10, ...opts });
   cleanups.push(() => emu.stop());
   return { emu, stripe: createStripeClient({ secretKey: emu.secretKey, apiBase: emu.url }) };
@@ -40,14 +46,23 @@ async function emulator(opts: Parameters<typeof startStripeEmulator>[0] = {}): P
 
 async function paidSubscription(emu: StripeEmulator, stripe: Stripe, price = 'price_standard_monthly') {
   const customer = await stripe.customers.create({ email: 'a@example.test' });
-  const s = await stripe.checkout.sessions.create({ mode: 'subscription', customer: customer.id, line_items: [{ price, quantity: 1 }], success_url: 'http://app/ok' });
+  const s = await stripe.checkout.sessions.create({
+    mode: 'subscription',
+    customer: customer.id,
+    line_items: [{ price, quantity: 1 }],
+    success_url: 'http://app/ok',
+  });
   emu.completeCheckout(s.id);
   return stripe.subscriptions.retrieve((await stripe.checkout.sessions.retrieve(s.id)).subscription as string);
 }
 
 describe('parsing', () => {
   it('reads the SDK form encoding (unencoded brackets, arrays, nested objects)', () => {
-    expect(parseForm('mode=subscription&line_items[0][price]=price_1&line_items[0][quantity]=2&metadata[userId]=u%201&expand[]=a&expand[]=b')).toEqual({
+    expect(
+      parseForm(
+        'mode=subscription&line_items[0][price]=price_1&line_items[0][quantity]=2&metadata[userId]=u%201&expand[]=a&expand[]=b',
+      ),
+    ).toEqual({
       mode: 'subscription',
       line_items: [{ price: 'price_1', quantity: '2' }],
       metadata: { userId: 'u 1' },
@@ -57,7 +72,11 @@ describe('parsing', () => {
 
   it('turns STRIPE_API_BASE into the SDK host options, refusing what the SDK cannot use', () => {
     expect(parseStripeApiBase('http://127.0.0.1:12111')).toEqual({ host: '127.0.0.1', port: 12111, protocol: 'http' });
-    expect(parseStripeApiBase('https://api.stripe.com')).toEqual({ host: 'api.stripe.com', port: 443, protocol: 'https' });
+    expect(parseStripeApiBase('https://api.stripe.com')).toEqual({
+      host: 'api.stripe.com',
+      port: 443,
+      protocol: 'https',
+    });
     expect(() => parseStripeApiBase('ftp://x')).toThrow(/http/);
     expect(() => parseStripeApiBase('http://x/v1')).toThrow(/path/);
   });
@@ -68,13 +87,21 @@ describe('API as the SDK sees it', () => {
     const { emu, stripe } = await emulator();
     const missing = await stripe.subscriptions.retrieve('sub_nope').catch((e) => e);
     expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect([missing.statusCode, missing.code, missing.message]).toEqual([404, 'resource_missing', "No such subscription: 'sub_nope'"]);
+    expect([missing.statusCode, missing.code, missing.message]).toEqual([
+      404,
+      'resource_missing',
+      "No such subscription: 'sub_nope'",
+    ]);
 
     const wrongKey = createStripeClient({ secretKey: 'sk_test_wrong', apiBase: emu.url });
     expect(await wrongKey.customers.list().catch((e) => e)).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
 
     const badPrice = await stripe.checkout.sessions
-      .create({ mode: 'subscription', line_items: [{ price: 'price_earlybird', quantity: 1 }], success_url: 'http://app/ok' })
+      .create({
+        mode: 'subscription',
+        line_items: [{ price: 'price_earlybird', quantity: 1 }],
+        success_url: 'http://app/ok',
+      })
       .catch((e) => e);
     expect([badPrice.statusCode, badPrice.param]).toEqual([400, 'line_items[0][price]']);
   });
@@ -101,7 +128,9 @@ describe('API as the SDK sees it', () => {
     await stripe.subscriptionSchedules.create({ from_subscription: sub.id });
     const err = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true }).catch((e) => e);
     expect(err.message).toMatch(/managed by the subscription schedule/);
-    const extra = await stripe.subscriptionSchedules.create({ from_subscription: sub.id, end_behavior: 'release' } as never).catch((e) => e);
+    const extra = await stripe.subscriptionSchedules
+      .create({ from_subscription: sub.id, end_behavior: 'release' } as never)
+      .catch((e) => e);
     expect(extra.message).toMatch(/cannot set `end_behavior`/);
   });
 });
@@ -113,7 +142,12 @@ describe('webhook delivery', () => {
     const { emu, stripe } = await emulator({ webhookUrl: hook.url });
     await paidSubscription(emu, stripe);
     await emu.webhooksIdle();
-    expect(hook.received.map((r) => r.type)).toEqual(['customer.created', 'customer.subscription.created', 'invoice.paid', 'checkout.session.completed']);
+    expect(hook.received.map((r) => r.type)).toEqual([
+      'customer.created',
+      'customer.subscription.created',
+      'invoice.paid',
+      'checkout.session.completed',
+    ]);
     for (const r of hook.received) {
       const event = await Stripe.webhooks.constructEventAsync(r.body, r.signature, emu.webhookSecret);
       expect(event.id).toBe(r.id);
@@ -173,7 +207,9 @@ describe('test clock', () => {
     });
 
     emu.advanceTime(32 * 86_400_000);
-    const [r, c, s] = await Promise.all([renewing, canceling, switching].map((x) => stripe.subscriptions.retrieve(x.id)));
+    const [r, c, s] = await Promise.all(
+      [renewing, canceling, switching].map((x) => stripe.subscriptions.retrieve(x.id)),
+    );
     expect(r!.items.data[0]!.current_period_start).toBe(renewing.items.data[0]!.current_period_end);
     expect(c!.status).toBe('canceled');
     expect(s!.items.data[0]!.price.id).toBe('price_commit_6mo');

@@ -29,7 +29,17 @@ export function subscriptionObject(o: SubOpts = {}) {
       object: 'list',
       data: o.noItems
         ? []
-        : [{ id: id('si'), object: 'subscription_item', price: { id: o.price ?? 'price_standard_monthly', object: 'price' }, quantity: 1, subscription: subId, current_period_start: start, current_period_end: end }],
+        : [
+            {
+              id: id('si'),
+              object: 'subscription_item',
+              price: { id: o.price ?? 'price_standard_monthly', object: 'price' },
+              quantity: 1,
+              subscription: subId,
+              current_period_start: start,
+              current_period_end: end,
+            },
+          ],
       has_more: false,
     },
     cancel_at_period_end: o.cancelAtPeriodEnd ?? false,
@@ -41,5 +51,13 @@ export function subscriptionObject(o: SubOpts = {}) {
 }
 
 export function stripeEvent(type: string, object: unknown, createdS: number, eventId = id('evt')) {
-  return { id: eventId, object: 'event', api_version: '2026-10-28.endive', created: createdS, type, livemode: false, data: { object } };
+  return {
+    id: eventId,
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: createdS,
+    type,
+    livemode: false,
+    data: { object },
+  };
 }

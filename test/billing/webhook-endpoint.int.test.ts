@@ -4,7 +4,7 @@ import { count, eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawSubscriptions, stripeWebhookEvents, users } from '../../src/db/schema';
-import { postSignedEvent, startBillingWorld, type BillingWorld } from './billing-harness';
+import { type BillingWorld, postSignedEvent, startBillingWorld } from './billing-harness';
 import { stripeEvent, subscriptionObject } from './stripe-events';
 
 let w: BillingWorld;
@@ -24,9 +24,11 @@ async function newUser(): Promise<string> {
 }
 const post = (body: unknown, secret = w.emu.webhookSecret, t?: number) =>
   postSignedEvent(w.app.url, secret, typeof body === 'string' ? body : JSON.stringify(body), t);
-const row = async (userId: string) => (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0];
+const row = async (userId: string) =>
+  (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0];
 const eventRows = async (eventId: string) =>
-  (await w.tdb.db.select({ n: count() }).from(stripeWebhookEvents).where(eq(stripeWebhookEvents.eventId, eventId)))[0]!.n;
+  (await w.tdb.db.select({ n: count() }).from(stripeWebhookEvents).where(eq(stripeWebhookEvents.eventId, eventId)))[0]!
+    .n;
 
 describe('refused deliveries write nothing', () => {
   it('answers 400 to a signature made with another secret', async () => {
@@ -69,10 +71,23 @@ describe('refused deliveries write nothing', () => {
 
   it('answers 500 when a handler fails, so Stripe retries, and rolls everything back', async () => {
     const userId = await newUser();
-    await w.tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'active', plan: 'standard', stripeCustomerId: `cus_${userId}`, stripeSubscriptionId: `sub_${userId}` });
+    await w.tdb.db
+      .insert(kiloclawSubscriptions)
+      .values({
+        userId,
+        status: 'active',
+        plan: 'standard',
+        stripeCustomerId: `cus_${userId}`,
+        stripeSubscriptionId: `sub_${userId}`,
+      });
     const before = await row(userId);
     // invoice.paid makes us re-read the subscription from Stripe, which does not know it → the handler throws
-    const invoice = { id: 'in_x', object: 'invoice', customer: `cus_${userId}`, parent: { type: 'subscription_details', subscription_details: { subscription: 'sub_unknown_to_stripe' } } };
+    const invoice = {
+      id: 'in_x',
+      object: 'invoice',
+      customer: `cus_${userId}`,
+      parent: { type: 'subscription_details', subscription_details: { subscription: 'sub_unknown_to_stripe' } },
+    };
     const e = stripeEvent('invoice.paid', invoice, nowS());
     const r = await post(e);
     expect(r.status).toBe(500);
@@ -108,7 +123,9 @@ describe('accepted deliveries', () => {
     const sub = subscriptionObject({ userId });
     const t = nowS();
     await post(stripeEvent('customer.subscription.updated', { ...sub, cancel_at_period_end: true }, t + 10));
-    const stale = await post(stripeEvent('customer.subscription.updated', { ...sub, cancel_at_period_end: false }, t + 5));
+    const stale = await post(
+      stripeEvent('customer.subscription.updated', { ...sub, cancel_at_period_end: false }, t + 5),
+    );
     expect(stale.json.receipt).toMatch(/^ignored: stale event/);
     expect(await row(userId)).toMatchObject({ cancelAtPeriodEnd: true, stripeStateAt: t + 10 });
   });
@@ -118,13 +135,19 @@ describe('accepted deliveries', () => {
     const stripe = w.app.deps.stripe!;
     const customer = await stripe.customers.create({ email: `${userId}@example.test` });
     const session = await stripe.checkout.sessions.create({
-      mode: 'subscription', customer: customer.id, client_reference_id: userId,
-      line_items: [{ price: 'price_commit_6mo', quantity: 1 }], subscription_data: { metadata: { userId } }, success_url: 'http://x/ok',
+      mode: 'subscription',
+      customer: customer.id,
+      client_reference_id: userId,
+      line_items: [{ price: 'price_commit_6mo', quantity: 1 }],
+      subscription_data: { metadata: { userId } },
+      success_url: 'http://x/ok',
     });
     w.emu.holdWebhooks(true);
     try {
       w.emu.completeCheckout(session.id);
-      const real = await stripe.subscriptions.retrieve((await stripe.checkout.sessions.retrieve(session.id)).subscription as string);
+      const real = await stripe.subscriptions.retrieve(
+        (await stripe.checkout.sessions.retrieve(session.id)).subscription as string,
+      );
       const t = nowS();
       await post(stripeEvent('customer.subscription.updated', { ...real, cancel_at_period_end: true }, t));
       // same second, a snapshot that disagrees with both: which one is newer cannot be known → ask Stripe
@@ -139,7 +162,9 @@ describe('accepted deliveries', () => {
 
   it('keeps periods empty (and does not fail) when a subscription has no items', async () => {
     const userId = await newUser();
-    const r = await post(stripeEvent('customer.subscription.created', subscriptionObject({ userId, noItems: true }), nowS()));
+    const r = await post(
+      stripeEvent('customer.subscription.created', subscriptionObject({ userId, noItems: true }), nowS()),
+    );
     expect(r.status).toBe(200);
     expect(await row(userId)).toMatchObject({ status: 'active', currentPeriodStart: null, currentPeriodEnd: null });
   });
@@ -153,13 +178,25 @@ describe('accepted deliveries', () => {
     ['unpaid', 'unpaid'],
   ])('records Stripe status %s as %s', async (stripeStatus, ours) => {
     const userId = await newUser();
-    await post(stripeEvent('customer.subscription.updated', subscriptionObject({ userId, status: stripeStatus }), nowS()));
+    await post(
+      stripeEvent('customer.subscription.updated', subscriptionObject({ userId, status: stripeStatus }), nowS()),
+    );
     expect((await row(userId))?.status).toBe(ours);
   });
 
   it('records an earlybird purchase from a paid payment-mode checkout, once', async () => {
     const userId = await newUser();
-    const session = { id: `cs_${userId}`, object: 'checkout.session', mode: 'payment', payment_status: 'paid', client_reference_id: userId, metadata: { kind: 'earlybird', userId }, payment_intent: 'pi_1', customer: null, subscription: null };
+    const session = {
+      id: `cs_${userId}`,
+      object: 'checkout.session',
+      mode: 'payment',
+      payment_status: 'paid',
+      client_reference_id: userId,
+      metadata: { kind: 'earlybird', userId },
+      payment_intent: 'pi_1',
+      customer: null,
+      subscription: null,
+    };
     const r = await post(stripeEvent('checkout.session.completed', session, nowS()));
     expect(r.json.receipt).toMatch(/earlybird purchase recorded/);
     const again = await post(stripeEvent('checkout.session.completed', session, nowS()));
@@ -173,7 +210,11 @@ describe('accepted deliveries', () => {
   it('verifies with the same scheme as the Stripe SDK signs', async () => {
     const body = JSON.stringify(stripeEvent('charge.refunded', { id: 'ch_2', object: 'charge' }, nowS()));
     const header = await Stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret: w.emu.webhookSecret });
-    const res = await fetch(`${w.app.url}/api/stripe/webhook`, { method: 'POST', headers: { 'stripe-signature': header }, body });
+    const res = await fetch(`${w.app.url}/api/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'stripe-signature': header },
+      body,
+    });
     expect(res.status).toBe(200);
   });
 });

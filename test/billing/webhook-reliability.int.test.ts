@@ -7,7 +7,7 @@ import { planForPriceId } from '../../src/billing/plans';
 import { scheduledPlanOf } from '../../src/billing/scheduled-plan';
 import { mapStripeStatus } from '../../src/billing/stripe-status';
 import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents, users } from '../../src/db/schema';
-import { DAY_MS, postSignedEvent, startBillingWorld, type BillingWorld } from './billing-harness';
+import { type BillingWorld, DAY_MS, postSignedEvent, startBillingWorld } from './billing-harness';
 import { stripeEvent, subscriptionObject } from './stripe-events';
 
 let w: BillingWorld;
@@ -26,23 +26,35 @@ async function newUser(): Promise<string> {
   await w.tdb.db.insert(users).values({ id: uid, name: 'Reliability User', email: `${uid}@example.test` });
   return uid;
 }
-const row = async (userId: string) => (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0]!;
+const row = async (userId: string) =>
+  (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0]!;
 const resumes = (userId: string) => w.actions.calls.filter((c) => c.action === 'resume' && c.userId === userId).length;
 
 describe('reliability', () => {
   it('(a) applies one event delivered 20 times at once exactly once', async () => {
     const userId = await newUser();
     const subId = `sub_dup_${userId}`;
-    await w.tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', plan: 'standard', stripeSubscriptionId: subId, suspendedAt: new Date() });
+    await w.tdb.db
+      .insert(kiloclawSubscriptions)
+      .values({ userId, status: 'canceled', plan: 'standard', stripeSubscriptionId: subId, suspendedAt: new Date() });
     await w.tdb.db.insert(kiloclawEmailLog).values({ userId, emailType: 'subscription_expired' });
-    const body = JSON.stringify(stripeEvent('customer.subscription.updated', subscriptionObject({ id: subId, userId }), nowS()));
+    const body = JSON.stringify(
+      stripeEvent('customer.subscription.updated', subscriptionObject({ id: subId, userId }), nowS()),
+    );
 
-    const results = await Promise.all(Array.from({ length: 20 }, () => postSignedEvent(w.app.url, w.emu.webhookSecret, body)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => postSignedEvent(w.app.url, w.emu.webhookSecret, body)),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     const applied = results.filter((r) => !r.json.receipt?.startsWith('ignored: duplicate'));
     const eventId = JSON.parse(body).id as string;
-    const [{ n }] = (await w.tdb.db.select({ n: count() }).from(stripeWebhookEvents).where(eq(stripeWebhookEvents.eventId, eventId))) as [{ n: number }];
-    console.log(`reliability (a): 20 concurrent deliveries of ${eventId} → ${applied.length} effect, ${20 - applied.length} acknowledged as duplicates, ${resumes(userId)} instance resume`);
+    const [{ n }] = (await w.tdb.db
+      .select({ n: count() })
+      .from(stripeWebhookEvents)
+      .where(eq(stripeWebhookEvents.eventId, eventId))) as [{ n: number }];
+    console.log(
+      `reliability (a): 20 concurrent deliveries of ${eventId} → ${applied.length} effect, ${20 - applied.length} acknowledged as duplicates, ${resumes(userId)} instance resume`,
+    );
     expect(applied).toHaveLength(1);
     expect(n).toBe(1);
     expect(resumes(userId)).toBe(1);
@@ -57,9 +69,12 @@ describe('reliability', () => {
       const userId = await newUser();
       const customer = await stripe.customers.create({ email: `${userId}@example.test`, metadata: { userId } });
       const session = await stripe.checkout.sessions.create({
-        mode: 'subscription', customer: customer.id, client_reference_id: userId,
+        mode: 'subscription',
+        customer: customer.id,
+        client_reference_id: userId,
         line_items: [{ price: i % 3 === 0 ? 'price_commit_6mo' : 'price_standard_monthly', quantity: 1 }],
-        subscription_data: { metadata: { userId } }, success_url: 'http://localhost/ok',
+        subscription_data: { metadata: { userId } },
+        success_url: 'http://localhost/ok',
       });
       w.emu.completeCheckout(session.id);
       subs.push({ userId, subId: w.emu.state.sessions.get(session.id)!.subscription! });
@@ -67,7 +82,7 @@ describe('reliability', () => {
 
     // A history of changes: cancels and undos, plan switches scheduled and dropped, a renewal in the middle.
     let rnd = 42;
-    const random = () => ((rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const round = async () => {
       for (const { subId } of subs) {
         const sub = w.emu.state.subscriptions.get(subId)!;
@@ -84,8 +99,15 @@ describe('reliability', () => {
           await stripe.subscriptionSchedules.update(sched.id, {
             end_behavior: 'release',
             phases: [
-              { items: [{ price: sub.items.data[0]!.price.id, quantity: 1 }], start_date: cur.start_date, end_date: cur.end_date },
-              { items: [{ price: to, quantity: 1 }], duration: { interval: 'month', interval_count: to === 'price_commit_6mo' ? 6 : 1 } },
+              {
+                items: [{ price: sub.items.data[0]!.price.id, quantity: 1 }],
+                start_date: cur.start_date,
+                end_date: cur.end_date,
+              },
+              {
+                items: [{ price: to, quantity: 1 }],
+                duration: { interval: 'month', interval_count: to === 'price_commit_6mo' ? 6 : 1 },
+              },
             ],
           });
         }
@@ -113,12 +135,19 @@ describe('reliability', () => {
         currentPeriodStart: new Date(item.current_period_start * 1000),
         currentPeriodEnd: new Date(item.current_period_end * 1000),
         stripeScheduleId: s.status === 'canceled' ? null : (sched?.id ?? null),
-        scheduledPlan: sched && s.status !== 'canceled' ? scheduledPlanOf(w.app.deps.config, sched as unknown as Stripe.SubscriptionSchedule) : null,
+        scheduledPlan:
+          sched && s.status !== 'canceled'
+            ? scheduledPlanOf(w.app.deps.config, sched as unknown as Stripe.SubscriptionSchedule)
+            : null,
       };
       const r = await row(userId);
       const actual = {
-        status: r.status, plan: r.plan, cancelAtPeriodEnd: r.cancelAtPeriodEnd,
-        currentPeriodStart: r.currentPeriodStart, currentPeriodEnd: r.currentPeriodEnd, stripeScheduleId: r.stripeScheduleId,
+        status: r.status,
+        plan: r.plan,
+        cancelAtPeriodEnd: r.cancelAtPeriodEnd,
+        currentPeriodStart: r.currentPeriodStart,
+        currentPeriodEnd: r.currentPeriodEnd,
+        stripeScheduleId: r.stripeScheduleId,
         scheduledPlan: r.scheduledPlan,
       };
       if (JSON.stringify(actual) === JSON.stringify(expected)) matching++;
@@ -135,7 +164,9 @@ describe('reliability', () => {
   it('(c) never leaves a suspended active subscriber when a reactivation races the cron 100 times', async () => {
     const userId = await newUser();
     const subId = `sub_race_${userId}`;
-    await w.tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', plan: 'standard', stripeSubscriptionId: subId });
+    await w.tdb.db
+      .insert(kiloclawSubscriptions)
+      .values({ userId, status: 'canceled', plan: 'standard', stripeSubscriptionId: subId });
     const base = nowS();
     let cronFirst = 0;
     let webhookFirst = 0;
@@ -145,7 +176,11 @@ describe('reliability', () => {
         .update(kiloclawSubscriptions)
         .set({ status: 'canceled', suspendedAt: null, stripeStateAt: base + 2 * i })
         .where(eq(kiloclawSubscriptions.userId, userId));
-      const event = stripeEvent('customer.subscription.updated', subscriptionObject({ id: subId, userId, status: 'active' }), base + 2 * i + 1);
+      const event = stripeEvent(
+        'customer.subscription.updated',
+        subscriptionObject({ id: subId, userId, status: 'active' }),
+        base + 2 * i + 1,
+      );
       const [res, cron] = await Promise.all([
         postSignedEvent(w.app.url, w.emu.webhookSecret, JSON.stringify(event)),
         (async () => {
@@ -167,7 +202,10 @@ describe('reliability', () => {
     );
     expect(suspendedActive).toBe(0);
     expect(resumes(userId)).toBe(cronFirst);
-    const rows = await w.tdb.db.select().from(kiloclawSubscriptions).where(and(eq(kiloclawSubscriptions.userId, userId)));
+    const rows = await w.tdb.db
+      .select()
+      .from(kiloclawSubscriptions)
+      .where(and(eq(kiloclawSubscriptions.userId, userId)));
     expect(rows).toHaveLength(1);
   });
 });

@@ -21,7 +21,11 @@ describe('configured channels', () => {
   it('skips channels that are disabled or have no token', () => {
     expect(
       channelsFromConfig({
-        channels: { telegram: { enabled: false, botToken: '1:A' }, discord: { enabled: true }, slack: { botToken: ' ' } },
+        channels: {
+          telegram: { enabled: false, botToken: '1:A' },
+          discord: { enabled: true },
+          slack: { botToken: ' ' },
+        },
       }),
     ).toEqual([]);
     expect(channelsFromConfig({ gateway: { mode: 'local' } })).toEqual([]);

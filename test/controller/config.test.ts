@@ -9,7 +9,15 @@ describe('controller config', () => {
     expect(config.port).toBe(18789);
     expect(config.gateway.port).toBe(3001);
     expect(config.gateway.command.slice(2)).toEqual([
-      'gateway', '--port', '3001', '--bind', 'loopback', '--auth', 'token', '--token', config.gateway.token,
+      'gateway',
+      '--port',
+      '3001',
+      '--bind',
+      'loopback',
+      '--auth',
+      'token',
+      '--token',
+      config.gateway.token,
     ]);
     expect(config.gateway.token).not.toBe(base.CONTROLLER_TOKEN);
     expect(config.fastPath).toBe(true);
@@ -19,12 +27,20 @@ describe('controller config', () => {
     expect(() => loadControllerConfig({ ...base, CONTROLLER_TOKEN: undefined })).toThrow(/CONTROLLER_TOKEN/);
     expect(() => loadControllerConfig({ ...base, CONTROLLER_PORT: 'http' })).toThrow(/CONTROLLER_PORT/);
     expect(() => loadControllerConfig({ ...base, OPENCLAW_GATEWAY_PORT: '70000' })).toThrow(/OPENCLAW_GATEWAY_PORT/);
-    expect(() => loadControllerConfig({ ...base, CONTROLLER_GATEWAY_COMMAND: 'node x' })).toThrow(/CONTROLLER_GATEWAY_COMMAND/);
-    expect(() => loadControllerConfig({ ...base, CONTROLLER_EXTRA_CHANNELS: 'ok,$(x)' })).toThrow(/CONTROLLER_EXTRA_CHANNELS/);
+    expect(() => loadControllerConfig({ ...base, CONTROLLER_GATEWAY_COMMAND: 'node x' })).toThrow(
+      /CONTROLLER_GATEWAY_COMMAND/,
+    );
+    expect(() => loadControllerConfig({ ...base, CONTROLLER_EXTRA_CHANNELS: 'ok,$(x)' })).toThrow(
+      /CONTROLLER_EXTRA_CHANNELS/,
+    );
   });
 
   it('takes the node and CLI paths from OPENCLAW_NODE_BIN and OPENCLAW_CLI', () => {
-    const config = loadControllerConfig({ ...base, OPENCLAW_NODE_BIN: '/opt/node24/bin/node', OPENCLAW_CLI: '/opt/openclaw/openclaw.mjs' });
+    const config = loadControllerConfig({
+      ...base,
+      OPENCLAW_NODE_BIN: '/opt/node24/bin/node',
+      OPENCLAW_CLI: '/opt/openclaw/openclaw.mjs',
+    });
     expect(config.gateway.command.slice(0, 2)).toEqual(['/opt/node24/bin/node', '/opt/openclaw/openclaw.mjs']);
   });
 });

@@ -9,7 +9,17 @@ import {
 import { controllerToken, tokensEqual } from '../../src/contracts/controller-token';
 import { channelSchema, checkInput, pairingCodeSchema, requestIdSchema } from '../../src/contracts/pairing-input';
 
-const INJECTIONS = ['telegram;rm -rf /', '$(reboot)', '`id`', '../etc/passwd', 'tele\ngram', 'a b', 'x'.repeat(10_000), '', 'Telegram'];
+const INJECTIONS = [
+  'telegram;rm -rf /',
+  '$(reboot)',
+  '`id`',
+  '../etc/passwd',
+  'tele\ngram',
+  'a b',
+  'x'.repeat(10_000),
+  '',
+  'Telegram',
+];
 
 describe('pairing input rules', () => {
   it.each(['telegram', 'discord', 'slack', 'ms-teams', 'x', `a${'b'.repeat(63)}`])('accepts channel %s', (c) => {
@@ -41,7 +51,9 @@ describe('pairing input rules', () => {
 describe('controller token', () => {
   it('is HMAC-SHA256 of the instance id under the server secret, in hex', () => {
     // Reference value computed independently: printf 'inst-1' | openssl dgst -sha256 -hmac 'secret'
-    expect(controllerToken('secret', 'inst-1')).toBe('c8db3fe0ee6a24afcf7e404db67d2a88461947560b539077483c8a8d2d1a0683');
+    expect(controllerToken('secret', 'inst-1')).toBe(
+      'c8db3fe0ee6a24afcf7e404db67d2a88461947560b539077483c8a8d2d1a0683',
+    );
     expect(controllerToken('secret', 'inst-2')).not.toBe(controllerToken('secret', 'inst-1'));
     expect(() => controllerToken('', 'inst-1')).toThrow(/secret/);
   });
@@ -58,11 +70,21 @@ describe('response schemas', () => {
   it('parse what the controller sends', () => {
     expect(
       ChannelPairingListResponse.parse({
-        requests: [{ code: 'ABCD2345', id: '42', channel: 'telegram', meta: { accountId: 'default' }, createdAt: '2026-11-27T07:09:23.801Z' }],
+        requests: [
+          {
+            code: 'ABCD2345',
+            id: '42',
+            channel: 'telegram',
+            meta: { accountId: 'default' },
+            createdAt: '2026-11-27T07:09:23.801Z',
+          },
+        ],
         lastUpdated: null,
       }).requests,
     ).toHaveLength(1);
-    expect(GatewayStatus.parse({ state: 'running', pid: 12, uptime: 3, restarts: 0, lastExit: null }).state).toBe('running');
+    expect(GatewayStatus.parse({ state: 'running', pid: 12, uptime: 3, restarts: 0, lastExit: null }).state).toBe(
+      'running',
+    );
     expect(RouteUnavailableBody.safeParse({ code: 'controller_route_unavailable' }).success).toBe(true);
   });
 });

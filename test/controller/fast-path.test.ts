@@ -39,7 +39,9 @@ describe('openStateDb', () => {
     const dir = stateDirWithDb();
     const result = await openStateDb(dir, fakeSqlite(EXPECTED_SCHEMA, opens));
     expect(result.ok).toBe(true);
-    expect(opens).toEqual([{ path: join(dir, 'state', 'openclaw.sqlite'), options: expect.objectContaining({ readOnly: true }) }]);
+    expect(opens).toEqual([
+      { path: join(dir, 'state', 'openclaw.sqlite'), options: expect.objectContaining({ readOnly: true }) },
+    ]);
   });
 
   it('waits (retryable) while the database does not exist yet', async () => {
@@ -48,7 +50,10 @@ describe('openStateDb', () => {
   });
 
   it('refuses for good a table with a column it does not know', async () => {
-    const changed = { ...EXPECTED_SCHEMA, channel_pairing_requests: [...EXPECTED_SCHEMA.channel_pairing_requests!, 'expires_at'] };
+    const changed = {
+      ...EXPECTED_SCHEMA,
+      channel_pairing_requests: [...EXPECTED_SCHEMA.channel_pairing_requests!, 'expires_at'],
+    };
     const result = await openStateDb(stateDirWithDb(), fakeSqlite(changed));
     expect(result).toMatchObject({ ok: false, retryable: false, reason: expect.stringContaining('extra: expires_at') });
   });
@@ -62,7 +67,13 @@ describe('StateDbFastPath', () => {
   it('retries a missing database at most every 5 s and turns on once it appears', async () => {
     const clock = new FakeClock();
     const dir = mkdtempSync(join(tmpdir(), 'kilo-fast-'));
-    const fast = new StateDbFastPath({ stateDir: dir, enabled: true, clock, log: silentLogger, loadSqlite: fakeSqlite(EXPECTED_SCHEMA) });
+    const fast = new StateDbFastPath({
+      stateDir: dir,
+      enabled: true,
+      clock,
+      log: silentLogger,
+      loadSqlite: fakeSqlite(EXPECTED_SCHEMA),
+    });
     expect(await fast.prepare()).toBeNull();
     mkdirSync(join(dir, 'state'));
     writeFileSync(join(dir, 'state', 'openclaw.sqlite'), '');
@@ -85,7 +96,13 @@ describe('StateDbFastPath', () => {
         f.readFailed('channels', new Error('locked'));
       },
     ]) {
-      const fast = new StateDbFastPath({ stateDir: stateDirWithDb(), enabled: true, clock: new FakeClock(), log: silentLogger, loadSqlite: fakeSqlite(EXPECTED_SCHEMA) });
+      const fast = new StateDbFastPath({
+        stateDir: stateDirWithDb(),
+        enabled: true,
+        clock: new FakeClock(),
+        log: silentLogger,
+        loadSqlite: fakeSqlite(EXPECTED_SCHEMA),
+      });
       expect(await fast.prepare()).not.toBeNull();
       breakIt(fast);
       expect(fast.current()).toBeNull();
@@ -95,7 +112,13 @@ describe('StateDbFastPath', () => {
   });
 
   it('stays off when configured off', async () => {
-    const fast = new StateDbFastPath({ stateDir: stateDirWithDb(), enabled: false, clock: new FakeClock(), log: silentLogger, loadSqlite: fakeSqlite(EXPECTED_SCHEMA) });
+    const fast = new StateDbFastPath({
+      stateDir: stateDirWithDb(),
+      enabled: false,
+      clock: new FakeClock(),
+      log: silentLogger,
+      loadSqlite: fakeSqlite(EXPECTED_SCHEMA),
+    });
     expect(await fast.prepare()).toBeNull();
     expect(fast.status()).toEqual({ state: 'off', reason: 'disabled by configuration' });
   });

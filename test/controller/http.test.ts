@@ -13,9 +13,9 @@ import {
   VersionResponse,
 } from '../../src/contracts/controller';
 import { controllerToken } from '../../src/contracts/controller-token';
-import { createController, type Controller } from '../../src/controller/app';
+import { type Controller, createController } from '../../src/controller/app';
 import type { ControllerConfig } from '../../src/controller/config';
-import { spawnExec, type ExecFn, type ExecRequest, type ExecResult } from '../../src/controller/exec';
+import { type ExecFn, type ExecRequest, type ExecResult, spawnExec } from '../../src/controller/exec';
 import { silentLogger } from '../../src/controller/log';
 
 const FAKE_CLI = join(import.meta.dirname, 'fixtures', 'fake-openclaw.mjs');
@@ -39,7 +39,13 @@ async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
     JSON.stringify({
       channels: {
         telegram: [
-          { id: '111', code: 'ABCD2345', createdAt: now, lastSeenAt: now, meta: { username: 'alice', accountId: 'default' } },
+          {
+            id: '111',
+            code: 'ABCD2345',
+            createdAt: now,
+            lastSeenAt: now,
+            meta: { username: 'alice', accountId: 'default' },
+          },
           { id: '222', code: 'EFGH6789', createdAt: now, lastSeenAt: now, meta: { accountId: 'default' } },
         ],
       },
@@ -84,7 +90,12 @@ async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
   };
   const controller = createController(config, silentLogger, {
     exec,
-    env: { ...process.env, FAKE_OPENCLAW_MODE: mode, FAKE_OPENCLAW_STATE: stateFile, FAKE_OPENCLAW_TOKEN: GATEWAY_TOKEN },
+    env: {
+      ...process.env,
+      FAKE_OPENCLAW_MODE: mode,
+      FAKE_OPENCLAW_STATE: stateFile,
+      FAKE_OPENCLAW_TOKEN: GATEWAY_TOKEN,
+    },
   });
   const { port } = await controller.start();
   return { controller, base: `http://127.0.0.1:${port}`, calls, runs };
@@ -98,7 +109,11 @@ async function get(h: Harness, path: string, headers: Record<string, string | un
 }
 
 async function post(h: Harness, path: string, body: string, headers: Record<string, string> = auth) {
-  const res = await fetch(`${h.base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+  const res = await fetch(`${h.base}${path}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body,
+  });
   return { status: res.status, json: (await res.json()) as unknown };
 }
 
@@ -130,7 +145,12 @@ describe('controller HTTP API', () => {
   });
 
   it('refuses every other route without the right bearer token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: `Basic ${TOKEN}` },
+      { authorization: `Bearer ${TOKEN}x` },
+    ]) {
       const res = await get(h, '/_kilo/pairing/channels', headers);
       expect(res.status).toBe(401);
       expect(JSON.parse(res.text)).toEqual({ error: 'Unauthorized' });
@@ -158,14 +178,22 @@ describe('controller HTTP API', () => {
     const res = await get(h, '/_kilo/pairing/devices');
     const body = DevicePairingListResponse.parse(JSON.parse(res.text));
     expect(body.requests).toEqual([
-      expect.objectContaining({ requestId: DEVICE_ID, deviceId: 'dev-1', role: 'operator', platform: 'linux', clientId: 'test' }),
+      expect.objectContaining({
+        requestId: DEVICE_ID,
+        deviceId: 'dev-1',
+        role: 'operator',
+        platform: 'linux',
+        clientId: 'test',
+      }),
     ]);
     expect(res.text).not.toContain('publicKey');
     expect(res.text).not.toContain('SECRET-PUBLIC-KEY-MATERIAL');
   });
 
   it('serves version and gateway status', async () => {
-    expect(VersionResponse.parse(JSON.parse((await get(h, '/_kilo/version')).text)).controller).toMatch(/\d+\.\d+\.\d+/);
+    expect(VersionResponse.parse(JSON.parse((await get(h, '/_kilo/version')).text)).controller).toMatch(
+      /\d+\.\d+\.\d+/,
+    );
     expect(GatewayStatus.parse(JSON.parse((await get(h, '/_kilo/gateway/status')).text))).toEqual({
       state: 'stopped',
       pid: null,
@@ -177,28 +205,61 @@ describe('controller HTTP API', () => {
 
   it('rejects injection attempts with 400 and starts no process', async () => {
     const before = h.calls.length;
-    const bad = ['telegram;id', '$(reboot)', '`id`', '../../etc/passwd', 'tele\ngram', 'x'.repeat(10_000), '', ' ', 'AB CD'];
+    const bad = [
+      'telegram;id',
+      '$(reboot)',
+      '`id`',
+      '../../etc/passwd',
+      'tele\ngram',
+      'x'.repeat(10_000),
+      '',
+      ' ',
+      'AB CD',
+    ];
     for (const value of bad) {
-      const channel = await post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: value, code: 'ABCD2345' }));
+      const channel = await post(
+        h,
+        '/_kilo/pairing/channels/approve',
+        JSON.stringify({ channel: value, code: 'ABCD2345' }),
+      );
       expect(channel.status).toBe(400);
       expect(ApproveResponse.parse(channel.json).success).toBe(false);
-      const code = await post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'telegram', code: value }));
+      const code = await post(
+        h,
+        '/_kilo/pairing/channels/approve',
+        JSON.stringify({ channel: 'telegram', code: value }),
+      );
       expect(code.status).toBe(400);
       const device = await post(h, '/_kilo/pairing/devices/approve', JSON.stringify({ requestId: value }));
       expect(device.status).toBe(400);
       expect(ApproveResponse.parse(device.json).message).toMatch(/requestId must be a UUID/);
     }
-    expect((await post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'TELEGRAM', code: 'ABCD2345' }))).status).toBe(400);
+    expect(
+      (await post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'TELEGRAM', code: 'ABCD2345' })))
+        .status,
+    ).toBe(400);
     for (const body of ['not json', '[]', '{}', 'null', JSON.stringify({ channel: 'telegram', code: 1234 })]) {
       expect((await post(h, '/_kilo/pairing/channels/approve', body)).status).toBe(400);
     }
-    expect((await post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'telegram', code: 'A', pad: 'x'.repeat(20_000) }))).status).toBe(413);
+    expect(
+      (
+        await post(
+          h,
+          '/_kilo/pairing/channels/approve',
+          JSON.stringify({ channel: 'telegram', code: 'A', pad: 'x'.repeat(20_000) }),
+        )
+      ).status,
+    ).toBe(413);
     expect((await get(h, '/_kilo/pairing/channels?refresh=$(id)')).status).toBe(400);
     expect(h.calls.length).toBe(before);
   });
 
   it('approves a channel code through the CLI and no longer lists it', async () => {
-    const res = await post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'telegram', code: 'abcd2345' }));
+    const res = await post(
+      h,
+      '/_kilo/pairing/channels/approve',
+      JSON.stringify({ channel: 'telegram', code: 'abcd2345' }),
+    );
     expect(res).toEqual({ status: 200, json: { success: true, message: 'Approved telegram sender 111.' } });
     const approveCall = h.calls.find((c) => c.args.includes('approve'));
     expect(approveCall?.args.slice(1)).toEqual(['pairing', 'approve', 'telegram', 'abcd2345']);
@@ -207,9 +268,16 @@ describe('controller HTTP API', () => {
   });
 
   it('answers 500 with the CLI reason when the code is unknown', async () => {
-    const res = await post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'telegram', code: 'ZZZZ9999' }));
+    const res = await post(
+      h,
+      '/_kilo/pairing/channels/approve',
+      JSON.stringify({ channel: 'telegram', code: 'ZZZZ9999' }),
+    );
     expect(res.status).toBe(500);
-    expect(res.json).toEqual({ success: false, message: 'openclaw pairing approve failed: No pending pairing request found for code "ZZZZ9999".' });
+    expect(res.json).toEqual({
+      success: false,
+      message: 'openclaw pairing approve failed: No pending pairing request found for code "ZZZZ9999".',
+    });
   });
 
   it('approves a device request and no longer lists it', async () => {

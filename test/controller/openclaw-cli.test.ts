@@ -34,7 +34,11 @@ describe('openclaw CLI wrapper', () => {
     expect(await cli.listChannel('telegram')).toEqual([
       { id: '1', code: 'AB', createdAt: 'c', lastSeenAt: 'l', meta: { accountId: 'default' } },
     ]);
-    expect(calls[0]).toMatchObject({ file: '/node24', args: ['/openclaw.mjs', 'pairing', 'list', 'telegram', '--json'], timeoutMs: 45_000 });
+    expect(calls[0]).toMatchObject({
+      file: '/node24',
+      args: ['/openclaw.mjs', 'pairing', 'list', 'telegram', '--json'],
+      timeoutMs: 45_000,
+    });
     expect(calls[0]?.env).toMatchObject({ OPENCLAW_STATE_DIR: '/state', OPENCLAW_GATEWAY_PORT: '3001' });
     expect(calls[0]?.env?.CONTROLLER_TOKEN).toBeUndefined();
   });
@@ -42,7 +46,9 @@ describe('openclaw CLI wrapper', () => {
   it('passes the gateway token to device commands', async () => {
     const { cli, calls } = spyExec((req) =>
       req.args[2] === 'list'
-        ? { stdout: JSON.stringify({ pending: [{ requestId: 'r', deviceId: 'd', publicKey: 'k', ts: 1 }], paired: [] }) }
+        ? {
+            stdout: JSON.stringify({ pending: [{ requestId: 'r', deviceId: 'd', publicKey: 'k', ts: 1 }], paired: [] }),
+          }
         : { stdout: 'Approved d (r)\n' },
     );
     expect(await cli.listDevices()).toEqual([{ requestId: 'r', deviceId: 'd', publicKey: 'k', ts: 1 }]);
@@ -89,10 +95,12 @@ describe('openclaw CLI wrapper', () => {
   });
 
   it('names timeouts and unparseable output', async () => {
-    await expect(spyExec({ timedOut: true, code: null, signal: 'SIGKILL' }).cli.listChannel('telegram')).rejects.toThrow(
-      'openclaw pairing list timed out after 45 s',
-    );
-    const garbled = await spyExec({ stdout: 'not json' }).cli.listChannel('telegram').catch((e: unknown) => e);
+    await expect(
+      spyExec({ timedOut: true, code: null, signal: 'SIGKILL' }).cli.listChannel('telegram'),
+    ).rejects.toThrow('openclaw pairing list timed out after 45 s');
+    const garbled = await spyExec({ stdout: 'not json' })
+      .cli.listChannel('telegram')
+      .catch((e: unknown) => e);
     expect(garbled).toBeInstanceOf(OpenclawCliError);
     expect((garbled as OpenclawCliError).kind).toBe('unparseable');
   });
@@ -105,9 +113,24 @@ describe('openclaw CLI wrapper', () => {
       peak = Math.max(peak, running);
       await new Promise((r) => setTimeout(r, 20));
       running -= 1;
-      return { code: 0, signal: null, stdout: '{"requests":[]}', stderr: '', timedOut: false, aborted: false, durationMs: 20 };
+      return {
+        code: 0,
+        signal: null,
+        stdout: '{"requests":[]}',
+        stderr: '',
+        timedOut: false,
+        aborted: false,
+        durationMs: 20,
+      };
     };
-    const cli = createOpenclawCli({ nodeBin: 'n', cliPath: 'c', stateDir: 's', gatewayPort: 1, gatewayToken: TOKEN, exec });
+    const cli = createOpenclawCli({
+      nodeBin: 'n',
+      cliPath: 'c',
+      stateDir: 's',
+      gatewayPort: 1,
+      gatewayToken: TOKEN,
+      exec,
+    });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((c) => cli.listChannel(c)));
     expect(peak).toBe(2);
   });

@@ -1,10 +1,10 @@
 // The state-database path must return exactly what the CLI does: these pin openclaw's rules.
 import { describe, expect, it } from 'vitest';
 import {
-  channelRequestsFromRows,
-  devicePendingFromRows,
   type ChannelRequestRow,
+  channelRequestsFromRows,
   type DevicePendingRow,
+  devicePendingFromRows,
 } from '../../src/controller/openclaw-rules';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
@@ -64,14 +64,23 @@ describe('channel requests from the state database', () => {
 
   it('normalises meta to trimmed string values and always sets accountId from the row', () => {
     const [request] = channelRequestsFromRows(
-      [row('1', 1, { account_id: ' Work ', meta_json: '{"username":"  bob ","age":3,"empty":"  ","accountId":"zzz"}' })],
+      [
+        row('1', 1, {
+          account_id: ' Work ',
+          meta_json: '{"username":"  bob ","age":3,"empty":"  ","accountId":"zzz"}',
+        }),
+      ],
       NOW,
     );
     expect(request?.meta).toEqual({ username: 'bob', accountId: 'work' });
   });
 
   it('skips rows with unusable dates or empty codes, and survives broken meta JSON', () => {
-    const rows = [row('bad-date', 1, { created_at: 'yesterday' }), row('no-code', 1, { code: '  ' }), row('ok', 1, { meta_json: '{not json' })];
+    const rows = [
+      row('bad-date', 1, { created_at: 'yesterday' }),
+      row('no-code', 1, { code: '  ' }),
+      row('ok', 1, { meta_json: '{not json' }),
+    ];
     const out = channelRequestsFromRows(rows, NOW);
     expect(out.map((r) => r.id)).toEqual(['ok']);
     expect(out[0]?.meta).toEqual({ accountId: 'default' });

@@ -17,10 +17,10 @@ import {
   createOpenclawHome,
   ensureOpenclaw,
   eventually,
-  runOpenclaw,
-  startController,
   type OpenclawHome,
   type RunningController,
+  runOpenclaw,
+  startController,
 } from '../helpers/openclaw';
 
 const TOKEN = controllerToken('integration-secret', 'instance-int');
@@ -34,10 +34,14 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
     ensureOpenclaw();
     home = createOpenclawHome();
     fast = await startController(home, { token: TOKEN, extraChannels: ['telegram'] });
-    await eventually(async () => {
-      const status = GatewayStatus.parse((await fast.get('/_kilo/gateway/status')).body);
-      return status.state === 'running' ? status : undefined;
-    }, 150_000, 500);
+    await eventually(
+      async () => {
+        const status = GatewayStatus.parse((await fast.get('/_kilo/gateway/status')).body);
+        return status.state === 'running' ? status : undefined;
+      },
+      150_000,
+      500,
+    );
     viaCli = await startController(home, {
       token: TOKEN,
       gateway: 'off',
@@ -79,29 +83,48 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
     device = await createDeviceRequest(home, { displayName: 'Integration laptop' });
     const createdAt = Date.now();
 
-    const fastChannels = await eventually(async () => {
-      const list = await channels(fast);
-      return list.requests.length === 2 ? list : undefined;
-    }, 10_000, 100);
+    const fastChannels = await eventually(
+      async () => {
+        const list = await channels(fast);
+        return list.requests.length === 2 ? list : undefined;
+      },
+      10_000,
+      100,
+    );
     // Polled every second: visible within ~2 s (generous bound: the CI machine is shared).
     expect((Date.now() - createdAt) / 1000).toBeLessThan(8);
     expect(fastChannels.requests.map((r) => [r.channel, r.id])).toEqual([
       ['telegram', '111222333'],
       ['telegram', '444555666'],
     ]);
-    expect(fastChannels.requests[0]).toMatchObject({ code: alice.code, meta: { username: 'alice', firstName: 'Alice', accountId: 'default' } });
+    expect(fastChannels.requests[0]).toMatchObject({
+      code: alice.code,
+      meta: { username: 'alice', firstName: 'Alice', accountId: 'default' },
+    });
 
-    const fastDevices = await eventually(async () => {
-      const list = await devices(fast);
-      return list.requests.length === 1 ? list : undefined;
-    }, 10_000, 100);
-    expect(fastDevices.requests[0]).toMatchObject({ requestId: device.requestId, deviceId: device.deviceId, role: 'operator' });
+    const fastDevices = await eventually(
+      async () => {
+        const list = await devices(fast);
+        return list.requests.length === 1 ? list : undefined;
+      },
+      10_000,
+      100,
+    );
+    expect(fastDevices.requests[0]).toMatchObject({
+      requestId: device.requestId,
+      deviceId: device.deviceId,
+      role: 'operator',
+    });
     expect(JSON.stringify(fastDevices)).not.toContain('publicKey');
 
     // openclaw itself (through the gateway) sees the device request.
-    const cliDevices = await runOpenclaw(home, ['devices', 'list', '--json', '--token', fast.gatewayToken], { gatewayPort: fast.gatewayPort });
+    const cliDevices = await runOpenclaw(home, ['devices', 'list', '--json', '--token', fast.gatewayToken], {
+      gatewayPort: fast.gatewayPort,
+    });
     expect(cliDevices.code).toBe(0);
-    expect((JSON.parse(cliDevices.stdout) as { pending: Array<{ requestId: string }> }).pending.map((p) => p.requestId)).toEqual([device.requestId]);
+    expect(
+      (JSON.parse(cliDevices.stdout) as { pending: Array<{ requestId: string }> }).pending.map((p) => p.requestId),
+    ).toEqual([device.requestId]);
 
     // The CLI path gives the same lists.
     expect((await channels(viaCli, true)).requests).toEqual(fastChannels.requests);
@@ -109,9 +132,15 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
   });
 
   it('approves a channel request and a device request with the real CLI, and they disappear', async () => {
-    const channelApproval = await fast.post('/_kilo/pairing/channels/approve', { channel: 'telegram', code: alice.code.toLowerCase() });
+    const channelApproval = await fast.post('/_kilo/pairing/channels/approve', {
+      channel: 'telegram',
+      code: alice.code.toLowerCase(),
+    });
     expect(channelApproval.status).toBe(200);
-    expect(ApproveResponse.parse(channelApproval.body)).toEqual({ success: true, message: 'Approved telegram sender 111222333.' });
+    expect(ApproveResponse.parse(channelApproval.body)).toEqual({
+      success: true,
+      message: 'Approved telegram sender 111222333.',
+    });
     expect((await channels(fast)).requests.map((r) => r.id)).toEqual(['444555666']);
 
     const deviceApproval = await fast.post('/_kilo/pairing/devices/approve', { requestId: device.requestId });
@@ -123,7 +152,11 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
     expect((await channels(viaCli, true)).requests.map((r) => r.id)).toEqual(['444555666']);
     expect((await devices(viaCli, true)).requests).toEqual([]);
     const deviceList = JSON.parse(
-      (await runOpenclaw(home, ['devices', 'list', '--json', '--token', fast.gatewayToken], { gatewayPort: fast.gatewayPort })).stdout,
+      (
+        await runOpenclaw(home, ['devices', 'list', '--json', '--token', fast.gatewayToken], {
+          gatewayPort: fast.gatewayPort,
+        })
+      ).stdout,
     ) as { pending: unknown[]; paired: Array<{ deviceId: string }> };
     expect(deviceList.paired.map((d) => d.deviceId)).toContain(device.deviceId);
   });
@@ -131,7 +164,10 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
   it('answers 500 with openclaw’s reason for a code that is not pending', async () => {
     const res = await fast.post('/_kilo/pairing/channels/approve', { channel: 'telegram', code: 'ZZZZ9999' });
     expect(res.status).toBe(500);
-    expect(ApproveResponse.parse(res.body)).toMatchObject({ success: false, message: expect.stringContaining('No pending pairing request found') });
+    expect(ApproveResponse.parse(res.body)).toMatchObject({
+      success: false,
+      message: expect.stringContaining('No pending pairing request found'),
+    });
   });
 
   it('lets exactly one of two simultaneous approvals of the same code succeed', async () => {
@@ -147,7 +183,11 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
   });
 
   it('starts at most two CLI runs for five simultaneous ?refresh=true requests', async () => {
-    const runs = () => viaCli.output().split('\n').filter((l) => l.includes('"msg":"pairing refresh"') && l.includes('"kind":"channels"')).length;
+    const runs = () =>
+      viaCli
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"pairing refresh"') && l.includes('"kind":"channels"')).length;
     const before = runs();
     const answers = await Promise.all(Array.from({ length: 5 }, () => channels(viaCli, true)));
     expect(new Set(answers.map((a) => JSON.stringify(a.requests))).size).toBe(1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/controller/log';
 import { PairingCache, type PairingCacheOptions } from '../../src/controller/pairing-cache';
 import { FakeClock, settle } from './support/fake-clock';
-import { FakeSource, item, type Item } from './support/fake-source';
+import { FakeSource, type Item, item } from './support/fake-source';
 
 interface ApproveInput {
   id: string;

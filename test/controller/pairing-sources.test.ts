@@ -35,7 +35,13 @@ function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[])
     },
   };
   const cli = { listChannel: async () => cliAnswer } as unknown as OpenclawCli;
-  const source = createChannelSource({ cli, fast, channels: () => ['telegram'], clock: { now: () => 0 }, log: silentLogger });
+  const source = createChannelSource({
+    cli,
+    fast,
+    channels: () => ['telegram'],
+    clock: { now: () => 0 },
+    log: silentLogger,
+  });
   return { source, mismatches, isOn: () => on };
 }
 
@@ -43,7 +49,15 @@ describe('fast path verification', () => {
   it('keeps the fast path when the database and the CLI agree', async () => {
     const { source, mismatches, isOn } = setup([[req('1')]], [req('1')]);
     const items = await source.readCli('telegram', new AbortController().signal);
-    expect(items).toEqual([{ code: 'C1', id: '1', channel: 'telegram', meta: { accountId: 'default' }, createdAt: '2026-11-27T12:00:00.000Z' }]);
+    expect(items).toEqual([
+      {
+        code: 'C1',
+        id: '1',
+        channel: 'telegram',
+        meta: { accountId: 'default' },
+        createdAt: '2026-11-27T12:00:00.000Z',
+      },
+    ]);
     expect(mismatches).toEqual([]);
     expect(isOn()).toBe(true);
   });

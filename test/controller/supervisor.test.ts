@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/controller/log';
 import { MAX_LINE_CHARS } from '../../src/controller/line-buffer';
+import { silentLogger } from '../../src/controller/log';
 import { GatewaySupervisor, type SupervisorOptions } from '../../src/controller/supervisor';
 
 const FAKE = join(import.meta.dirname, 'fixtures', 'fake-gateway.mjs');
@@ -20,7 +20,14 @@ function supervise(mode: string, extra: Partial<SupervisorOptions> = {}, env: Re
     stdout: null,
     stderr: null,
     ...extra,
-    timing: { backoffInitialMs: 100, backoffMaxMs: 400, healthyResetMs: 30_000, stopGraceMs: 10_000, minCleanRunMs: 50, ...extra.timing },
+    timing: {
+      backoffInitialMs: 100,
+      backoffMaxMs: 400,
+      healthyResetMs: 30_000,
+      stopGraceMs: 10_000,
+      minCleanRunMs: 50,
+      ...extra.timing,
+    },
   });
   running.push(supervisor);
   const startTimes = () =>
@@ -64,7 +71,11 @@ describe('GatewaySupervisor', () => {
   });
 
   it('respawns a gateway that exits cleanly at once, without backoff', async () => {
-    const { supervisor, startTimes } = supervise('clean-exit', { timing: { backoffInitialMs: 20_000 } }, { FAKE_GATEWAY_RUN_MS: '300' });
+    const { supervisor, startTimes } = supervise(
+      'clean-exit',
+      { timing: { backoffInitialMs: 20_000 } },
+      { FAKE_GATEWAY_RUN_MS: '300' },
+    );
     supervisor.start();
     await waitFor(() => startTimes().length >= 3);
     const times = startTimes();
@@ -154,6 +165,9 @@ describe('GatewaySupervisor', () => {
     running.push(supervisor);
     supervisor.start();
     await waitFor(() => supervisor.status().restarts >= 2);
-    expect(supervisor.status()).toMatchObject({ state: expect.stringMatching(/backoff|running/), lastExit: { code: null } });
+    expect(supervisor.status()).toMatchObject({
+      state: expect.stringMatching(/backoff|running/),
+      lastExit: { code: null },
+    });
   });
 });

@@ -25,10 +25,17 @@ it('agrees with decideAccess on every status × trial end × earlybird expiry', 
         const trialEndsAt = trialDays === null ? null : at(trialDays);
         const u = await makeUser(tdb.db, { sub: { status, trialEndsAt }, earlybirdDays });
         const decision = decideAccess(
-          { subscription: { status, trialEndsAt, suspendedAt: null }, earlybirdExpiresAt: earlybirdDays === undefined ? null : at(earlybirdDays) },
+          {
+            subscription: { status, trialEndsAt, suspendedAt: null },
+            earlybirdExpiresAt: earlybirdDays === undefined ? null : at(earlybirdDays),
+          },
           NOW,
         );
-        cases.push({ id: u.id, expected: decision.allowed, label: `${status} trial:${trialDays} earlybird:${earlybirdDays}` });
+        cases.push({
+          id: u.id,
+          expected: decision.allowed,
+          label: `${status} trial:${trialDays} earlybird:${earlybirdDays}`,
+        });
       }
     }
   }

@@ -6,7 +6,7 @@ import { fixedClock } from '../../src/platform/clock';
 import type { Mailer } from '../../src/platform/mailer';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
 import { createTestDb, type TestDb } from '../harness/db';
-import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink';
+import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
 import { makeUser, NOW, sinkMailer, subOf, trial } from './fixtures';
 
 let tdb: TestDb;
@@ -20,7 +20,11 @@ beforeAll(async () => {
   tdb = await createTestDb();
   sink = await startSmtpSink();
   mailer = sinkMailer(sink);
-  app = await startTestApp({ db: tdb.db, clock: fixedClock(NOW), extend: (d) => ({ ...d, mailer, instanceActions: actions }) });
+  app = await startTestApp({
+    db: tdb.db,
+    clock: fixedClock(NOW),
+    extend: (d) => ({ ...d, mailer, instanceActions: actions }),
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -33,7 +37,9 @@ const post = (headers: Record<string, string> = {}) => fetch(`${app.url}${URL_PA
 
 async function snapshot() {
   const [subs, log] = await Promise.all([
-    tdb.db.execute(sql`select user_id, suspended_at, destruction_deadline from kiloclaw_subscriptions order by user_id`),
+    tdb.db.execute(
+      sql`select user_id, suspended_at, destruction_deadline from kiloclaw_subscriptions order by user_id`,
+    ),
     tdb.db.execute(sql`select user_id, email_type from kiloclaw_email_log order by user_id, email_type`),
   ]);
   return JSON.stringify({ subs, log });
@@ -62,7 +68,9 @@ describe('without the right secret', () => {
   });
 
   it('answers 405 to GET', async () => {
-    const res = await fetch(`${app.url}${URL_PATH}`, { headers: { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` } });
+    const res = await fetch(`${app.url}${URL_PATH}`, {
+      headers: { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` },
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
   });
@@ -75,7 +83,13 @@ describe('with the secret', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = await res.json();
     // every user the 401 cases left due is now suspended, stopped and told
-    expect(body).toMatchObject({ skipped: false, ok: true, errorCount: 0, errors: [], emails: { sent: 6, skipped: 0, failed: 0 } });
+    expect(body).toMatchObject({
+      skipped: false,
+      ok: true,
+      errorCount: 0,
+      errors: [],
+      emails: { sent: 6, skipped: 0, failed: 0 },
+    });
     expect(Object.keys(body.sweeps)).toEqual([
       'trial_warning',
       'earlybird_warning',
@@ -86,7 +100,11 @@ describe('with the secret', () => {
       'destruction_warning',
       'destruction',
     ]);
-    expect(body.sweeps.trial_expiry).toMatchObject({ actioned: 6, emails: { sent: 6, skipped: 0, failed: 0 }, errors: 0 });
+    expect(body.sweeps.trial_expiry).toMatchObject({
+      actioned: 6,
+      emails: { sent: 6, skipped: 0, failed: 0 },
+      errors: 0,
+    });
     expect(typeof body.durationMs).toBe('number');
     expect(body.startedAt).toBe(NOW.toISOString());
     expect(actions.calls.map((c) => c.action)).toEqual(Array(6).fill('stop'));

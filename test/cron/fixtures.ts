@@ -1,12 +1,12 @@
 // Users in known billing states, relative to one fixed instant, and lifecycle deps with real parts.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { recordingInstanceActions } from '../../src/billing/ports';
 import { DEFAULT_LIFECYCLE_SETTINGS, type LifecycleSettings } from '../../src/billing/lifecycle/constants';
 import type { LifecycleDeps } from '../../src/billing/lifecycle/sweep-kit';
+import { recordingInstanceActions } from '../../src/billing/ports';
 import type { Db } from '../../src/db/client';
 import { kiloclawEarlybirdPurchases, kiloclawEmailLog, kiloclawSubscriptions, users } from '../../src/db/schema';
-import { fixedClock, type Clock } from '../../src/platform/clock';
+import { type Clock, fixedClock } from '../../src/platform/clock';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSmtpMailer, type Mailer } from '../../src/platform/mailer';
 import type { SmtpSink } from '../harness/smtp-sink';
@@ -19,23 +19,39 @@ export const at = (days: number) => new Date(NOW.getTime() + days * DAY);
 export type SubValues = Partial<typeof kiloclawSubscriptions.$inferInsert>;
 export type Person = { id: string; email: string };
 
-export async function makeUser(db: Db, opts: { sub?: SubValues; earlybirdDays?: number; name?: string } = {}): Promise<Person> {
+export async function makeUser(
+  db: Db,
+  opts: { sub?: SubValues; earlybirdDays?: number; name?: string } = {},
+): Promise<Person> {
   const id = `u_${randomUUID()}`;
   const email = `${id}@example.test`;
   await db.insert(users).values({ id, email, name: opts.name ?? 'Ada' });
   if (opts.sub) await db.insert(kiloclawSubscriptions).values({ status: 'active', ...opts.sub, userId: id });
   // a user the cron suspended in an earlier run was told then
   if (opts.sub?.suspendedAt) {
-    await db.insert(kiloclawEmailLog).values({ userId: id, emailType: 'subscription_expired', sentAt: opts.sub.suspendedAt });
+    await db
+      .insert(kiloclawEmailLog)
+      .values({ userId: id, emailType: 'subscription_expired', sentAt: opts.sub.suspendedAt });
   }
   if (opts.earlybirdDays !== undefined) {
-    await db.insert(kiloclawEarlybirdPurchases).values({ userId: id, stripeCheckoutSessionId: `cs_${id}`, expiresAt: at(opts.earlybirdDays), purchasedAt: at(-60) });
+    await db
+      .insert(kiloclawEarlybirdPurchases)
+      .values({
+        userId: id,
+        stripeCheckoutSessionId: `cs_${id}`,
+        expiresAt: at(opts.earlybirdDays),
+        purchasedAt: at(-60),
+      });
   }
   return { id, email };
 }
 
 /** A trial that started 7 days before it ends. */
-export const trial = (endsInDays: number): SubValues => ({ status: 'trialing', trialStartedAt: at(endsInDays - 7), trialEndsAt: at(endsInDays) });
+export const trial = (endsInDays: number): SubValues => ({
+  status: 'trialing',
+  trialStartedAt: at(endsInDays - 7),
+  trialEndsAt: at(endsInDays),
+});
 /** A row the cron suspended `daysAgo` days ago (deadline 7 days after). */
 export const suspended = (daysAgo: number, status: SubValues['status'] = 'canceled'): SubValues => ({
   status,
@@ -50,7 +66,10 @@ export async function subOf(db: Db, userId: string) {
 }
 
 export async function loggedEmails(db: Db, userId: string): Promise<string[]> {
-  const rows = await db.select({ t: kiloclawEmailLog.emailType }).from(kiloclawEmailLog).where(eq(kiloclawEmailLog.userId, userId));
+  const rows = await db
+    .select({ t: kiloclawEmailLog.emailType })
+    .from(kiloclawEmailLog)
+    .where(eq(kiloclawEmailLog.userId, userId));
   return rows.map((r) => r.t).sort();
 }
 

@@ -10,10 +10,21 @@ import { recordingInstanceActions } from '../../src/billing/ports';
 import { applySubscriptionState, lockBillingRow } from '../../src/billing/subscription-sync';
 import { fixedClock } from '../../src/platform/clock';
 import type { Mailer } from '../../src/platform/mailer';
-import { startTestApp, TEST_SECRETS, testConfig, type TestApp } from '../harness/app';
+import { startTestApp, TEST_SECRETS, type TestApp, testConfig } from '../harness/app';
 import { createTestDb, type TestDb } from '../harness/db';
-import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink';
-import { at, lifecycleDeps, makeUser, NOW, quietLogger, sinkMailer, subOf, suspended, trial, type Person } from './fixtures';
+import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import {
+  at,
+  lifecycleDeps,
+  makeUser,
+  NOW,
+  type Person,
+  quietLogger,
+  sinkMailer,
+  subOf,
+  suspended,
+  trial,
+} from './fixtures';
 
 let tdb: TestDb;
 let sink: SmtpSink;
@@ -67,7 +78,10 @@ describe('two cron calls at once', () => {
   afterAll(async () => app?.close());
 
   const call = () =>
-    fetch(`${app.url}/api/cron/billing-lifecycle`, { method: 'POST', headers: { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` } });
+    fetch(`${app.url}/api/cron/billing-lifecycle`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` },
+    });
 
   it('runs one and skips the other, with no duplicate email and no double action', async () => {
     const people = await dueForEverySweep(4);
@@ -122,12 +136,24 @@ describe('a reactivation racing the trial-expiry sweep', () => {
       status: 'active',
       customer: `cus_${userId}`,
       cancel_at_period_end: false,
-      items: { data: [{ price: { id: prices.STRIPE_PRICE_STANDARD }, current_period_start: NOW.getTime() / 1000, current_period_end: at(30).getTime() / 1000 }] },
+      items: {
+        data: [
+          {
+            price: { id: prices.STRIPE_PRICE_STANDARD },
+            current_period_start: NOW.getTime() / 1000,
+            current_period_end: at(30).getTime() / 1000,
+          },
+        ],
+      },
     } as unknown as Stripe.Subscription;
     await tdb.db.transaction(async (tx) => {
       const row = await lockBillingRow(tx, userId);
       if (holdMs) await sleep(holdMs); // keep the row locked while the sweep runs
-      await applySubscriptionState(tx, { prices, log: quietLogger() }, { userId, row, subscription, stateAt: null, now: NOW });
+      await applySubscriptionState(
+        tx,
+        { prices, log: quietLogger() },
+        { userId, row, subscription, stateAt: null, now: NOW },
+      );
     });
   }
 

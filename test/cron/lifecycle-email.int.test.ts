@@ -8,8 +8,8 @@ import { runBillingLifecycle } from '../../src/billing/lifecycle/run-lifecycle';
 import { createLogger } from '../../src/platform/logger';
 import type { Mailer } from '../../src/platform/mailer';
 import { createTestDb, type TestDb } from '../harness/db';
-import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink';
-import { at, lifecycleDeps, loggedEmails, makeUser, NOW, sinkMailer, suspended, trial, type Person } from './fixtures';
+import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { at, lifecycleDeps, loggedEmails, makeUser, NOW, type Person, sinkMailer, suspended, trial } from './fixtures';
 
 let tdb: TestDb;
 let sink: SmtpSink;
@@ -50,7 +50,9 @@ describe('email through a relay that refuses 30% of messages', () => {
     await add(6, 'Your KiloClaw earlybird access ends soon', () => makeUser(db, { earlybirdDays: 5 }));
     await add(6, 'Your KiloClaw trial has ended', () => makeUser(db, { sub: trial(-2) }));
     await add(6, 'Your KiloClaw earlybird access has ended', () => makeUser(db, { earlybirdDays: -2 }));
-    await add(6, 'Your KiloClaw subscription has ended', () => makeUser(db, { sub: { status: 'canceled', plan: 'standard' } }));
+    await add(6, 'Your KiloClaw subscription has ended', () =>
+      makeUser(db, { sub: { status: 'canceled', plan: 'standard' } }),
+    );
     await add(6, 'Your KiloClaw assistant is suspended for an unpaid invoice', () =>
       makeUser(db, { sub: { status: 'past_due', plan: 'standard', pastDueSince: at(-20) } }),
     );
@@ -70,16 +72,22 @@ describe('email through a relay that refuses 30% of messages', () => {
     expect(runs[0]!.failed).toBeGreaterThan(0); // the relay really refused some
     expect(runs.at(-1)).toEqual({ sent: 0, skipped: 0, failed: 0 }); // and reruns converged
     for (const { who, subject } of due) {
-      expect(sink.to(who.email).map((m) => m.subject), who.id).toEqual([subject]);
+      expect(
+        sink.to(who.email).map((m) => m.subject),
+        who.id,
+      ).toEqual([subject]);
     }
     expect(sink.received).toHaveLength(due.length);
     expect(runs.reduce((n, r) => n + r.sent, 0)).toBe(due.length);
     // every log row stands for a delivered email (failed claims were given back)
-    const [{ n }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from kiloclaw_email_log where sent_at >= ${NOW.toISOString()}::timestamptz`)) as unknown as [{ n: number }];
+    const [{ n }] = (await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from kiloclaw_email_log where sent_at >= ${NOW.toISOString()}::timestamptz`,
+    )) as unknown as [{ n: number }];
     expect(n).toBe(due.length);
     // each instance was acted on once, however many runs it took to mail the user
     const counts = new Map<string, number>();
-    for (const c of deps.instanceActions.calls) counts.set(`${c.action}:${c.userId}`, (counts.get(`${c.action}:${c.userId}`) ?? 0) + 1);
+    for (const c of deps.instanceActions.calls)
+      counts.set(`${c.action}:${c.userId}`, (counts.get(`${c.action}:${c.userId}`) ?? 0) + 1);
     expect([...counts.values()].every((v) => v === 1)).toBe(true);
     expect(deps.instanceActions.calls.filter((c) => c.action === 'stop')).toHaveLength(24);
     expect(deps.instanceActions.calls.filter((c) => c.action === 'destroy')).toHaveLength(6);
@@ -89,13 +97,22 @@ describe('email through a relay that refuses 30% of messages', () => {
 describe('one user whose mail fails', () => {
   it('does not stop the others, is counted, and is retried by the next run', async () => {
     const db = tdb.db;
-    const [bad, ok1, ok2] = [await makeUser(db, { sub: trial(1.5) }), await makeUser(db, { sub: trial(1.5) }), await makeUser(db, { sub: trial(1.5) })];
+    const [bad, ok1, ok2] = [
+      await makeUser(db, { sub: trial(1.5) }),
+      await makeUser(db, { sub: trial(1.5) }),
+      await makeUser(db, { sub: trial(1.5) }),
+    ];
     sink.rejectRecipients.add(bad!.email);
     const deps = lifecycleDeps({ db, mailer });
     try {
       const first = await runBillingLifecycle(deps);
       expect(first.sweeps.trial_warning.emails).toEqual({ sent: 2, skipped: 0, failed: 1 });
-      expect(first.errors).toContainEqual({ sweep: 'trial_warning', userId: bad!.id, step: 'email', message: expect.stringMatching(/451/) });
+      expect(first.errors).toContainEqual({
+        sweep: 'trial_warning',
+        userId: bad!.id,
+        step: 'email',
+        message: expect.stringMatching(/451/),
+      });
       expect(sink.to(ok1!.email)).toHaveLength(1);
       expect(sink.to(ok2!.email)).toHaveLength(1);
       expect(await loggedEmails(db, bad!.id)).toEqual([]); // claim given back
@@ -113,11 +130,13 @@ describe('when giving the claim back fails too', () => {
   beforeAll(async () => {
     stuck = await makeUser(tdb.db, { sub: trial(1.2) });
     // A real failure of the DELETE, from PostgreSQL itself: a trigger refuses it for this user only.
-    await tdb.db.execute(sql.raw(`
+    await tdb.db.execute(
+      sql.raw(`
       create function refuse_log_delete() returns trigger language plpgsql as $$
       begin raise exception 'email log is read-only for this user (test trigger)'; end $$;
       create trigger refuse_log_delete before delete on kiloclaw_email_log
-        for each row when (old.user_id = '${stuck.id}') execute function refuse_log_delete();`));
+        for each row when (old.user_id = '${stuck.id}') execute function refuse_log_delete();`),
+    );
     sink.rejectRecipients.add(stuck.email);
   });
   afterAll(async () => {
@@ -145,13 +164,20 @@ describe('when giving the claim back fails too', () => {
     const other = await makeUser(tdb.db, { sub: trial(1.2) });
     // a fresh stuck user: the first one's claim is (correctly) still held
     const stuck2 = await makeUser(tdb.db, { sub: trial(1.2) });
-    await tdb.db.execute(sql.raw(`create or replace trigger refuse_log_delete before delete on kiloclaw_email_log
-      for each row when (old.user_id in ('${stuck.id}', '${stuck2.id}')) execute function refuse_log_delete();`));
+    await tdb.db.execute(
+      sql.raw(`create or replace trigger refuse_log_delete before delete on kiloclaw_email_log
+      for each row when (old.user_id in ('${stuck.id}', '${stuck2.id}')) execute function refuse_log_delete();`),
+    );
     sink.rejectRecipients.add(stuck2.email);
     const { logger, lines } = capturingLogger();
     const summary = await runBillingLifecycle(lifecycleDeps({ db: tdb.db, mailer, logger }));
     sink.rejectRecipients.delete(stuck2.email);
-    expect(summary.errors).toContainEqual({ sweep: 'trial_warning', userId: stuck2.id, step: 'email', message: expect.stringMatching(/451/) });
+    expect(summary.errors).toContainEqual({
+      sweep: 'trial_warning',
+      userId: stuck2.id,
+      step: 'email',
+      message: expect.stringMatching(/451/),
+    });
     expect(summary.errors.some((e) => /read-only/.test(e.message))).toBe(false);
     expect(sink.to(other.email)).toHaveLength(1);
     expect(lines.some((l) => l.userId === stuck2.id && /could not be released/.test(String(l.msg)))).toBe(true);

@@ -2,12 +2,23 @@
 // each of them would notice (row state, instance action, the email in a real SMTP inbox).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDate } from '../../src/billing/emails/layout';
-import { runBillingLifecycle, type LifecycleSummary } from '../../src/billing/lifecycle/run-lifecycle';
+import { type LifecycleSummary, runBillingLifecycle } from '../../src/billing/lifecycle/run-lifecycle';
 import type { Db } from '../../src/db/client';
 import type { Mailer } from '../../src/platform/mailer';
 import { createTestDb, type TestDb } from '../harness/db';
-import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink';
-import { at, lifecycleDeps, loggedEmails, makeUser, NOW, sinkMailer, subOf, suspended, trial, type Person } from './fixtures';
+import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import {
+  at,
+  lifecycleDeps,
+  loggedEmails,
+  makeUser,
+  NOW,
+  type Person,
+  sinkMailer,
+  subOf,
+  suspended,
+  trial,
+} from './fixtures';
 
 let tdb: TestDb;
 let sink: SmtpSink;

@@ -1,12 +1,13 @@
 // The mail transport: real SMTP to the loopback sink, the log in development, and timeouts.
-import net from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/platform/logger';
 import { createMailer, createSmtpMailer } from '../../src/platform/mailer';
 import { testConfig } from '../harness/app';
-import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink';
+import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
 import { quietLogger } from './fixtures';
 
 let sink: SmtpSink;
@@ -19,7 +20,10 @@ const message = { to: 'ada@example.test', subject: 'Hello Ada', text: 'Plain wor
 
 describe('the mail transport', () => {
   it('sends over SMTP when SMTP_URL is set: text and HTML, from MAIL_FROM', async () => {
-    const mailer = createMailer(testConfig({ SMTP_URL: sink.url, MAIL_FROM: 'KiloClaw <billing@kiloclaw.test>' }), quietLogger());
+    const mailer = createMailer(
+      testConfig({ SMTP_URL: sink.url, MAIL_FROM: 'KiloClaw <billing@kiloclaw.test>' }),
+      quietLogger(),
+    );
     try {
       await mailer.send(message);
     } finally {
@@ -34,21 +38,31 @@ describe('the mail transport', () => {
 
   it('writes mail to the log in development when SMTP_URL is unset', async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }) });
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }),
+    });
     const mailer = createMailer(testConfig({ APP_ENV: 'development' }), logger);
     await mailer.send(message);
     expect(lines.join('')).toContain('Hello Ada');
   });
 
   it('refuses to run in production without SMTP (customer mail would be lost)', () => {
-    expect(() => createMailer({ SMTP_URL: undefined, MAIL_FROM: 'x', isProduction: true }, quietLogger())).toThrow(/SMTP_URL is required/);
+    expect(() => createMailer({ SMTP_URL: undefined, MAIL_FROM: 'x', isProduction: true }, quietLogger())).toThrow(
+      /SMTP_URL is required/,
+    );
   });
 
   it('fails a send within its timeout when the relay accepts the connection but never answers', async () => {
     const silent = net.createServer(() => {}); // accepts, never greets
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
-    const mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${port}`, from: 'x@kiloclaw.test', logger: quietLogger(), timeouts: { greetingMs: 300 } });
+    const mailer = createSmtpMailer({
+      url: `smtp://127.0.0.1:${port}`,
+      from: 'x@kiloclaw.test',
+      logger: quietLogger(),
+      timeouts: { greetingMs: 300 },
+    });
     const started = Date.now();
     try {
       await expect(mailer.send(message)).rejects.toThrow(/greeting|timeout/i);

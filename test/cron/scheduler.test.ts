@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startScheduler, type Scheduler } from '../../src/server/scheduler';
+import { type Scheduler, startScheduler } from '../../src/server/scheduler';
 import { quietLogger } from './fixtures';
 
 type Hit = { path: string; authorization?: string; at: number };
@@ -27,10 +27,11 @@ async function fakeApp(answerAfterMs: (n: number) => number) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits,
     maxActive: () => maxActive,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -67,7 +68,14 @@ describe('the in-process scheduler', () => {
 
   it('never overlaps itself when a run is slower than the interval', async () => {
     app = await fakeApp(() => 120);
-    scheduler = startScheduler({ baseUrl: app.url, secret: 'x'.repeat(16), logger: quietLogger(), intervalMs: 10, firstDelayMs: 0, jobs: [{ name: 'slow', path: '/slow' }] });
+    scheduler = startScheduler({
+      baseUrl: app.url,
+      secret: 'x'.repeat(16),
+      logger: quietLogger(),
+      intervalMs: 10,
+      firstDelayMs: 0,
+      jobs: [{ name: 'slow', path: '/slow' }],
+    });
     const started = Date.now();
     await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 20 });
     expect(app.maxActive()).toBe(1);
@@ -77,13 +85,28 @@ describe('the in-process scheduler', () => {
 
   it('gives up on a call that does not answer in time, and calls again at the next tick', async () => {
     app = await fakeApp((n) => (n === 1 ? 10_000 : 0));
-    scheduler = startScheduler({ baseUrl: app.url, secret: 'x'.repeat(16), logger: quietLogger(), intervalMs: 10, timeoutMs: 100, firstDelayMs: 0, jobs: [{ name: 'j', path: '/j' }] });
+    scheduler = startScheduler({
+      baseUrl: app.url,
+      secret: 'x'.repeat(16),
+      logger: quietLogger(),
+      intervalMs: 10,
+      timeoutMs: 100,
+      firstDelayMs: 0,
+      jobs: [{ name: 'j', path: '/j' }],
+    });
     await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 20 });
   });
 
   it('stops: no call after stop() resolves', async () => {
     app = await fakeApp(() => 30);
-    scheduler = startScheduler({ baseUrl: app.url, secret: 'x'.repeat(16), logger: quietLogger(), intervalMs: 5, firstDelayMs: 0, jobs: [{ name: 'j', path: '/j' }] });
+    scheduler = startScheduler({
+      baseUrl: app.url,
+      secret: 'x'.repeat(16),
+      logger: quietLogger(),
+      intervalMs: 5,
+      firstDelayMs: 0,
+      jobs: [{ name: 'j', path: '/j' }],
+    });
     await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(1), { timeout: 5_000, interval: 10 });
     await scheduler.stop();
     const count = app.hits.length;

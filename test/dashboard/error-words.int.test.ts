@@ -1,9 +1,9 @@
 // What a person reads when a dashboard call fails: real tRPC errors from the real handlers over
 // HTTP, turned into words by the dashboard's describeError. No JSON, no internals, and the fix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeError, isRetryable } from '../../src/app/_lib/errors';
 import { ACCESS_DENIAL_MESSAGES } from '../../src/billing/access';
 import { freePort } from '../../src/db/embedded';
-import { describeError, isRetryable } from '../../src/app/_lib/errors';
 import { startTestApp, type TestApp } from '../harness/app';
 import { signUp, trpcClient, trpcError } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
@@ -23,13 +23,21 @@ describe('failed calls in words', () => {
   it('explains an access denial with its reason, and does not retry it', async () => {
     const u = await signUp(app.url);
     const err = await trpcError(u.trpc.kiloclaw.getInstanceStatus.query());
-    expect(describeError(err)).toEqual({ code: 'FORBIDDEN', reason: 'no_subscription', message: ACCESS_DENIAL_MESSAGES.no_subscription });
+    expect(describeError(err)).toEqual({
+      code: 'FORBIDDEN',
+      reason: 'no_subscription',
+      message: ACCESS_DENIAL_MESSAGES.no_subscription,
+    });
     expect(isRetryable(err)).toBe(false);
   });
 
   it('asks a signed-out person to sign in again', async () => {
     const err = await trpcError(trpcClient(app.url).kiloclaw.getBillingStatus.query());
-    expect(describeError(err)).toMatchObject({ code: 'UNAUTHORIZED', signedOut: true, message: 'Your session has ended. Please sign in again.' });
+    expect(describeError(err)).toMatchObject({
+      code: 'UNAUTHORIZED',
+      signedOut: true,
+      message: 'Your session has ended. Please sign in again.',
+    });
   });
 
   it('shows the field message of bad input, not the validator output', async () => {
@@ -45,12 +53,19 @@ describe('failed calls in words', () => {
     const u = await signUp(app.url);
     await u.trpc.kiloclaw.startTrial.mutate();
     const err = await trpcError(u.trpc.kiloclaw.startTrial.mutate());
-    expect(describeError(err)).toMatchObject({ code: 'CONFLICT', reason: 'trial_already_used', message: 'You have already used your free trial — subscribe to continue.' });
+    expect(describeError(err)).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'trial_already_used',
+      message: 'You have already used your free trial — subscribe to continue.',
+    });
   });
 
   it('words the loser of a double-clicked trial start as "already used", never as a failure of ours', async () => {
     const u = await signUp(app.url);
-    const results = await Promise.allSettled([u.trpc.kiloclaw.startTrial.mutate(), u.trpc.kiloclaw.startTrial.mutate()]);
+    const results = await Promise.allSettled([
+      u.trpc.kiloclaw.startTrial.mutate(),
+      u.trpc.kiloclaw.startTrial.mutate(),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
     expect(describeError(lost.reason).message).toBe('You have already used your free trial — subscribe to continue.');
@@ -59,7 +74,10 @@ describe('failed calls in words', () => {
   it('says the server could not be reached when nothing answers, and retries that', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const err = await trpcError(trpcClient(closed).kiloclaw.getBillingStatus.query());
-    expect(describeError(err)).toEqual({ code: 'NETWORK', message: 'Could not reach KiloClaw. Check your connection and try again.' });
+    expect(describeError(err)).toEqual({
+      code: 'NETWORK',
+      message: 'Could not reach KiloClaw. Check your connection and try again.',
+    });
     expect(isRetryable(err)).toBe(true);
   });
 

@@ -48,13 +48,25 @@ describe('pairing request expiry', () => {
   const DEVICE_TTL = 5 * MIN;
 
   it('counts a channel request down from 60 min after it was created', () => {
-    expect(formatExpiry(ago(MIN), CHANNEL_TTL, now)).toEqual({ label: 'Expires in 59 min', expired: false, soon: false });
-    expect(formatExpiry(ago(55 * MIN), CHANNEL_TTL, now)).toEqual({ label: 'Expires in 5 min', expired: false, soon: true });
+    expect(formatExpiry(ago(MIN), CHANNEL_TTL, now)).toEqual({
+      label: 'Expires in 59 min',
+      expired: false,
+      soon: false,
+    });
+    expect(formatExpiry(ago(55 * MIN), CHANNEL_TTL, now)).toEqual({
+      label: 'Expires in 5 min',
+      expired: false,
+      soon: true,
+    });
   });
 
   it('counts a device request down from 5 min after it asked, and flags its last minute', () => {
     expect(formatExpiry(ago(MIN), DEVICE_TTL, now)).toEqual({ label: 'Expires in 4 min', expired: false, soon: false });
-    expect(formatExpiry(ago(4 * MIN + 30_000), DEVICE_TTL, now)).toEqual({ label: 'Expires in 30 s', expired: false, soon: true });
+    expect(formatExpiry(ago(4 * MIN + 30_000), DEVICE_TTL, now)).toEqual({
+      label: 'Expires in 30 s',
+      expired: false,
+      soon: true,
+    });
   });
 
   it('says "Expired" from the moment the time is up', () => {

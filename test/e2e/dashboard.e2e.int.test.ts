@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_DENIAL_MESSAGES } from '../../src/billing/access';
-import { uniqueEmail } from '../harness/client';
 import { launchBrowser } from '../harness/browser';
-import { startSystem, type RunningSystem } from '../harness/system';
+import { uniqueEmail } from '../harness/client';
+import { type RunningSystem, startSystem } from '../harness/system';
 import { createChannelRequest, createDeviceRequest, ensureOpenclaw, type OpenclawHome } from '../helpers/openclaw';
 
 const SHOTS = path.resolve(import.meta.dirname, '../../test-artifacts/screenshots');
@@ -76,7 +76,9 @@ describe('the dashboard in a real browser', () => {
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     // (Next's route announcer is an alert too, so the form's own message is found by its id)
-    await expect(page.locator('#auth-error').textContent()).resolves.toBe('That email and password do not match. Check them and try again.');
+    await expect(page.locator('#auth-error').textContent()).resolves.toBe(
+      'That email and password do not match. Check them and try again.',
+    );
     await shot('02-sign-in-error');
   });
 
@@ -97,7 +99,9 @@ describe('the dashboard in a real browser', () => {
     // the instance page says the same, with a link to the step that fixes it
     await page.getByRole('link', { name: 'Instance', exact: true }).click();
     await page.getByText(ACCESS_DENIAL_MESSAGES.no_subscription).waitFor();
-    await expect(page.getByRole('link', { name: 'Start a free trial or subscribe' }).getAttribute('href')).resolves.toBe('/billing');
+    await expect(
+      page.getByRole('link', { name: 'Start a free trial or subscribe' }).getAttribute('href'),
+    ).resolves.toBe('/billing');
     await shot('05-instance-access-denied');
   });
 
@@ -112,7 +116,9 @@ describe('the dashboard in a real browser', () => {
     await shot('06-billing-trial');
   });
 
-  it('starts the instance and follows it to running without a reload', { timeout: INSTANCE_START_MS + 60_000 }, async () => {
+  it('starts the instance and follows it to running without a reload', {
+    timeout: INSTANCE_START_MS + 60_000,
+  }, async () => {
     await page.getByRole('link', { name: 'Go to your instance' }).click();
     await page.waitForURL('**/instance');
     await expect(page.getByTestId('instance-status').textContent()).resolves.toBe('Not created');
@@ -128,7 +134,9 @@ describe('the dashboard in a real browser', () => {
     await shot('09-instance-running');
   });
 
-  it('shows pending pairing requests from openclaw with age and expiry, and approving one removes it', { timeout: APPROVE_MS * 2 + 120_000 }, async () => {
+  it('shows pending pairing requests from openclaw with age and expiry, and approving one removes it', {
+    timeout: APPROVE_MS * 2 + 120_000,
+  }, async () => {
     await page.getByRole('link', { name: 'Pairing', exact: true }).click();
     await page.getByText('No one is waiting.', { exact: false }).waitFor();
     await page.getByText('No devices are waiting.', { exact: false }).waitFor();
@@ -136,15 +144,26 @@ describe('the dashboard in a real browser', () => {
 
     const home = instanceOpenclawHome();
     configureTelegram(home);
-    const older = await createChannelRequest(home, { channel: 'telegram', id: '111222333', meta: { username: 'alice', firstName: 'Alice' } });
-    const newer = await createChannelRequest(home, { channel: 'telegram', id: '444555666', meta: { username: 'bob', firstName: 'Bob' } });
+    const older = await createChannelRequest(home, {
+      channel: 'telegram',
+      id: '111222333',
+      meta: { username: 'alice', firstName: 'Alice' },
+    });
+    const newer = await createChannelRequest(home, {
+      channel: 'telegram',
+      id: '444555666',
+      meta: { username: 'bob', firstName: 'Bob' },
+    });
     const device = await createDeviceRequest(home, { displayName: 'Ada’s laptop', platform: 'linux' });
 
     // they appear by themselves (the page polls), newest first, each with its age and expiry
     const channelRows = page.getByTestId('channel-request');
     await page.locator(`[data-testid=channel-request][data-code="${older.code}"]`).waitFor({ timeout: 120_000 });
     await page.locator(`[data-testid=channel-request][data-code="${newer.code}"]`).waitFor({ timeout: 120_000 });
-    await expect(channelRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-code')))).resolves.toEqual([newer.code, older.code]);
+    await expect(channelRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-code')))).resolves.toEqual([
+      newer.code,
+      older.code,
+    ]);
     await expect(channelRows.first().getByTestId('expiry').textContent()).resolves.toMatch(/^Expires in (5\d|60) min$/);
     const deviceRow = page.locator(`[data-testid=device-request][data-request-id="${device.requestId}"]`);
     await deviceRow.waitFor({ timeout: 120_000 });
@@ -163,13 +182,14 @@ describe('the dashboard in a real browser', () => {
     await expect(page.locator(`[data-testid=channel-request][data-code="${newer.code}"]`).count()).resolves.toBe(1);
     await shot('13-pairing-channel-approved');
 
-
     // a reload asks the instance afresh: the approved ones stay gone
     await page.reload();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator(`[data-testid=channel-request][data-code="${newer.code}"]`).waitFor();
     await expect(page.locator(`[data-testid=channel-request][data-code="${older.code}"]`).count()).resolves.toBe(0);
-    await expect(page.locator(`[data-testid=device-request][data-request-id="${device.requestId}"]`).count()).resolves.toBe(0);
+    await expect(
+      page.locator(`[data-testid=device-request][data-request-id="${device.requestId}"]`).count(),
+    ).resolves.toBe(0);
   });
 
   it('subscribes through the checkout page and shows the plan', { timeout: 180_000 }, async () => {

@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/db/embedded';
 import { DEMO_ACCOUNT } from '../../src/server/demo-account';
 import { signIn, trpcClient } from '../harness/client';
-import { startSystem, startSystemProcess, type RunningSystem } from '../harness/system';
-import { freePort } from '../../src/db/embedded';
+import { type RunningSystem, startSystem, startSystemProcess } from '../harness/system';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-start-'));
 const running: RunningSystem[] = [];
@@ -17,7 +17,9 @@ afterAll(async () => {
 });
 
 describe('npm start on embedded defaults', () => {
-  it('serves the app with a working demo login, keeps data across a restart, and stops cleanly', { timeout: 480_000 }, async () => {
+  it('serves the app with a working demo login, keeps data across a restart, and stops cleanly', {
+    timeout: 480_000,
+  }, async () => {
     const first = await startSystem({ dataDir });
     running.push(first);
     expect(first.output()).toContain(`Demo login: ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);

@@ -3,10 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from '../../src/db/client';
 import type { Clock } from '../../src/platform/clock';
-import { loadConfig, type Config } from '../../src/platform/config';
+import { type Config, loadConfig } from '../../src/platform/config';
 import { createLogger } from '../../src/platform/logger';
-import { createAppDeps, type AppDeps } from '../../src/server/app-deps';
-import { createAppHandlers, routeRequest, type AppHandlers } from '../../src/server/http/app-handlers';
+import { type AppDeps, createAppDeps } from '../../src/server/app-deps';
+import { type AppHandlers, createAppHandlers, routeRequest } from '../../src/server/http/app-handlers';
 import { sendFetchResponse, toFetchRequest } from '../../src/server/http/node-adapter';
 
 export type TestApp = { url: string; deps: AppDeps; handlers: AppHandlers; close: () => Promise<void> };
@@ -35,7 +35,12 @@ export async function startTestApp(opts: {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = testConfig({ APP_URL: url, ...opts.env });
-  let deps = createAppDeps({ config, db: opts.db, clock: opts.clock, logger: createLogger({ level: config.LOG_LEVEL }) });
+  let deps = createAppDeps({
+    config,
+    db: opts.db,
+    clock: opts.clock,
+    logger: createLogger({ level: config.LOG_LEVEL }),
+  });
   if (opts.extend) deps = await opts.extend(deps);
   const handlers = createAppHandlers(deps);
   server.on('request', (req, res) => {

@@ -2,7 +2,7 @@
 // inside the package, unpacked on first use), so `npm ci` is all a fresh machine needs.
 // CHROMIUM_PATH points at another Chromium instead.
 import sparticuz from '@sparticuz/chromium';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 const ARGS = [
   '--headless=new',

@@ -30,7 +30,10 @@ function cookieFrom(res: Response): string {
     .join('; ');
 }
 
-export async function signUp(baseUrl: string, opts: { email?: string; password?: string; name?: string } = {}): Promise<TestUser> {
+export async function signUp(
+  baseUrl: string,
+  opts: { email?: string; password?: string; name?: string } = {},
+): Promise<TestUser> {
   const email = opts.email ?? uniqueEmail();
   const res = await fetch(`${baseUrl}/api/auth/sign-up/email`, {
     method: 'POST',
@@ -43,7 +46,11 @@ export async function signUp(baseUrl: string, opts: { email?: string; password?:
   return { id: body.user.id, email, cookie, trpc: trpcClient(baseUrl, cookie) };
 }
 
-export async function signIn(baseUrl: string, email: string, password: string): Promise<{ res: Response; cookie: string }> {
+export async function signIn(
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<{ res: Response; cookie: string }> {
   const res = await fetch(`${baseUrl}/api/auth/sign-in/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: baseUrl },

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createDb } from '../../src/db/client';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded';
+import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded';
 import { runMigrations } from '../../src/db/migrate';
 
 declare module 'vitest' {
@@ -52,7 +52,9 @@ export default async function setup(project: TestProject) {
     // Drop what this run created (matters on an external server), then stop the embedded one.
     const a = createDb(adminUrl!, { max: 1 });
     try {
-      const dbs = await a.sql<{ datname: string }[]>`select datname from pg_database where datname like ${`kc_%${runId}%`}`;
+      const dbs = await a.sql<
+        { datname: string }[]
+      >`select datname from pg_database where datname like ${`kc_%${runId}%`}`;
       for (const { datname } of dbs) await a.sql.unsafe(`drop database if exists ${datname} with (force)`);
     } finally {
       await a.close();

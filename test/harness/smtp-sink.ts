@@ -69,7 +69,9 @@ export async function startSmtpSink(opts: { seed?: number } = {}): Promise<SmtpS
         setTimeout(() => {
           if (refuse) {
             refused++;
-            const err = new Error('451 4.3.0 Temporary relay failure, try again later') as Error & { responseCode: number };
+            const err = new Error('451 4.3.0 Temporary relay failure, try again later') as Error & {
+              responseCode: number;
+            };
             err.responseCode = 451;
             return callback(err);
           }

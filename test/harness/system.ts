@@ -1,8 +1,8 @@
 // Runs the whole system as a user would (`scripts/start.ts`, what `npm start` runs after the openclaw
 // check) in a child process, on a free port with its own DATA_DIR.
-import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { freePort } from '../../src/db/embedded';
 
 export type RunningSystem = {
@@ -40,7 +40,11 @@ export function startSystemProcess(opts: { dataDir: string; port: number; env?: 
   return { child, output: () => out, exited };
 }
 
-export async function startSystem(opts: { dataDir: string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<RunningSystem> {
+export async function startSystem(opts: {
+  dataDir: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}): Promise<RunningSystem> {
   const port = await freePort();
   const p = startSystemProcess({ dataDir: opts.dataDir, port, env: opts.env });
   const url = `http://localhost:${port}`;

@@ -8,7 +8,7 @@
 //   await createChannelRequest(home, { channel: 'telegram', id: '42' });
 //   const { requestId } = await createDeviceRequest(home);
 //   await ctl.stop(); home.remove();
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,10 @@ export function childEnv(extra: Record<string, string | undefined> = {}): Record
 let runtime: OpenclawRuntime | null = null;
 export function ensureOpenclaw(): OpenclawRuntime {
   if (!runtime) {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'ensure-openclaw.mjs')], { stdio: 'pipe', timeout: 15 * 60_000 });
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'ensure-openclaw.mjs')], {
+      stdio: 'pipe',
+      timeout: 15 * 60_000,
+    });
     runtime = { nodeBin: openclawNodeBin(), cliPath: openclawCliPath(), toolsDir: openclawToolsDir() };
   }
   return runtime;
@@ -112,7 +115,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -124,9 +129,18 @@ export interface RunResult {
 }
 
 /** Runs a program to completion with a timeout (SIGKILL to its process group when it expires). */
-export function run(file: string, args: string[], env: Record<string, string | undefined>, timeoutMs = CLI_TIMEOUT_MS): Promise<RunResult> {
+export function run(
+  file: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = CLI_TIMEOUT_MS,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, args, {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -147,7 +161,11 @@ export function run(file: string, args: string[], env: Record<string, string | u
 }
 
 /** `openclaw <args>` in that home; `gatewayPort` points device commands at a running gateway. */
-export function runOpenclaw(home: OpenclawHome, args: string[], options: { gatewayPort?: number; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runOpenclaw(
+  home: OpenclawHome,
+  args: string[],
+  options: { gatewayPort?: number; timeoutMs?: number } = {},
+): Promise<RunResult> {
   const runtime = ensureOpenclaw();
   return run(
     runtime.nodeBin,
@@ -167,7 +185,12 @@ export async function createChannelRequest(
   request: { channel?: string; id: string; accountId?: string; meta?: Record<string, string> },
 ): Promise<{ code: string; created: boolean }> {
   const runtime = ensureOpenclaw();
-  const params = { channel: request.channel ?? 'telegram', id: request.id, accountId: request.accountId, meta: request.meta ?? { username: `user${request.id}` } };
+  const params = {
+    channel: request.channel ?? 'telegram',
+    id: request.id,
+    accountId: request.accountId,
+    meta: request.meta ?? { username: `user${request.id}` },
+  };
   const result = await run(
     runtime.nodeBin,
     [join(FIXTURES, 'create-channel-request.mjs'), runtime.toolsDir, JSON.stringify(params)],
@@ -175,7 +198,8 @@ export async function createChannelRequest(
   );
   if (result.code !== 0) throw new Error(`createChannelRequest failed: ${result.stderr.trim().slice(-500)}`);
   const parsed = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { code: string; created: boolean };
-  if (!parsed.code) throw new Error('createChannelRequest: openclaw created no request (3 are already pending for that account?)');
+  if (!parsed.code)
+    throw new Error('createChannelRequest: openclaw created no request (3 are already pending for that account?)');
   return parsed;
 }
 
@@ -254,7 +278,11 @@ export async function startGateway(
   );
   const managed = manage(child);
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, options.readyTimeoutMs ?? GATEWAY_READY_TIMEOUT_MS, () => child.exitCode !== null);
+    await waitForHttp(
+      `http://127.0.0.1:${port}/readyz`,
+      options.readyTimeoutMs ?? GATEWAY_READY_TIMEOUT_MS,
+      () => child.exitCode !== null,
+    );
   } catch (error) {
     await managed.stop(5_000);
     throw new Error(`gateway did not become ready: ${(error as Error).message}\n${managed.output().slice(-2000)}`);
@@ -337,7 +365,10 @@ export async function startController(
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(CLI_TIMEOUT_MS * 2),
     });
@@ -356,7 +387,11 @@ export async function startController(
 }
 
 /** Polls `check` until it returns a value (not undefined) or the time is up. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -366,7 +401,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

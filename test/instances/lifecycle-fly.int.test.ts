@@ -5,9 +5,9 @@ import { createDb } from '../../src/db/client';
 import { kiloclawInstances } from '../../src/db/schema';
 import type { FlyEmulator } from '../../src/emulators/fly/server';
 import { InstanceError } from '../../src/instances/errors';
-import { volumeNameFor } from '../../src/instances/lifecycle/deps';
 import { createInstanceService } from '../../src/instances/instance-service';
 import { provision } from '../../src/instances/instance-store';
+import { volumeNameFor } from '../../src/instances/lifecycle/deps';
 import type { MachineProvider } from '../../src/instances/providers/provider';
 import { STARTING_TIMEOUT_MS } from '../../src/instances/transitions';
 import { fixedClock } from '../../src/platform/clock';
@@ -30,10 +30,19 @@ afterAll(async () => {
   await tdb?.close();
 });
 beforeEach(() => {
-  Object.assign(emulator.behaviour, { neverStart: false, startDelayMs: 20, listFlap: false, apiFailure: null, failVolumeDelete: false });
+  Object.assign(emulator.behaviour, {
+    neverStart: false,
+    startDelayMs: 20,
+    listFlap: false,
+    apiFailure: null,
+    failVolumeDelete: false,
+  });
 });
 
-const live = (userId: string) => [...emulator.machines.values()].filter((m) => m.state !== 'destroyed' && m.config.metadata?.kiloclaw_user_id === userId);
+const live = (userId: string) =>
+  [...emulator.machines.values()].filter(
+    (m) => m.state !== 'destroyed' && m.config.metadata?.kiloclaw_user_id === userId,
+  );
 const setRow = (id: string, patch: Partial<typeof kiloclawInstances.$inferInsert>) =>
   tdb.db.update(kiloclawInstances).set(patch).where(eq(kiloclawInstances.id, id));
 
@@ -172,10 +181,14 @@ describe('starting an instance on Fly', () => {
     emulator.behaviour.startDelayMs = 600;
     const userId = await insertUser(tdb.db);
     const starting = service.start(userId);
-    const row = await until(async () => {
-      const r = await instanceOf(tdb.db, userId);
-      return r?.machineId ? r : null;
-    }, 5_000, 'the machine id to be recorded');
+    const row = await until(
+      async () => {
+        const r = await instanceOf(tdb.db, userId);
+        return r?.machineId ? r : null;
+      },
+      5_000,
+      'the machine id to be recorded',
+    );
 
     const destroyed = await service.destroy(userId);
     const started = await starting;

@@ -10,7 +10,13 @@ import { createLogger } from '../../src/platform/logger';
 import type { TestApp } from '../harness/app';
 import { signUp, type TestUser } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
-import { createChannelRequest, createDeviceRequest, ensureOpenclaw, eventually, type OpenclawHome } from '../helpers/openclaw';
+import {
+  createChannelRequest,
+  createDeviceRequest,
+  ensureOpenclaw,
+  eventually,
+  type OpenclawHome,
+} from '../helpers/openclaw';
 import { grantAccess, instanceOf, startAppWith } from './support';
 
 const E2E_TIMEOUT_MS = 300_000; // real CLI calls take seconds each on a busy 2-core machine
@@ -39,7 +45,13 @@ beforeAll(async () => {
   const row = (await instanceOf(tdb.db, user.id))!;
   const stateDir = provider.stateDirOf(row.volumeId!);
   const homeDir = provider.homeDirOf(row.volumeId!);
-  home = { dir: dataDir, stateDir, home: homeDir, env: { HOME: homeDir, OPENCLAW_STATE_DIR: stateDir }, remove: () => {} };
+  home = {
+    dir: dataDir,
+    stateDir,
+    home: homeDir,
+    env: { HOME: homeDir, OPENCLAW_STATE_DIR: stateDir },
+    remove: () => {},
+  };
 }, E2E_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -81,10 +93,14 @@ describe('pairing end to end on the local provider (real controller, real opencl
     'lists a real pending device request, approves it, and it is gone',
     async () => {
       const { requestId } = await createDeviceRequest(home, { displayName: 'E2E laptop', platform: 'linux' });
-      const listed = await eventually(async () => {
-        const list = await user.trpc.kiloclaw.listDevicePairingRequests.query({ refresh: true });
-        return list.requests.some((r) => r.requestId === requestId) ? list : undefined;
-      }, 90_000, 1_000);
+      const listed = await eventually(
+        async () => {
+          const list = await user.trpc.kiloclaw.listDevicePairingRequests.query({ refresh: true });
+          return list.requests.some((r) => r.requestId === requestId) ? list : undefined;
+        },
+        90_000,
+        1_000,
+      );
       expect(listed.source).toBe('controller');
       expect(JSON.stringify(listed)).not.toContain('publicKey');
 
@@ -96,12 +112,11 @@ describe('pairing end to end on the local provider (real controller, real opencl
     E2E_TIMEOUT_MS,
   );
 
-  it(
-    'stops the instance: the controller and its gateway go, and lists are empty',
-    async () => {
-      expect((await user.trpc.kiloclaw.stopInstance.mutate()).status).toBe('stopped');
-      expect(await user.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({ requests: [], source: 'not_running' });
-    },
-    60_000,
-  );
+  it('stops the instance: the controller and its gateway go, and lists are empty', async () => {
+    expect((await user.trpc.kiloclaw.stopInstance.mutate()).status).toBe('stopped');
+    expect(await user.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({
+      requests: [],
+      source: 'not_running',
+    });
+  }, 60_000);
 });

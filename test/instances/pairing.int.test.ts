@@ -6,13 +6,17 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawInstances, kiloclawPairingCache } from '../../src/db/schema';
-import { CONTROLLER_TIMEOUT_MS } from '../../src/instances/controller-client';
 import type { EmulatedMachine, FlyEmulator } from '../../src/emulators/fly/server';
-import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from '../../src/instances/pairing/fallback-cache';
+import { CONTROLLER_TIMEOUT_MS } from '../../src/instances/controller-client';
+import {
+  invalidateFallbackCache,
+  readFallbackCache,
+  writeFallbackCache,
+} from '../../src/instances/pairing/fallback-cache';
 import type { MachineProvider } from '../../src/instances/providers/provider';
 import { fixedClock } from '../../src/platform/clock';
 import type { TestApp } from '../harness/app';
-import { signUp, trpcError, type TestUser } from '../harness/client';
+import { signUp, type TestUser, trpcError } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
 import { flyWithEmulator, grantAccess, instanceOf, startAppWith } from './support';
 
@@ -34,7 +38,9 @@ afterAll(async () => {
 });
 
 /** A signed-up user with access and a running instance; returns the emulated machine too. */
-async function userWithInstance(controller: 'current' | 'legacy' = 'current'): Promise<{ u: TestUser; m: EmulatedMachine; instanceId: string }> {
+async function userWithInstance(
+  controller: 'current' | 'legacy' = 'current',
+): Promise<{ u: TestUser; m: EmulatedMachine; instanceId: string }> {
   const u = await signUp(app.url);
   await grantAccess(tdb.db, u.id);
   emulator.behaviour.controller = controller;
@@ -43,7 +49,8 @@ async function userWithInstance(controller: 'current' | 'legacy' = 'current'): P
   return { u, m: emulator.machines.get(row.machineId!)!, instanceId: row.id };
 }
 
-const cachedRows = (instanceId: string) => tdb.db.select().from(kiloclawPairingCache).where(eq(kiloclawPairingCache.instanceId, instanceId));
+const cachedRows = (instanceId: string) =>
+  tdb.db.select().from(kiloclawPairingCache).where(eq(kiloclawPairingCache.instanceId, instanceId));
 
 describe('listing and approving through the controller', () => {
   it('lists a pending channel request, approves it, and it is gone', async () => {
@@ -87,11 +94,16 @@ describe('the exec fallback (a controller without the pairing routes)', () => {
     expect(first).toMatchObject({ source: 'fallback', cached: false });
     expect(first.requests.map((r) => r.code)).toEqual([code]);
     clock.advance(1_000);
-    expect(await u.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({ source: 'fallback', cached: true });
+    expect(await u.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({
+      source: 'fallback',
+      cached: true,
+    });
 
     m.controller = 'current'; // the controller is upgraded and takes the approve
     clock.advance(1_000);
-    expect((await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(true);
+    expect((await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(
+      true,
+    );
     expect(m.image.cliCalls.filter((c) => c.startsWith('pairing approve'))).toEqual([]);
 
     m.controller = 'legacy'; // …and a replica still talking to an older one falls back again
@@ -198,8 +210,14 @@ describe('guards', () => {
     const { u, m } = await userWithInstance();
     const code = m.image.addChannelRequest('telegram', '7777');
     await u.trpc.kiloclaw.stopInstance.mutate();
-    expect(await u.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({ requests: [], source: 'not_running' });
-    expect(await u.trpc.kiloclaw.listDevicePairingRequests.query()).toMatchObject({ requests: [], source: 'not_running' });
+    expect(await u.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({
+      requests: [],
+      source: 'not_running',
+    });
+    expect(await u.trpc.kiloclaw.listDevicePairingRequests.query()).toMatchObject({
+      requests: [],
+      source: 'not_running',
+    });
     expect(await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).toEqual({
       success: false,
       message: 'Instance is not running',
@@ -236,12 +254,16 @@ describe('guards', () => {
     await grantAccess(tdb.db, a.id);
     // A without an instance: nothing to see, nothing to approve
     expect((await a.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
-    expect((await a.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(false);
+    expect((await a.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(
+      false,
+    );
     // A with an instance of their own: still only their own requests
     expect((await a.trpc.kiloclaw.startInstance.mutate()).status).toBe('running');
     expect((await a.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
     expect((await a.trpc.kiloclaw.listDevicePairingRequests.query()).requests).toEqual([]);
-    expect((await a.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(false);
+    expect((await a.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(
+      false,
+    );
     expect((await a.trpc.kiloclaw.approveDevicePairingRequest.mutate({ requestId: deviceId })).success).toBe(false);
 
     expect(b.m.image.channelRequests.map((r) => r.code)).toEqual([code]);

@@ -91,14 +91,20 @@ describe("billing's InstanceActions port", () => {
     expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
 
     // a payment reactivates the user (the webhook clears the suspension, then resumes)
-    await tdb.db.update(kiloclawSubscriptions).set({ status: 'active', suspendedAt: null }).where(eq(kiloclawSubscriptions.userId, userId));
+    await tdb.db
+      .update(kiloclawSubscriptions)
+      .set({ status: 'active', suspendedAt: null })
+      .where(eq(kiloclawSubscriptions.userId, userId));
     await actions.resume(userId); // answers at once; the reconciler finishes the start
     expect((await instanceOf(tdb.db, userId))!.status).toBe('starting');
     await until(async () => emulator.machines.get(row.machineId!)!.state === 'started', 5_000, 'the machine to start');
     await app.deps.instances.reconcile();
     expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
 
-    await tdb.db.update(kiloclawSubscriptions).set({ status: 'canceled', suspendedAt: clock.now() }).where(eq(kiloclawSubscriptions.userId, userId));
+    await tdb.db
+      .update(kiloclawSubscriptions)
+      .set({ status: 'canceled', suspendedAt: clock.now() })
+      .where(eq(kiloclawSubscriptions.userId, userId));
     await actions.destroy(userId);
     expect(await instanceOf(tdb.db, userId)).toBeNull();
     expect(emulator.machines.get(row.machineId!)!.state).toBe('destroyed');
@@ -112,7 +118,10 @@ describe("billing's InstanceActions port", () => {
     const row = (await instanceOf(tdb.db, userId))!;
     expect(row).toMatchObject({ status: 'stopped', stopReason: 'suspension' });
     // the payment is recorded, but the webhook's resume call is lost
-    await tdb.db.update(kiloclawSubscriptions).set({ status: 'active', suspendedAt: null }).where(eq(kiloclawSubscriptions.userId, userId));
+    await tdb.db
+      .update(kiloclawSubscriptions)
+      .set({ status: 'active', suspendedAt: null })
+      .where(eq(kiloclawSubscriptions.userId, userId));
 
     const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
     expect((await res.json()).reactivatedResumed).toBe(1);
@@ -128,9 +137,15 @@ describe("billing's InstanceActions port", () => {
     await app.deps.instances.start(userId);
     await app.deps.instances.stop(userId); // the customer's own choice
     // later suspended (already stopped) and then reactivated
-    await tdb.db.update(kiloclawSubscriptions).set({ status: 'canceled', suspendedAt: clock.now() }).where(eq(kiloclawSubscriptions.userId, userId));
+    await tdb.db
+      .update(kiloclawSubscriptions)
+      .set({ status: 'canceled', suspendedAt: clock.now() })
+      .where(eq(kiloclawSubscriptions.userId, userId));
     await app.deps.instanceActions.stop(userId);
-    await tdb.db.update(kiloclawSubscriptions).set({ status: 'active', suspendedAt: null }).where(eq(kiloclawSubscriptions.userId, userId));
+    await tdb.db
+      .update(kiloclawSubscriptions)
+      .set({ status: 'active', suspendedAt: null })
+      .where(eq(kiloclawSubscriptions.userId, userId));
     await app.deps.instanceActions.resume(userId);
     await app.deps.instances.reconcile();
     expect((await instanceOf(tdb.db, userId))!).toMatchObject({ status: 'stopped', stopReason: 'user' });

@@ -8,7 +8,13 @@ import { cliReason } from '../../src/instances/pairing/fallback';
 import { createFlyClient } from '../../src/instances/providers/fly/fly-client';
 import { existingMachineIdFrom } from '../../src/instances/providers/fly/fly-provider';
 import { ProviderError } from '../../src/instances/providers/provider';
-import { DESTROYABLE, startRefusal, startTimedOut, STARTING_TIMEOUT_MS, STOPPABLE } from '../../src/instances/transitions';
+import {
+  DESTROYABLE,
+  STARTING_TIMEOUT_MS,
+  STOPPABLE,
+  startRefusal,
+  startTimedOut,
+} from '../../src/instances/transitions';
 
 describe('status transitions', () => {
   it.each<[InstanceStatus, ReturnType<typeof startRefusal>]>([
@@ -36,7 +42,10 @@ describe('status transitions', () => {
 
 describe('reading a 409 name clash', () => {
   it.each([
-    [{ error: 'already_exists: unable to create machine, machine ID 148e443a04d6e8 already exists with name "x"' }, '148e443a04d6e8'],
+    [
+      { error: 'already_exists: unable to create machine, machine ID 148e443a04d6e8 already exists with name "x"' },
+      '148e443a04d6e8',
+    ],
     [{ error: 'machine 3d8d9e1b2c4f56 already exists' }, '3d8d9e1b2c4f56'],
     [{ machine_id: 'abc123def456' }, 'abc123def456'],
     [{ error: 'already_exists' }, null],
@@ -48,7 +57,8 @@ describe('reading a 409 name clash', () => {
 
 describe("the CLI's failure reason", () => {
   it('prefers openclaw\'s "Reason:" line', () => {
-    const stderr = '[openclaw] The CLI command failed.\n[openclaw] Reason: No pending pairing request found for code "ZZZZ9999".\n';
+    const stderr =
+      '[openclaw] The CLI command failed.\n[openclaw] Reason: No pending pairing request found for code "ZZZZ9999".\n';
     expect(cliReason(stderr, '')).toBe('No pending pairing request found for code "ZZZZ9999".');
   });
   it('falls back to the last line', () => {

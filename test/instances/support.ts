@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client';
 import { kiloclawInstances, kiloclawSubscriptions, users } from '../../src/db/schema';
-import { startFlyEmulator, type FlyEmulator } from '../../src/emulators/fly/server';
+import { type FlyEmulator, startFlyEmulator } from '../../src/emulators/fly/server';
 import type { LifecycleDeps } from '../../src/instances/lifecycle/deps';
 import { createFlyProvider } from '../../src/instances/providers/fly/fly-provider';
 import type { MachineProvider } from '../../src/instances/providers/provider';
@@ -56,7 +56,13 @@ export async function grantAccess(db: Db, userId: string): Promise<void> {
 }
 
 /** The test app composed with `provider` (the composition root itself, not a copy of it). */
-export function startAppWith(opts: { db: Db; clock?: Clock; provider: MachineProvider; startWaitMs?: number; env?: Record<string, string> }): Promise<TestApp> {
+export function startAppWith(opts: {
+  db: Db;
+  clock?: Clock;
+  provider: MachineProvider;
+  startWaitMs?: number;
+  env?: Record<string, string>;
+}): Promise<TestApp> {
   return startTestApp({
     db: opts.db,
     clock: opts.clock,
@@ -74,7 +80,11 @@ export function startAppWith(opts: { db: Db; clock?: Clock; provider: MachinePro
   });
 }
 
-export async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -1,7 +1,7 @@
 'use client';
 // Every button that changes something goes through useAction: it disables itself while working,
 // says what it is doing, refreshes the affected data, and reports success or failure in words.
-import { useMutation, useQueryClient, type QueryKey, type UseMutationResult } from '@tanstack/react-query';
+import { type QueryKey, type UseMutationResult, useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ErrorNotice } from './error-notice';
 import { Notice } from './notice';
@@ -63,7 +63,13 @@ export function ActionButton({
 }
 
 /** The outcome of one action: nothing while idle or working, then success or the error in words. */
-export function ActionResult({ m, success }: { m: { isError: boolean; isSuccess: boolean; error: unknown }; success: string | null }) {
+export function ActionResult({
+  m,
+  success,
+}: {
+  m: { isError: boolean; isSuccess: boolean; error: unknown };
+  success: string | null;
+}) {
   if (m.isError) return <ErrorNotice error={m.error} />;
   if (m.isSuccess && success) return <Notice tone="success">{success}</Notice>;
   return null;

@@ -2,7 +2,7 @@
 // Sign up and sign in: one form, two modes. On success the browser loads the dashboard afresh so
 // the server sees the new session cookie.
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { signInEmail, signUpEmail } from '../_lib/auth-client';
 
 export function AuthForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
@@ -18,7 +18,9 @@ export function AuthForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
     const name = String(form.get('name') ?? '').trim();
     setError(null);
     setPending(true);
-    const r = signUp ? await signUpEmail({ name: name || email.split('@')[0] || 'Customer', email, password }) : await signInEmail({ email, password });
+    const r = signUp
+      ? await signUpEmail({ name: name || email.split('@')[0] || 'Customer', email, password })
+      : await signInEmail({ email, password });
     if (r.ok) {
       window.location.assign('/dashboard');
       return;

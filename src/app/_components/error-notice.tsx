@@ -7,7 +7,8 @@ import { Notice } from './notice';
 
 export function ErrorNotice({ error, title, onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
   const e = describeError(error);
-  if (e.code === 'FORBIDDEN' && isAccessDenialReason(e.reason)) return <AccessDenied reason={e.reason} message={e.message} />;
+  if (e.code === 'FORBIDDEN' && isAccessDenialReason(e.reason))
+    return <AccessDenied reason={e.reason} message={e.message} />;
   return (
     <Notice tone="error" title={title}>
       <p>{e.message}</p>

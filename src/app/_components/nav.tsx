@@ -49,7 +49,13 @@ export function DashboardNav({ email }: { email: string }) {
           <span className="account-email" title="Signed in as">
             {email}
           </span>
-          <button type="button" className="btn btn-secondary btn-small" onClick={onSignOut} disabled={leaving} aria-busy={leaving}>
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            onClick={onSignOut}
+            disabled={leaving}
+            aria-busy={leaving}
+          >
             {leaving ? 'Signing out…' : 'Sign out'}
           </button>
         </div>

@@ -10,7 +10,8 @@ const AUTH_MESSAGES: Record<string, string> = {
   INVALID_EMAIL: 'Enter a valid email address, like you@example.com.',
   PASSWORD_TOO_SHORT: 'Use at least 8 characters for your password.',
   PASSWORD_TOO_LONG: 'Use at most 128 characters for your password.',
-  INVALID_ORIGIN: 'This page was opened from an address KiloClaw does not recognise. Open it from the address shown when the app started.',
+  INVALID_ORIGIN:
+    'This page was opened from an address KiloClaw does not recognise. Open it from the address shown when the app started.',
 };
 
 async function post(path: string, body: unknown): Promise<AuthResult> {
@@ -30,10 +31,12 @@ async function post(path: string, body: unknown): Promise<AuthResult> {
   const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
   if (data?.code && AUTH_MESSAGES[data.code]) return { ok: false, message: AUTH_MESSAGES[data.code]! };
   if (res.status === 429) return { ok: false, message: 'Too many attempts. Please wait a minute and try again.' };
-  if (res.status >= 500) return { ok: false, message: 'Something went wrong on our side. Please try again in a moment.' };
+  if (res.status >= 500)
+    return { ok: false, message: 'Something went wrong on our side. Please try again in a moment.' };
   return { ok: false, message: 'That did not work. Check what you entered and try again.' };
 }
 
-export const signUpEmail = (input: { name: string; email: string; password: string }) => post('/api/auth/sign-up/email', input);
+export const signUpEmail = (input: { name: string; email: string; password: string }) =>
+  post('/api/auth/sign-up/email', input);
 export const signInEmail = (input: { email: string; password: string }) => post('/api/auth/sign-in/email', input);
 export const signOut = () => post('/api/auth/sign-out', {});

@@ -6,7 +6,10 @@ export const PLAN_NAMES: Record<Plan, { name: string; detail: string }> = {
   commit: { name: 'Commit', detail: 'A 6-month commitment at a lower price.' },
 };
 
-export const SUBSCRIPTION_STATUS_LABELS: Record<SubscriptionStatus | 'none', { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral' }> = {
+export const SUBSCRIPTION_STATUS_LABELS: Record<
+  SubscriptionStatus | 'none',
+  { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral' }
+> = {
   none: { label: 'No plan yet', tone: 'neutral' },
   trialing: { label: 'Free trial', tone: 'ok' },
   active: { label: 'Active', tone: 'ok' },
@@ -15,10 +18,17 @@ export const SUBSCRIPTION_STATUS_LABELS: Record<SubscriptionStatus | 'none', { l
   unpaid: { label: 'Unpaid', tone: 'bad' },
 };
 
-export const INSTANCE_STATUS_LABELS: Record<InstanceStatus | 'none', { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral'; detail: string }> = {
+export const INSTANCE_STATUS_LABELS: Record<
+  InstanceStatus | 'none',
+  { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral'; detail: string }
+> = {
   none: { label: 'Not created', tone: 'neutral', detail: 'Start your instance to create its machine.' },
   provisioned: { label: 'Ready to start', tone: 'neutral', detail: 'Your machine is set up but not running.' },
-  starting: { label: 'Starting…', tone: 'warn', detail: 'Your assistant is starting. This usually takes under a minute.' },
+  starting: {
+    label: 'Starting…',
+    tone: 'warn',
+    detail: 'Your assistant is starting. This usually takes under a minute.',
+  },
   running: { label: 'Running', tone: 'ok', detail: 'Your assistant is online.' },
   stopped: { label: 'Stopped', tone: 'neutral', detail: 'Your assistant is offline. Your settings and data are kept.' },
   destroying: { label: 'Deleting…', tone: 'bad', detail: 'Your machine and its data are being deleted.' },

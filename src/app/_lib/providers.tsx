@@ -2,7 +2,7 @@
 // React Query for the dashboard. Errors a person must see are rendered by each panel, so queries do
 // not retry access denials or bad input (retrying those only delays the message).
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import { isRetryable } from './errors';
 
 export function Providers({ children }: { children: ReactNode }) {
@@ -10,7 +10,11 @@ export function Providers({ children }: { children: ReactNode }) {
     () =>
       new QueryClient({
         defaultOptions: {
-          queries: { retry: (count, err) => count < 2 && isRetryable(err), refetchOnWindowFocus: true, staleTime: 2_000 },
+          queries: {
+            retry: (count, err) => count < 2 && isRetryable(err),
+            refetchOnWindowFocus: true,
+            staleTime: 2_000,
+          },
           mutations: { retry: false },
         },
       }),

@@ -1,6 +1,6 @@
 // Server-side: who is signed in, for page-level redirects. Pages stay thin; the rule lives in auth.
 import { headers } from 'next/headers';
-import { sessionUser, type SessionUser } from '@/server/auth';
+import { type SessionUser, sessionUser } from '@/server/auth';
 import { getRuntime } from '@/server/runtime';
 
 export async function currentUser(): Promise<SessionUser | null> {

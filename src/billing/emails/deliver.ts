@@ -7,7 +7,7 @@ import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { Mailer } from '@/platform/mailer';
 import { claimEmails, releaseEmailClaim } from './email-log';
-import { renderEmail, type EmailContext } from './layout';
+import { type EmailContext, renderEmail } from './layout';
 import { EMAIL_TEMPLATES } from './templates';
 
 export type EmailDeps = { db: DbOrTx; mailer: Mailer; logger: Logger };
@@ -16,7 +16,11 @@ export type EmailTally = { sent: number; skipped: number; failed: number };
 export type EmailFailure = { userId: string; emailType: EmailType; message: string };
 
 /** Sends an email whose log row this caller has already claimed. Throws the send error after releasing the claim. */
-export async function sendClaimed(deps: EmailDeps & { appUrl: string }, emailType: EmailType, to: Recipient): Promise<void> {
+export async function sendClaimed(
+  deps: EmailDeps & { appUrl: string },
+  emailType: EmailType,
+  to: Recipient,
+): Promise<void> {
   const message = renderEmail(EMAIL_TEMPLATES[emailType], { ...to, appUrl: deps.appUrl });
   try {
     await deps.mailer.send(message);
@@ -46,7 +50,11 @@ export async function sendOnce(
 }
 
 /** Runs `fn` over items with at most `limit` in flight; never rejects (fn handles its own errors). */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]!);
@@ -65,7 +73,12 @@ export async function deliverOnce(
 ): Promise<{ tally: EmailTally; failures: EmailFailure[]; notSent: string[] }> {
   const tally: EmailTally = { sent: 0, skipped: 0, failed: 0 };
   const failures: EmailFailure[] = [];
-  const claimed = await claimEmails(deps.db, emailType, recipients.map((r) => r.userId), deps.now);
+  const claimed = await claimEmails(
+    deps.db,
+    emailType,
+    recipients.map((r) => r.userId),
+    deps.now,
+  );
   tally.skipped = recipients.length - claimed.size;
   await forEachLimited(
     recipients.filter((r) => claimed.has(r.userId)),
@@ -80,6 +93,9 @@ export async function deliverOnce(
       }
     },
   );
-  const notSent = [...recipients.filter((r) => !claimed.has(r.userId)).map((r) => r.userId), ...failures.map((f) => f.userId)];
+  const notSent = [
+    ...recipients.filter((r) => !claimed.has(r.userId)).map((r) => r.userId),
+    ...failures.map((f) => f.userId),
+  ];
   return { tally, failures, notSent };
 }

@@ -3,13 +3,18 @@
 // reactivation deletes (re-arms) is billing's rule: SUSPENSION_EMAIL_TYPES in billing/subscription-sync.ts.
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
-import { kiloclawEmailLog, type EmailType } from '@/db/schema';
+import { type EmailType, kiloclawEmailLog } from '@/db/schema';
 
 /**
  * Claims (user, type) for each user in one statement. Returns the users whose claim is new; a user
  * missing from the result already has the row, i.e. that email was sent (or is being sent) before.
  */
-export async function claimEmails(db: DbOrTx, emailType: EmailType, userIds: readonly string[], now: Date): Promise<Set<string>> {
+export async function claimEmails(
+  db: DbOrTx,
+  emailType: EmailType,
+  userIds: readonly string[],
+  now: Date,
+): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
   // the ids travel as ONE array parameter: a multi-row VALUES list of thousands of parameters costs
   // more to build and parse than the insert itself
@@ -23,5 +28,7 @@ export async function claimEmails(db: DbOrTx, emailType: EmailType, userIds: rea
 
 /** Gives a claim back after a failed send, so the next run retries that email. */
 export async function releaseEmailClaim(db: DbOrTx, userId: string, emailType: EmailType): Promise<void> {
-  await db.delete(kiloclawEmailLog).where(and(eq(kiloclawEmailLog.userId, userId), eq(kiloclawEmailLog.emailType, emailType)));
+  await db
+    .delete(kiloclawEmailLog)
+    .where(and(eq(kiloclawEmailLog.userId, userId), eq(kiloclawEmailLog.emailType, emailType)));
 }

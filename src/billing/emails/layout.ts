@@ -22,8 +22,19 @@ export type EmailContent = {
 export type EmailTemplate = (ctx: EmailContext) => EmailContent;
 
 // built once: constructing an Intl formatter per date costs more than the rest of an email together
-const DAY_FORMAT = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
-const TIME_FORMAT = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const DAY_FORMAT = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'UTC',
+  weekday: 'long',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+});
+const TIME_FORMAT = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'UTC',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 
 /** Dates are written out in words and in UTC, so nobody misreads 03/04 or a local midnight. */
 export function formatDate(d: Date | null | undefined): string {

@@ -1,6 +1,6 @@
 // The access rule of billing/access.ts (decideAccess) as SQL predicates, for set-based sweeps.
 // test/cron/access-sql.int.test.ts checks that both agree on every case of the rule.
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 
 /** A timestamp parameter with its type stated (an untyped parameter would be text). */
 export const ts = (d: Date): SQL => sql`${d.toISOString()}::timestamptz`;

@@ -2,10 +2,22 @@
 // destruction_deadline doubles as the "still to destroy" marker: the claiming statement clears it
 // (conditionally, so a reactivation committed first wins), the instance is destroyed after that
 // commit, and a failed destroy puts the deadline back so the next run tries again.
-import { errorMessage } from '@/platform/error-message';
+
 import { sql } from 'drizzle-orm';
+import { errorMessage } from '@/platform/error-message';
 import { ts } from './access-sql';
-import { days, emptyReport, excluding, forEachInstance, inBatches, mailBatch, toRecipient, type SweepInput, type SweepReport, type UserRow } from './sweep-kit';
+import {
+  days,
+  emptyReport,
+  excluding,
+  forEachInstance,
+  inBatches,
+  mailBatch,
+  type SweepInput,
+  type SweepReport,
+  toRecipient,
+  type UserRow,
+} from './sweep-kit';
 
 /** An "instance deleted" email later than this after the deadline is no news worth sending. */
 export const DESTROYED_EMAIL_WINDOW_DAYS = 7;
@@ -39,7 +51,10 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
           where user_id = ${userId} and suspended_at = ${r.suspended_at}::timestamptz and destruction_deadline is null`);
       } catch (err) {
         report.errors.push({ userId, step: 'restore', message: errorMessage(err) });
-        deps.logger.error({ userId, reason: errorMessage(err) }, 'lifecycle: destroy failed and its deadline could not be restored; the next run will not retry it');
+        deps.logger.error(
+          { userId, reason: errorMessage(err) },
+          'lifecycle: destroy failed and its deadline could not be restored; the next run will not retry it',
+        );
       }
     });
     report.actioned += rows.length - failed.size;

@@ -3,7 +3,7 @@
 import { errorMessage } from '@/platform/error-message';
 import type { EmailTally } from '../emails/deliver';
 import { destructionSweep } from './destruction-sweep';
-import { subscriptionExpirySweep, earlybirdExpirySweep, pastDueSweep, trialExpirySweep } from './suspension-sweeps';
+import { earlybirdExpirySweep, pastDueSweep, subscriptionExpirySweep, trialExpirySweep } from './suspension-sweeps';
 import type { LifecycleDeps, SweepInput, SweepReport } from './sweep-kit';
 import { destructionWarningSweep, earlybirdWarningSweep, trialWarningSweep } from './warning-sweeps';
 

@@ -10,7 +10,7 @@
 // The email is a second pass over "suspended recently, suspension email not in the log", so a send
 // that failed (and gave its claim back) is retried by the next run even though the row no longer
 // matches the suspension condition.
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { EmailType } from '@/db/schema';
 import { hasAccessIgnoringSuspension, ts, validEarlybird } from './access-sql';
 import {
@@ -20,19 +20,25 @@ import {
   forEachInstance,
   inBatches,
   mailBatch,
-  toRecipient,
   type SweepInput,
   type SweepReport,
+  toRecipient,
   type UserRow,
 } from './sweep-kit';
 
 /** The emails that announce a suspension; a user gets one of them per suspension. */
-export const SUSPENSION_EMAILS = ['trial_expired', 'earlybird_expired', 'subscription_expired', 'past_due_suspended'] as const satisfies readonly EmailType[];
+export const SUSPENSION_EMAILS = [
+  'trial_expired',
+  'earlybird_expired',
+  'subscription_expired',
+  'past_due_suspended',
+] as const satisfies readonly EmailType[];
 
 /** A row the earlybird-expiry sweep created: never a Stripe subscription, no plan. */
 const EARLYBIRD_ONLY_ROW = sql`(s.plan is null and s.stripe_subscription_id is null)`;
 
-const destructionDeadline = (input: SweepInput) => new Date(input.now.getTime() + input.deps.settings.destructionAfterDays * 86_400_000);
+const destructionDeadline = (input: SweepInput) =>
+  new Date(input.now.getTime() + input.deps.settings.destructionAfterDays * 86_400_000);
 
 /** Suspends, in batches, the rows matching `condition` (a predicate on `s`), then stops each instance. */
 async function suspendWhere(input: SweepInput, report: SweepReport, condition: SQL): Promise<void> {
@@ -53,7 +59,12 @@ async function suspendWhere(input: SweepInput, report: SweepReport, condition: S
       returning s.user_id`);
     report.actioned += rows.length;
     // after the statement committed: the instance follows the row, never the other way round
-    await forEachInstance(input, report, 'stop', rows.map((r) => r.user_id));
+    await forEachInstance(
+      input,
+      report,
+      'stop',
+      rows.map((r) => r.user_id),
+    );
     return { rows: rows.length, failed: [] };
   });
 }
@@ -90,7 +101,11 @@ const notSuspended = sql`s.suspended_at is null`;
 export async function trialExpirySweep(input: SweepInput): Promise<SweepReport> {
   const report = emptyReport();
   const trialing = sql`s.status = 'trialing'`;
-  await suspendWhere(input, report, sql`${trialing} and ${notSuspended} and s.trial_ends_at <= ${ts(input.now)} and not ${hasAccessIgnoringSuspension(input.now)}`);
+  await suspendWhere(
+    input,
+    report,
+    sql`${trialing} and ${notSuspended} and s.trial_ends_at <= ${ts(input.now)} and not ${hasAccessIgnoringSuspension(input.now)}`,
+  );
   await mailSuspended(input, report, 'trial_expired', trialing);
   return report;
 }
@@ -117,7 +132,12 @@ export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepRepo
       on conflict (user_id) do nothing
       returning user_id`);
     report.actioned += rows.length;
-    await forEachInstance(input, report, 'stop', rows.map((r) => r.user_id));
+    await forEachInstance(
+      input,
+      report,
+      'stop',
+      rows.map((r) => r.user_id),
+    );
     return { rows: rows.length, failed: [] };
   });
   await mailSuspended(input, report, 'earlybird_expired', sql`s.status = 'canceled' and ${EARLYBIRD_ONLY_ROW}`);
@@ -128,7 +148,11 @@ export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepRepo
 export async function subscriptionExpirySweep(input: SweepInput): Promise<SweepReport> {
   const report = emptyReport();
   const ended = sql`s.status in ('canceled', 'unpaid')`;
-  await suspendWhere(input, report, sql`${ended} and ${notSuspended} and not ${hasAccessIgnoringSuspension(input.now)}`);
+  await suspendWhere(
+    input,
+    report,
+    sql`${ended} and ${notSuspended} and not ${hasAccessIgnoringSuspension(input.now)}`,
+  );
   await mailSuspended(input, report, 'subscription_expired', sql`${ended} and not ${EARLYBIRD_ONLY_ROW}`);
   return report;
 }

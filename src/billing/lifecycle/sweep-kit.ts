@@ -1,13 +1,14 @@
 // What every sweep shares: its dependencies, its report, the batch loop and the row → recipient mapping.
-import { errorMessage } from '@/platform/error-message';
-import { and, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+
+import { and, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { kiloclawSubscriptions, type EmailType } from '@/db/schema';
+import { type EmailType, kiloclawSubscriptions } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { Mailer } from '@/platform/mailer';
+import { deliverOnce, type EmailTally, forEachLimited, type Recipient } from '../emails/deliver';
 import type { InstanceActions } from '../ports';
-import { deliverOnce, forEachLimited, type EmailTally, type Recipient } from '../emails/deliver';
 import type { LifecycleSettings } from './constants';
 
 export type LifecycleDeps = {
@@ -46,7 +47,8 @@ export type UserRow = {
   destruction_deadline?: string | Date | null;
 };
 
-const toDate = (v: string | Date | null | undefined): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v));
+const toDate = (v: string | Date | null | undefined): Date | null =>
+  v == null ? null : v instanceof Date ? v : new Date(v);
 
 export function toRecipient(r: UserRow): Recipient {
   return {
@@ -71,7 +73,10 @@ export function excluding(column: SQL, userIds: readonly string[]): SQL {
  * Runs `step` batch after batch until a batch comes back short. `step` gets the users to exclude
  * (those that failed earlier in this run) and returns how many rows the batch held.
  */
-export async function inBatches(batchSize: number, step: (exclude: readonly string[]) => Promise<{ rows: number; failed: string[] }>) {
+export async function inBatches(
+  batchSize: number,
+  step: (exclude: readonly string[]) => Promise<{ rows: number; failed: string[] }>,
+) {
   const exclude: string[] = [];
   for (;;) {
     const { rows, failed } = await step(exclude);
@@ -84,10 +89,22 @@ export async function inBatches(batchSize: number, step: (exclude: readonly stri
  * Claims and sends `emailType` to each recipient, adding the outcome to `report`. Returns the users
  * not sent to (already in the log, or failed): the batch loop excludes them so it always progresses.
  */
-export async function mailBatch(input: SweepInput, report: SweepReport, emailType: EmailType, recipients: Recipient[]): Promise<string[]> {
+export async function mailBatch(
+  input: SweepInput,
+  report: SweepReport,
+  emailType: EmailType,
+  recipients: Recipient[],
+): Promise<string[]> {
   const { deps, now } = input;
   const { tally, failures, notSent } = await deliverOnce(
-    { db: deps.db, mailer: deps.mailer, logger: deps.logger, appUrl: deps.appUrl, now, concurrency: deps.settings.concurrency },
+    {
+      db: deps.db,
+      mailer: deps.mailer,
+      logger: deps.logger,
+      appUrl: deps.appUrl,
+      now,
+      concurrency: deps.settings.concurrency,
+    },
     emailType,
     recipients,
   );

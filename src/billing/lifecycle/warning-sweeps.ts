@@ -1,13 +1,27 @@
 // Sweeps 1, 2 and 7: "ending soon" warnings, each sent once. They change no subscription row; the
 // email log claim (deliverOnce) is what makes them once-only, and `not exists (log row)` keeps each
 // statement's cost to the users still owed the email.
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { EmailType } from '@/db/schema';
 import { ts } from './access-sql';
-import { days, emptyReport, excluding, inBatches, mailBatch, toRecipient, type SweepInput, type SweepReport, type UserRow } from './sweep-kit';
+import {
+  days,
+  emptyReport,
+  excluding,
+  inBatches,
+  mailBatch,
+  type SweepInput,
+  type SweepReport,
+  toRecipient,
+  type UserRow,
+} from './sweep-kit';
 
 /** Selects a batch of users owed `emailType` (minus `exclude`), claims and sends, until none are left. */
-async function warnOnce(input: SweepInput, emailType: EmailType, selectBatch: (exclude: readonly string[]) => SQL): Promise<SweepReport> {
+async function warnOnce(
+  input: SweepInput,
+  emailType: EmailType,
+  selectBatch: (exclude: readonly string[]) => SQL,
+): Promise<SweepReport> {
   const report = emptyReport();
   await inBatches(input.deps.settings.batchSize, async (exclude) => {
     const rows = await input.deps.db.execute<UserRow>(selectBatch(exclude));
@@ -25,13 +39,17 @@ const notYetSent = (type: EmailType) =>
 export async function trialWarningSweep(input: SweepInput): Promise<SweepReport> {
   const { deps, now } = input;
   const batch = deps.settings.batchSize;
-  return warnOnce(input, 'trial_ending', (exclude) => sql`
+  return warnOnce(
+    input,
+    'trial_ending',
+    (exclude) => sql`
       select u.id as user_id, u.email, u.name, s.trial_ends_at
       from kiloclaw_subscriptions s join users u on u.id = s.user_id
       where s.status = 'trialing' and s.suspended_at is null
         and s.trial_ends_at > ${ts(now)} and s.trial_ends_at <= ${ts(now)} + ${days(deps.settings.trialWarningDays)}
         and ${notYetSent('trial_ending')} ${excluding(sql`u.id`, exclude)}
-      limit ${batch}`);
+      limit ${batch}`,
+  );
 }
 
 /**
@@ -43,7 +61,10 @@ export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepRep
   const { deps, now } = input;
   const batch = deps.settings.batchSize;
   const horizon = sql`${ts(now)} + ${days(deps.settings.earlybirdWarningDays)}`;
-  return warnOnce(input, 'earlybird_ending', (exclude) => sql`
+  return warnOnce(
+    input,
+    'earlybird_ending',
+    (exclude) => sql`
       select u.id as user_id, u.email, u.name, max(e.expires_at) as earlybird_expires_at
       from kiloclaw_earlybird_purchases e join users u on u.id = e.user_id
       where e.expires_at > ${ts(now)} and e.expires_at <= ${horizon}
@@ -52,7 +73,8 @@ export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepRep
                           and (s.suspended_at is not null or s.status in ('active', 'past_due')))
         and ${notYetSent('earlybird_ending')} ${excluding(sql`u.id`, exclude)}
       group by u.id, u.email, u.name
-      limit ${batch}`);
+      limit ${batch}`,
+  );
 }
 
 /**
@@ -63,12 +85,16 @@ export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepRep
 export async function destructionWarningSweep(input: SweepInput): Promise<SweepReport> {
   const { deps, now } = input;
   const batch = deps.settings.batchSize;
-  return warnOnce(input, 'destruction_warning', (exclude) => sql`
+  return warnOnce(
+    input,
+    'destruction_warning',
+    (exclude) => sql`
       select u.id as user_id, u.email, u.name, s.suspended_at, s.destruction_deadline
       from kiloclaw_subscriptions s join users u on u.id = s.user_id
       where s.suspended_at is not null
         and s.suspended_at <= ${ts(now)} - ${days(deps.settings.destructionWarningDays)}
         and s.destruction_deadline > ${ts(now)}
         and ${notYetSent('destruction_warning')} ${excluding(sql`u.id`, exclude)}
-      limit ${batch}`);
+      limit ${batch}`,
+  );
 }

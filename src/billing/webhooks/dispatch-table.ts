@@ -38,6 +38,9 @@ export function isHandled(type: string): type is HandledEventType {
 
 /** Runs the handler of `type`. The table's `satisfies` clause is what ties each handler to its event type. */
 export function dispatch(ctx: HandlerContext, type: HandledEventType, event: Stripe.Event): Promise<HandlerResult> {
-  const handler = HANDLERS[type] as unknown as (c: HandlerContext, e: EventOf<HandledEventType>) => Promise<HandlerResult>;
+  const handler = HANDLERS[type] as unknown as (
+    c: HandlerContext,
+    e: EventOf<HandledEventType>,
+  ) => Promise<HandlerResult>;
   return handler(ctx, event as EventOf<HandledEventType>);
 }

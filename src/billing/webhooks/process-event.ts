@@ -34,7 +34,11 @@ export type WebhookOutcome = {
   body: { received: boolean; eventId?: string; receipt?: string; error?: string };
 };
 
-export async function processStripeWebhook(deps: WebhookDeps, rawBody: string, signature: string | null): Promise<WebhookOutcome> {
+export async function processStripeWebhook(
+  deps: WebhookDeps,
+  rawBody: string,
+  signature: string | null,
+): Promise<WebhookOutcome> {
   if (!deps.webhookSecret || !deps.stripe) {
     deps.log.error('stripe webhook received but STRIPE_WEBHOOK_SECRET / STRIPE_SECRET_KEY are not configured');
     return { status: 503, body: { received: false, error: 'Stripe webhooks are not configured on this server.' } };
@@ -50,8 +54,16 @@ export async function processStripeWebhook(deps: WebhookDeps, rawBody: string, s
     deps.log.warn({ reason: message }, 'stripe webhook rejected');
     return { status: 400, body: { received: false, error: `Webhook rejected: ${message}` } };
   }
-  if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number' || !event.data?.object) {
-    return { status: 400, body: { received: false, error: 'Webhook rejected: not a Stripe event (id, type, created, data.object).' } };
+  if (
+    typeof event?.id !== 'string' ||
+    typeof event.type !== 'string' ||
+    typeof event.created !== 'number' ||
+    !event.data?.object
+  ) {
+    return {
+      status: 400,
+      body: { received: false, error: 'Webhook rejected: not a Stripe event (id, type, created, data.object).' },
+    };
   }
 
   const log = deps.log.child({ eventId: event.id, eventType: event.type });
@@ -75,12 +87,18 @@ export async function processStripeWebhook(deps: WebhookDeps, rawBody: string, s
         .returning({ eventId: stripeWebhookEvents.eventId });
       if (!claimed.length) return { receipt: 'ignored: duplicate event (already processed)' };
       const r = await dispatch({ tx, stripe, config: deps.config, log, now }, type, event);
-      await tx.update(stripeWebhookEvents).set({ processedAt: now, receipt: r.receipt.slice(0, 500) }).where(eq(stripeWebhookEvents.eventId, event.id));
+      await tx
+        .update(stripeWebhookEvents)
+        .set({ processedAt: now, receipt: r.receipt.slice(0, 500) })
+        .where(eq(stripeWebhookEvents.eventId, event.id));
       return r;
     });
   } catch (err) {
     log.error({ err: describeStripeError(err) }, 'stripe webhook handler failed; Stripe will retry');
-    return { status: 500, body: { received: false, eventId: event.id, error: 'Processing failed; the event will be retried.' } };
+    return {
+      status: 500,
+      body: { received: false, eventId: event.id, error: 'Processing failed; the event will be retried.' },
+    };
   }
 
   // After commit: the reactivation is durable even if resuming the machine fails (the user can start it

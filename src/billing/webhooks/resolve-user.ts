@@ -17,11 +17,16 @@ export async function resolveUserId(
     ref.customerId ? eq(kiloclawSubscriptions.stripeCustomerId, ref.customerId) : undefined,
   ].filter((c) => c !== undefined);
   if (!conds.length) return null;
-  const [row] = await tx.select({ userId: kiloclawSubscriptions.userId }).from(kiloclawSubscriptions).where(or(...conds)).limit(1);
+  const [row] = await tx
+    .select({ userId: kiloclawSubscriptions.userId })
+    .from(kiloclawSubscriptions)
+    .where(or(...conds))
+    .limit(1);
   return row?.userId ?? null;
 }
 
-export const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
+export const idOf = (v: string | { id: string } | null | undefined): string | null =>
+  v == null ? null : typeof v === 'string' ? v : v.id;
 
 export async function userExists(tx: Tx, userId: string): Promise<boolean> {
   return (await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1)).length > 0;

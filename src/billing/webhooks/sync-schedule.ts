@@ -18,10 +18,17 @@ export async function clearSchedule(ctx: HandlerContext, scheduleId: string, why
     .set({ stripeScheduleId: null, scheduledPlan: null, updatedAt: ctx.now })
     .where(eq(kiloclawSubscriptions.stripeScheduleId, scheduleId))
     .returning({ userId: kiloclawSubscriptions.userId });
-  return { receipt: cleared.length ? `schedule ${scheduleId} ${why}: plan switch cleared` : `ignored: schedule ${scheduleId} not on any row` };
+  return {
+    receipt: cleared.length
+      ? `schedule ${scheduleId} ${why}: plan switch cleared`
+      : `ignored: schedule ${scheduleId} not on any row`,
+  };
 }
 
-export async function syncScheduleFromStripe(ctx: HandlerContext, payload: Stripe.SubscriptionSchedule): Promise<HandlerResult> {
+export async function syncScheduleFromStripe(
+  ctx: HandlerContext,
+  payload: Stripe.SubscriptionSchedule,
+): Promise<HandlerResult> {
   const subscriptionId = idOf(payload.subscription);
   if (!subscriptionId) return clearSchedule(ctx, payload.id, payload.status);
   const userId = await resolveUserId(ctx.tx, { subscriptionId, customerId: idOf(payload.customer) });
@@ -41,5 +48,7 @@ export async function syncScheduleFromStripe(ctx: HandlerContext, payload: Strip
     .update(kiloclawSubscriptions)
     .set({ stripeScheduleId: schedule.id, scheduledPlan, updatedAt: ctx.now })
     .where(eq(kiloclawSubscriptions.userId, userId));
-  return { receipt: `schedule ${schedule.id} → ${scheduledPlan ? `switch to ${scheduledPlan} at period end` : 'no pending switch'}` };
+  return {
+    receipt: `schedule ${schedule.id} → ${scheduledPlan ? `switch to ${scheduledPlan} at period end` : 'no pending switch'}`,
+  };
 }

@@ -12,8 +12,8 @@
 // state, so it is always safe to write. Events that carry no subscription snapshot (invoices, checkout)
 // re-read too.
 import type Stripe from 'stripe';
-import { applySubscriptionState, lockBillingRow } from '../subscription-sync';
 import type { SubscriptionRow } from '../subscription-store';
+import { applySubscriptionState, lockBillingRow } from '../subscription-sync';
 import { idOf, resolveUserId, userExists } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
 
@@ -21,7 +21,11 @@ export type SubscriptionSource =
   | { kind: 'snapshot'; subscription: Stripe.Subscription }
   | { kind: 'reread'; subscriptionId: string; metadataUserId?: string | null; customerId?: string | null };
 
-export async function syncSubscription(ctx: HandlerContext, event: Stripe.Event, source: SubscriptionSource): Promise<HandlerResult> {
+export async function syncSubscription(
+  ctx: HandlerContext,
+  event: Stripe.Event,
+  source: SubscriptionSource,
+): Promise<HandlerResult> {
   const subId = source.kind === 'snapshot' ? source.subscription.id : source.subscriptionId;
   const metadataUserId = source.kind === 'snapshot' ? source.subscription.metadata?.userId : source.metadataUserId;
   let userId: string | null = null;
@@ -50,7 +54,9 @@ export async function syncSubscription(ctx: HandlerContext, event: Stripe.Event,
   let subscription: Stripe.Subscription;
   if (source.kind === 'snapshot' && row?.stripeSubscriptionId === subId && row.stripeStateAt != null) {
     if (event.created < row.stripeStateAt) {
-      return { receipt: `ignored: stale event (state of ${subId} already at ${row.stripeStateAt}, event from ${event.created})` };
+      return {
+        receipt: `ignored: stale event (state of ${subId} already at ${row.stripeStateAt}, event from ${event.created})`,
+      };
     }
     subscription = event.created === row.stripeStateAt ? await reread(ctx, subId) : source.subscription;
   } else {
@@ -58,13 +64,17 @@ export async function syncSubscription(ctx: HandlerContext, event: Stripe.Event,
   }
 
   const loadSchedule = (id: string) => ctx.stripe.subscriptionSchedules.retrieve(id);
-  const outcome = await applySubscriptionState(ctx.tx, { prices: ctx.config, log: ctx.log, loadSchedule }, {
-    userId,
-    row,
-    subscription,
-    stateAt: event.created,
-    now: ctx.now,
-  });
+  const outcome = await applySubscriptionState(
+    ctx.tx,
+    { prices: ctx.config, log: ctx.log, loadSchedule },
+    {
+      userId,
+      row,
+      subscription,
+      stateAt: event.created,
+      now: ctx.now,
+    },
+  );
   return { receipt: outcome.receipt, resumeUsers: outcome.reactivated ? [userId] : [] };
 }
 

@@ -22,4 +22,7 @@ export type HandlerResult = {
 };
 
 export type EventOf<T extends Stripe.Event['type']> = Extract<Stripe.Event, { type: T }>;
-export type WebhookHandler<T extends Stripe.Event['type']> = (ctx: HandlerContext, event: EventOf<T>) => Promise<HandlerResult>;
+export type WebhookHandler<T extends Stripe.Event['type']> = (
+  ctx: HandlerContext,
+  event: EventOf<T>,
+) => Promise<HandlerResult>;

@@ -4,8 +4,21 @@
 // what sends the app down its exec fallback.
 import { randomBytes, randomUUID } from 'node:crypto';
 
-export type EmulatedChannelRequest = { channel: string; id: string; code: string; createdAt: string; meta: Record<string, string> };
-export type EmulatedDeviceRequest = { requestId: string; deviceId: string; publicKey: string; platform: string; role: string; ts: number };
+export type EmulatedChannelRequest = {
+  channel: string;
+  id: string;
+  code: string;
+  createdAt: string;
+  meta: Record<string, string>;
+};
+export type EmulatedDeviceRequest = {
+  requestId: string;
+  deviceId: string;
+  publicKey: string;
+  platform: string;
+  role: string;
+  ts: number;
+};
 
 export type ControllerGeneration = 'current' | 'legacy';
 
@@ -23,7 +36,13 @@ export class MachineImage {
 
   addChannelRequest(channel: string, id: string): string {
     const code = Array.from(randomBytes(8), (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
-    this.channelRequests.push({ channel, id, code, createdAt: new Date().toISOString(), meta: { accountId: 'default' } });
+    this.channelRequests.push({
+      channel,
+      id,
+      code,
+      createdAt: new Date().toISOString(),
+      meta: { accountId: 'default' },
+    });
     return code;
   }
 
@@ -41,7 +60,9 @@ export class MachineImage {
   }
 
   approveChannel(channel: string, code: string): { ok: boolean; message: string } {
-    const i = this.channelRequests.findIndex((r) => r.channel === channel && r.code.toUpperCase() === code.toUpperCase());
+    const i = this.channelRequests.findIndex(
+      (r) => r.channel === channel && r.code.toUpperCase() === code.toUpperCase(),
+    );
     if (i < 0) return { ok: false, message: `No pending pairing request found for code "${code}".` };
     const [r] = this.channelRequests.splice(i, 1);
     this.approvedSenders.push(`${channel}:${r!.id}`);
@@ -74,7 +95,13 @@ export class MachineImage {
       return r.ok ? ok(r.message) : fail(`Reason: ${r.message}`);
     }
     if (group === 'devices' && verb === 'list') {
-      const pending = this.deviceRequests.map((d) => ({ ...d, roles: [d.role], scopes: [], silent: false, isRepair: false }));
+      const pending = this.deviceRequests.map((d) => ({
+        ...d,
+        roles: [d.role],
+        scopes: [],
+        silent: false,
+        isRepair: false,
+      }));
       return ok(JSON.stringify({ pending, paired: [] }));
     }
     if (group === 'devices' && verb === 'approve' && a1) {
@@ -88,11 +115,23 @@ export class MachineImage {
   controllerPairing(method: string, path: string, body: unknown): { status: number; body: unknown } {
     const now = new Date().toISOString();
     if (method === 'GET' && path === '/_kilo/pairing/channels') {
-      const requests = this.channelRequests.map((r) => ({ code: r.code, id: r.id, channel: r.channel, meta: r.meta, createdAt: r.createdAt }));
+      const requests = this.channelRequests.map((r) => ({
+        code: r.code,
+        id: r.id,
+        channel: r.channel,
+        meta: r.meta,
+        createdAt: r.createdAt,
+      }));
       return { status: 200, body: { requests, lastUpdated: now } };
     }
     if (method === 'GET' && path === '/_kilo/pairing/devices') {
-      const requests = this.deviceRequests.map((d) => ({ requestId: d.requestId, deviceId: d.deviceId, role: d.role, platform: d.platform, ts: d.ts }));
+      const requests = this.deviceRequests.map((d) => ({
+        requestId: d.requestId,
+        deviceId: d.deviceId,
+        role: d.role,
+        platform: d.platform,
+        ts: d.ts,
+      }));
       return { status: 200, body: { requests, lastUpdated: now } };
     }
     const b = (body ?? {}) as Record<string, string>;
@@ -109,4 +148,8 @@ export class MachineImage {
 }
 
 const ok = (stdout: string) => ({ stdout: `${stdout}\n`, stderr: '', exit_code: 0 });
-const fail = (reason: string) => ({ stdout: '', stderr: `[openclaw] The CLI command failed.\n[openclaw] ${reason}\n`, exit_code: 1 });
+const fail = (reason: string) => ({
+  stdout: '',
+  stderr: `[openclaw] The CLI command failed.\n[openclaw] ${reason}\n`,
+  exit_code: 1,
+});

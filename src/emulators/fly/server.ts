@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MachineImage, type ControllerGeneration } from './machine-image';
+import { type ControllerGeneration, MachineImage } from './machine-image';
 
 export type EmulatedMachine = {
   id: string;
@@ -16,12 +16,24 @@ export type EmulatedMachine = {
   region: string;
   instance_id: string;
   private_ip: string;
-  config: { image?: string; env?: Record<string, string>; mounts?: Array<{ volume: string; path: string }>; metadata?: Record<string, string> };
+  config: {
+    image?: string;
+    env?: Record<string, string>;
+    mounts?: Array<{ volume: string; path: string }>;
+    metadata?: Record<string, string>;
+  };
   created_at: string;
   image: MachineImage;
   controller: ControllerGeneration;
 };
-export type EmulatedVolume = { id: string; name: string; region: string; size_gb: number; state: string; attached_machine_id: string | null };
+export type EmulatedVolume = {
+  id: string;
+  name: string;
+  region: string;
+  size_gb: number;
+  state: string;
+  attached_machine_id: string | null;
+};
 
 export type FlyEmulator = {
   url: string;
@@ -77,11 +89,18 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     }, behaviour.startDelayMs);
   }
 
-  function mountProblem(config: EmulatedMachine['config'], machineId: string | null): { status: number; error: string } | null {
+  function mountProblem(
+    config: EmulatedMachine['config'],
+    machineId: string | null,
+  ): { status: number; error: string } | null {
     for (const mount of config.mounts ?? []) {
       const v = volumes.get(mount.volume);
       if (!v || v.state === 'destroyed') return { status: 400, error: `volume ${mount.volume} does not exist` };
-      if (v.attached_machine_id && v.attached_machine_id !== machineId && machines.get(v.attached_machine_id)?.state !== 'destroyed') {
+      if (
+        v.attached_machine_id &&
+        v.attached_machine_id !== machineId &&
+        machines.get(v.attached_machine_id)?.state !== 'destroyed'
+      ) {
         return { status: 412, error: `volume ${mount.volume} is already in use by machine ${v.attached_machine_id}` };
       }
     }
@@ -99,14 +118,21 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     return rest;
   };
 
-  async function api(method: string, parts: string[], query: URLSearchParams, body: unknown): Promise<[number, unknown]> {
+  async function api(
+    method: string,
+    parts: string[],
+    query: URLSearchParams,
+    body: unknown,
+  ): Promise<[number, unknown]> {
     // parts: ['machines', id?, action?] | ['volumes', id?]
     const [kind, id, action] = parts;
     const b = (body ?? {}) as Record<string, unknown>;
     if (behaviour.apiFailure) return [behaviour.apiFailure, { error: 'emulated outage' }];
     if (kind === 'machines' && !id && method === 'GET') {
       if (behaviour.listFlap) return [200, []];
-      const filters = [...query.entries()].filter(([k]) => k.startsWith('metadata.')).map(([k, v]) => [k.slice(9), v] as const);
+      const filters = [...query.entries()]
+        .filter(([k]) => k.startsWith('metadata.'))
+        .map(([k, v]) => [k.slice(9), v] as const);
       const list = [...machines.values()].filter(
         (m) => m.state !== 'destroyed' && filters.every(([k, v]) => m.config.metadata?.[k] === v),
       );
@@ -117,7 +143,13 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
       const taken = [...machines.values()].find((m) => m.name === name && m.state !== 'destroyed');
       if (taken) {
         // Observed shape (unverified in Fly's docs): the existing id only inside the error text.
-        return [409, { error: `already_exists: unable to create machine, machine ID ${taken.id} already exists with name "${name}"`, status: 'already_exists' }];
+        return [
+          409,
+          {
+            error: `already_exists: unable to create machine, machine ID ${taken.id} already exists with name "${name}"`,
+            status: 'already_exists',
+          },
+        ];
       }
       const config = (b.config ?? {}) as EmulatedMachine['config'];
       if (!config.image) return [400, { error: 'config.image is required' }];
@@ -156,7 +188,8 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
         return [200, view(m)];
       }
       if (!action && method === 'DELETE') {
-        if (m.state === 'started' && query.get('force') !== 'true') return [412, { error: 'machine is running; stop it or pass force=true' }];
+        if (m.state === 'started' && query.get('force') !== 'true')
+          return [412, { error: 'machine is running; stop it or pass force=true' }];
         m.state = 'destroyed';
         for (const v of volumes.values()) if (v.attached_machine_id === m.id) v.attached_machine_id = null;
         return [200, { ok: true }];
@@ -187,7 +220,8 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
           return [400, { error: 'command must be a non-empty array of strings' }];
         }
         if (behaviour.execDelayMs) await sleep(behaviour.execDelayMs);
-        if (command[0] !== 'openclaw') return [200, { stdout: '', stderr: `${command[0]}: not found\n`, exit_code: 127 }];
+        if (command[0] !== 'openclaw')
+          return [200, { stdout: '', stderr: `${command[0]}: not found\n`, exit_code: 127 }];
         return [200, m.image.runCli(command.slice(1) as string[])];
       }
     }
@@ -211,7 +245,8 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
       if (method === 'DELETE') {
         if (behaviour.failVolumeDelete) return [500, { error: 'emulated volume delete failure' }];
         const holder = v.attached_machine_id ? machines.get(v.attached_machine_id) : undefined;
-        if (holder && holder.state !== 'destroyed') return [412, { error: `volume is attached to machine ${holder.id}` }];
+        if (holder && holder.state !== 'destroyed')
+          return [412, { error: `volume is attached to machine ${holder.id}` }];
         v.state = 'destroyed';
         return [200, v];
       }
@@ -219,12 +254,19 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     return [404, { error: `no route ${method} /${parts.join('/')}` }];
   }
 
-  function controller(m: EmulatedMachine | undefined, method: string, path: string, auth: string | undefined, body: unknown): [number, unknown] {
+  function controller(
+    m: EmulatedMachine | undefined,
+    method: string,
+    path: string,
+    auth: string | undefined,
+    body: unknown,
+  ): [number, unknown] {
     // Fly's proxy cannot reach a machine that is not started
     if (!m || m.state !== 'started') return [502, { error: 'machine not reachable' }];
     if (path === '/_kilo/health') return [200, { status: 'ok' }];
     if (auth !== `Bearer ${m.config.env?.CONTROLLER_TOKEN ?? ''}`) return [401, { error: 'Unauthorized' }];
-    if (path === '/_kilo/gateway/status') return [200, { state: 'running', pid: 42, uptime: 5, restarts: 0, lastExit: null }];
+    if (path === '/_kilo/gateway/status')
+      return [200, { state: 'running', pid: 42, uptime: 5, restarts: 0, lastExit: null }];
     if (m.controller === 'legacy') return [404, { code: 'controller_route_unavailable' }];
     const r = m.image.controllerPairing(method, path, body);
     return [r.status, r.body];

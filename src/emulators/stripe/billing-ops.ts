@@ -1,9 +1,23 @@
 // What happens inside the emulated Stripe account: checkout completion, subscription updates,
 // schedules, renewals. Every change emits the events Stripe would (order not guaranteed by delivery).
-import { addInterval, clone, invalid, newId, type Invoice, type SchedulePhase, type Subscription, type SubscriptionSchedule } from './objects';
+import {
+  addInterval,
+  clone,
+  type Invoice,
+  invalid,
+  newId,
+  type SchedulePhase,
+  type Subscription,
+  type SubscriptionSchedule,
+} from './objects';
 import type { StripeState } from './state';
 
-export function createInvoice(st: StripeState, sub: Subscription, paid: boolean, reason: Invoice['billing_reason']): Invoice {
+export function createInvoice(
+  st: StripeState,
+  sub: Subscription,
+  paid: boolean,
+  reason: Invoice['billing_reason'],
+): Invoice {
   const item = sub.items.data[0]!;
   const amount = item.price.unit_amount * item.quantity;
   const inv: Invoice = {
@@ -19,7 +33,10 @@ export function createInvoice(st: StripeState, sub: Subscription, paid: boolean,
     created: st.nowS(),
     livemode: false,
     billing_reason: reason,
-    parent: { type: 'subscription_details', subscription_details: { subscription: sub.id, metadata: { ...sub.metadata } } },
+    parent: {
+      type: 'subscription_details',
+      subscription_details: { subscription: sub.id, metadata: { ...sub.metadata } },
+    },
   };
   st.invoices.set(inv.id, inv);
   sub.latest_invoice = inv.id;
@@ -32,7 +49,15 @@ export function completeCheckout(st: StripeState, sessionId: string): void {
   if (s.status !== 'open') throw invalid(`This Checkout Session is no longer active (status ${s.status}).`);
   const now = st.nowS();
   if (!s.customer) {
-    const c = { id: newId('cus'), object: 'customer' as const, email: s.customer_email, name: null, metadata: {}, created: now, livemode: false as const };
+    const c = {
+      id: newId('cus'),
+      object: 'customer' as const,
+      email: s.customer_email,
+      name: null,
+      metadata: {},
+      created: now,
+      livemode: false as const,
+    };
     st.customers.set(c.id, c);
     s.customer = c.id;
     st.emit('customer.created', c);
@@ -49,7 +74,19 @@ export function completeCheckout(st: StripeState, sessionId: string): void {
       status: trialEnd ? 'trialing' : 'active',
       items: {
         object: 'list',
-        data: [{ id: newId('si'), object: 'subscription_item', price: clone(price), quantity: line.quantity, subscription: subId, current_period_start: now, current_period_end: trialEnd ?? addInterval(now, price.recurring!), metadata: {}, created: now }],
+        data: [
+          {
+            id: newId('si'),
+            object: 'subscription_item',
+            price: clone(price),
+            quantity: line.quantity,
+            subscription: subId,
+            current_period_start: now,
+            current_period_end: trialEnd ?? addInterval(now, price.recurring!),
+            metadata: {},
+            created: now,
+          },
+        ],
         has_more: false,
         total_count: 1,
         url: `/v1/subscription_items?subscription=${subId}`,
@@ -86,9 +123,14 @@ export function completeCheckout(st: StripeState, sessionId: string): void {
   }
 }
 
-export function updateSubscription(st: StripeState, sub: Subscription, changes: { cancel_at_period_end?: boolean; metadata?: Record<string, string> }): Subscription {
+export function updateSubscription(
+  st: StripeState,
+  sub: Subscription,
+  changes: { cancel_at_period_end?: boolean; metadata?: Record<string, string> },
+): Subscription {
   if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
-    if (changes.cancel_at_period_end !== undefined) throw invalid('A canceled subscription can only update its cancellation_details and metadata.');
+    if (changes.cancel_at_period_end !== undefined)
+      throw invalid('A canceled subscription can only update its cancellation_details and metadata.');
   }
   if (changes.cancel_at_period_end !== undefined && sub.schedule) {
     throw invalid(
@@ -131,8 +173,13 @@ export function cancelSubscriptionNow(st: StripeState, sub: Subscription, at: nu
 }
 
 export function scheduleFromSubscription(st: StripeState, sub: Subscription): SubscriptionSchedule {
-  if (sub.schedule) throw invalid(`You cannot migrate a subscription that is already attached to a schedule: \`${sub.schedule}\`.`, 'from_subscription');
-  if (sub.status === 'canceled') throw invalid('You cannot create a subscription schedule from a canceled subscription.', 'from_subscription');
+  if (sub.schedule)
+    throw invalid(
+      `You cannot migrate a subscription that is already attached to a schedule: \`${sub.schedule}\`.`,
+      'from_subscription',
+    );
+  if (sub.status === 'canceled')
+    throw invalid('You cannot create a subscription schedule from a canceled subscription.', 'from_subscription');
   const item = sub.items.data[0]!;
   const sched: SubscriptionSchedule = {
     id: newId('sub_sched'),
@@ -140,7 +187,15 @@ export function scheduleFromSubscription(st: StripeState, sub: Subscription): Su
     customer: sub.customer,
     subscription: sub.id,
     status: 'active',
-    phases: [{ start_date: item.current_period_start, end_date: item.current_period_end, items: [{ price: item.price.id, quantity: item.quantity, metadata: {} }], metadata: {}, proration_behavior: 'create_prorations' }],
+    phases: [
+      {
+        start_date: item.current_period_start,
+        end_date: item.current_period_end,
+        items: [{ price: item.price.id, quantity: item.quantity, metadata: {} }],
+        metadata: {},
+        proration_behavior: 'create_prorations',
+      },
+    ],
     current_phase: { start_date: item.current_period_start, end_date: item.current_period_end },
     end_behavior: 'release',
     released_at: null,
@@ -159,7 +214,12 @@ export function scheduleFromSubscription(st: StripeState, sub: Subscription): Su
   return sched;
 }
 
-export function setSchedulePhases(st: StripeState, sched: SubscriptionSchedule, phases: SchedulePhase[], endBehavior?: SubscriptionSchedule['end_behavior']): void {
+export function setSchedulePhases(
+  st: StripeState,
+  sched: SubscriptionSchedule,
+  phases: SchedulePhase[],
+  endBehavior?: SubscriptionSchedule['end_behavior'],
+): void {
   if (sched.status !== 'active' && sched.status !== 'not_started') {
     throw invalid(`You cannot update a subscription schedule that is currently in the \`${sched.status}\` status.`);
   }
@@ -173,7 +233,9 @@ export function setSchedulePhases(st: StripeState, sched: SubscriptionSchedule, 
 
 export function releaseSchedule(st: StripeState, sched: SubscriptionSchedule): void {
   if (sched.status !== 'active' && sched.status !== 'not_started') {
-    throw invalid(`You cannot release a subscription schedule that is currently in the \`${sched.status}\` status. It must be in \`not_started\` or \`active\`.`);
+    throw invalid(
+      `You cannot release a subscription schedule that is currently in the \`${sched.status}\` status. It must be in \`not_started\` or \`active\`.`,
+    );
   }
   const sub = sched.subscription ? st.subscriptions.get(sched.subscription) : undefined;
   sched.status = 'released';

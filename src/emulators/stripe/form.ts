@@ -28,12 +28,14 @@ export function parseForm(body: string): FormObject {
 }
 
 export const str = (v: FormValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-export const bool = (v: FormValue | undefined): boolean | undefined => (v === 'true' ? true : v === 'false' ? false : undefined);
+export const bool = (v: FormValue | undefined): boolean | undefined =>
+  v === 'true' ? true : v === 'false' ? false : undefined;
 export const int = (v: FormValue | undefined): number | undefined => {
   const s = str(v);
   return s !== undefined && /^-?\d+$/.test(s) ? Number(s) : undefined;
 };
-export const arr = (v: FormValue | undefined): FormValue[] => (Array.isArray(v) ? v.filter((x) => x !== undefined) : []);
+export const arr = (v: FormValue | undefined): FormValue[] =>
+  Array.isArray(v) ? v.filter((x) => x !== undefined) : [];
 export const obj = (v: FormValue | undefined): FormObject => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
 export const metadataOf = (v: FormValue | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(obj(v)).filter((e): e is [string, string] => typeof e[1] === 'string'));

@@ -11,66 +11,152 @@ export function newId(prefix: string): string {
 export type Recurring = { interval: 'day' | 'week' | 'month' | 'year'; interval_count: number };
 
 export type Price = {
-  id: string; object: 'price'; active: boolean; currency: string; unit_amount: number; product: string;
-  type: 'recurring' | 'one_time'; recurring: (Recurring & { usage_type: 'licensed' }) | null;
-  nickname: string | null; metadata: Record<string, string>; created: number; livemode: false;
+  id: string;
+  object: 'price';
+  active: boolean;
+  currency: string;
+  unit_amount: number;
+  product: string;
+  type: 'recurring' | 'one_time';
+  recurring: (Recurring & { usage_type: 'licensed' }) | null;
+  nickname: string | null;
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
 };
 
 export type Customer = {
-  id: string; object: 'customer'; email: string | null; name: string | null; metadata: Record<string, string>;
-  created: number; livemode: false;
+  id: string;
+  object: 'customer';
+  email: string | null;
+  name: string | null;
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
 };
 
 export type SubscriptionItem = {
-  id: string; object: 'subscription_item'; price: Price; quantity: number; subscription: string;
-  current_period_start: number; current_period_end: number; metadata: Record<string, string>; created: number;
+  id: string;
+  object: 'subscription_item';
+  price: Price;
+  quantity: number;
+  subscription: string;
+  current_period_start: number;
+  current_period_end: number;
+  metadata: Record<string, string>;
+  created: number;
 };
 
-export type SubscriptionStatus = 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
+export type SubscriptionStatus =
+  | 'incomplete'
+  | 'incomplete_expired'
+  | 'trialing'
+  | 'active'
+  | 'past_due'
+  | 'canceled'
+  | 'unpaid'
+  | 'paused';
 
 export type Subscription = {
-  id: string; object: 'subscription'; customer: string; status: SubscriptionStatus;
+  id: string;
+  object: 'subscription';
+  customer: string;
+  status: SubscriptionStatus;
   items: { object: 'list'; data: SubscriptionItem[]; has_more: false; total_count: number; url: string };
-  cancel_at_period_end: boolean; cancel_at: number | null; canceled_at: number | null; ended_at: number | null;
-  created: number; start_date: number; billing_cycle_anchor: number; trial_start: number | null; trial_end: number | null;
-  metadata: Record<string, string>; schedule: string | null; latest_invoice: string | null; currency: string;
-  collection_method: 'charge_automatically'; livemode: false;
+  cancel_at_period_end: boolean;
+  cancel_at: number | null;
+  canceled_at: number | null;
+  ended_at: number | null;
+  created: number;
+  start_date: number;
+  billing_cycle_anchor: number;
+  trial_start: number | null;
+  trial_end: number | null;
+  metadata: Record<string, string>;
+  schedule: string | null;
+  latest_invoice: string | null;
+  currency: string;
+  collection_method: 'charge_automatically';
+  livemode: false;
 };
 
 export type SchedulePhase = {
-  start_date: number; end_date: number | null;
+  start_date: number;
+  end_date: number | null;
   items: Array<{ price: string; quantity: number; metadata: Record<string, string> }>;
-  metadata: Record<string, string>; proration_behavior: 'create_prorations';
+  metadata: Record<string, string>;
+  proration_behavior: 'create_prorations';
 };
 
 export type SubscriptionSchedule = {
-  id: string; object: 'subscription_schedule'; customer: string; subscription: string | null;
+  id: string;
+  object: 'subscription_schedule';
+  customer: string;
+  subscription: string | null;
   status: 'not_started' | 'active' | 'completed' | 'released' | 'canceled';
-  phases: SchedulePhase[]; current_phase: { start_date: number; end_date: number } | null;
-  end_behavior: 'release' | 'cancel' | 'none' | 'renew'; released_at: number | null; released_subscription: string | null;
-  canceled_at: number | null; completed_at: number | null; created: number; metadata: Record<string, string>;
-  test_clock: null; livemode: false;
+  phases: SchedulePhase[];
+  current_phase: { start_date: number; end_date: number } | null;
+  end_behavior: 'release' | 'cancel' | 'none' | 'renew';
+  released_at: number | null;
+  released_subscription: string | null;
+  canceled_at: number | null;
+  completed_at: number | null;
+  created: number;
+  metadata: Record<string, string>;
+  test_clock: null;
+  livemode: false;
 };
 
 export type CheckoutSession = {
-  id: string; object: 'checkout.session'; mode: 'subscription' | 'payment' | 'setup';
-  status: 'open' | 'complete' | 'expired'; payment_status: 'unpaid' | 'paid' | 'no_payment_required';
-  customer: string | null; customer_email: string | null; client_reference_id: string | null;
-  metadata: Record<string, string>; success_url: string | null; cancel_url: string | null; url: string | null;
-  subscription: string | null; payment_intent: string | null; amount_total: number; currency: string;
-  created: number; expires_at: number; livemode: false;
+  id: string;
+  object: 'checkout.session';
+  mode: 'subscription' | 'payment' | 'setup';
+  status: 'open' | 'complete' | 'expired';
+  payment_status: 'unpaid' | 'paid' | 'no_payment_required';
+  customer: string | null;
+  customer_email: string | null;
+  client_reference_id: string | null;
+  metadata: Record<string, string>;
+  success_url: string | null;
+  cancel_url: string | null;
+  url: string | null;
+  subscription: string | null;
+  payment_intent: string | null;
+  amount_total: number;
+  currency: string;
+  created: number;
+  expires_at: number;
+  livemode: false;
 };
 
 export type Invoice = {
-  id: string; object: 'invoice'; customer: string; status: 'open' | 'paid'; amount_due: number; amount_paid: number;
-  currency: string; period_start: number; period_end: number; created: number; livemode: false;
+  id: string;
+  object: 'invoice';
+  customer: string;
+  status: 'open' | 'paid';
+  amount_due: number;
+  amount_paid: number;
+  currency: string;
+  period_start: number;
+  period_end: number;
+  created: number;
+  livemode: false;
   billing_reason: 'subscription_create' | 'subscription_cycle';
-  parent: { type: 'subscription_details'; subscription_details: { subscription: string; metadata: Record<string, string> } };
+  parent: {
+    type: 'subscription_details';
+    subscription_details: { subscription: string; metadata: Record<string, string> };
+  };
 };
 
 export type StripeEvent = {
-  id: string; object: 'event'; api_version: string; created: number; type: string; livemode: false;
-  pending_webhooks: number; request: { id: string | null; idempotency_key: string | null };
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  type: string;
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
   data: { object: unknown; previous_attributes?: Record<string, unknown> };
 };
 
@@ -98,10 +184,18 @@ export class ApiError extends Error {
     super(message);
   }
   toJSON() {
-    return { error: { type: this.type, message: this.message, ...(this.param ? { param: this.param } : {}), ...(this.code ? { code: this.code } : {}) } };
+    return {
+      error: {
+        type: this.type,
+        message: this.message,
+        ...(this.param ? { param: this.param } : {}),
+        ...(this.code ? { code: this.code } : {}),
+      },
+    };
   }
 }
 
 export const missing = (what: string, id: string, param?: string) =>
   new ApiError(404, 'invalid_request_error', `No such ${what}: '${id}'`, param, 'resource_missing');
-export const invalid = (message: string, param?: string) => new ApiError(400, 'invalid_request_error', message, param, 'parameter_invalid');
+export const invalid = (message: string, param?: string) =>
+  new ApiError(400, 'invalid_request_error', message, param, 'parameter_invalid');

@@ -16,11 +16,14 @@ function page(title: string, body: string): string {
 export function checkoutPage(st: StripeState, sessionId: string): { status: number; html: string } {
   const s = st.sessions.get(sessionId);
   if (!s) return { status: 404, html: page('Not found', '<p>This checkout session does not exist.</p>') };
-  if (s.status !== 'open') return { status: 410, html: page('Checkout finished', `<p>This checkout session is ${esc(s.status)}.</p>`) };
+  if (s.status !== 'open')
+    return { status: 410, html: page('Checkout finished', `<p>This checkout session is ${esc(s.status)}.</p>`) };
   const lines = s.line_items_internal
     .map((l) => {
       const p = st.prices.get(l.price)!;
-      const per = p.recurring ? ` every ${p.recurring.interval_count > 1 ? `${p.recurring.interval_count} ` : ''}${p.recurring.interval}${p.recurring.interval_count > 1 ? 's' : ''}` : '';
+      const per = p.recurring
+        ? ` every ${p.recurring.interval_count > 1 ? `${p.recurring.interval_count} ` : ''}${p.recurring.interval}${p.recurring.interval_count > 1 ? 's' : ''}`
+        : '';
       return `<li>${esc(p.nickname ?? p.id)} — ${money(p.unit_amount * l.quantity, p.currency)}${per}</li>`;
     })
     .join('');
@@ -48,7 +51,10 @@ export function portalPage(st: StripeState, portalId: string): { status: number;
     .join('');
   return {
     status: 200,
-    html: page('Billing portal', `<div class="card"><h1>Billing</h1><ul>${rows || '<li>No subscriptions</li>'}</ul>
-<p class="muted">Payment method: test card •••• 4242</p>${ps.return_url ? `<p><a href="${esc(ps.return_url)}">Back</a></p>` : ''}</div>`),
+    html: page(
+      'Billing portal',
+      `<div class="card"><h1>Billing</h1><ul>${rows || '<li>No subscriptions</li>'}</ul>
+<p class="muted">Payment method: test card •••• 4242</p>${ps.return_url ? `<p><a href="${esc(ps.return_url)}">Back</a></p>` : ''}</div>`,
+    ),
   };
 }

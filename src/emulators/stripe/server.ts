@@ -11,9 +11,9 @@ import { completeCheckout } from './billing-ops';
 import { parseForm } from './form';
 import { ApiError, newId, type StripeEvent } from './objects';
 import { checkoutPage, portalPage } from './pages';
-import { DEFAULT_PRICES, StripeState, type EmulatorClock, type PriceSeed, type StripeStateSnapshot } from './state';
+import { DEFAULT_PRICES, type EmulatorClock, type PriceSeed, StripeState, type StripeStateSnapshot } from './state';
 import { payOutstanding, settleDuePeriods } from './test-clock';
-import { WebhookDelivery, type DeliveryStats } from './webhook-delivery';
+import { type DeliveryStats, WebhookDelivery } from './webhook-delivery';
 
 export type StripeEmulatorOptions = {
   port?: number;
@@ -120,7 +120,12 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         if (method !== 'GET') persist();
         // Date from the emulator's clock (which tests move): the app stamps API answers with it.
         const date = new Date(state.nowS() * 1000).toUTCString();
-        res.writeHead(status, { 'content-type': type, date, 'request-id': requestId, 'stripe-version': '2026-10-28.endive' });
+        res.writeHead(status, {
+          'content-type': type,
+          date,
+          'request-id': requestId,
+          'stripe-version': '2026-10-28.endive',
+        });
         res.end(body);
       };
       const u = new URL(req.url ?? '/', baseUrl);
@@ -145,20 +150,34 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
           const p = portalPage(state, m[1]!);
           return send(p.status, p.html, 'text/html; charset=utf-8');
         }
-        if (!u.pathname.startsWith('/v1/')) return send(404, JSON.stringify({ error: { type: 'invalid_request_error', message: 'Not found' } }));
+        if (!u.pathname.startsWith('/v1/'))
+          return send(404, JSON.stringify({ error: { type: 'invalid_request_error', message: 'Not found' } }));
 
         // API
         if (size > MAX_BODY_BYTES) throw new ApiError(413, 'invalid_request_error', 'Request body too large.');
         const auth = req.headers.authorization ?? '';
         if (auth !== `Bearer ${secretKey}`) {
           const shown = auth.replace(/^Bearer /, '');
-          return send(401, JSON.stringify({ error: { type: 'invalid_request_error', message: `Invalid API Key provided: ${shown ? `${shown.slice(0, 8)}****${shown.slice(-4)}` : '(none)'}` } }));
+          return send(
+            401,
+            JSON.stringify({
+              error: {
+                type: 'invalid_request_error',
+                message: `Invalid API Key provided: ${shown ? `${shown.slice(0, 8)}****${shown.slice(-4)}` : '(none)'}`,
+              },
+            }),
+          );
         }
         const key = method === 'POST' ? req.headers['idempotency-key'] : undefined;
         if (typeof key === 'string') {
           const hit = idempotent.get(key);
           if (hit) {
-            if (hit.path !== u.pathname) throw new ApiError(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`);
+            if (hit.path !== u.pathname)
+              throw new ApiError(
+                400,
+                'idempotency_error',
+                `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+              );
             res.setHeader('idempotent-replayed', 'true');
             return send(hit.status, hit.body);
           }
@@ -170,7 +189,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         return send(200, out);
       } catch (err) {
         if (err instanceof ApiError) return send(err.status, JSON.stringify(err.toJSON()));
-        return send(500, JSON.stringify({ error: { type: 'api_error', message: `Emulator error: ${(err as Error).message}` } }));
+        return send(
+          500,
+          JSON.stringify({ error: { type: 'api_error', message: `Emulator error: ${(err as Error).message}` } }),
+        );
       }
     });
   });

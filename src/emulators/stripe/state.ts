@@ -1,12 +1,12 @@
 // The emulator's in-memory Stripe account: objects by id, the clock, and event emission.
 import {
   API_VERSION,
-  clone,
-  missing,
-  newId,
   type CheckoutSession,
   type Customer,
+  clone,
   type Invoice,
+  missing,
+  newId,
   type Price,
   type StripeEvent,
   type Subscription,
@@ -15,12 +15,27 @@ import {
 
 export type EmulatorClock = { now: () => Date };
 
-export type PriceSeed = { id: string; unitAmount: number; recurring?: { interval: 'month' | 'year' | 'week' | 'day'; interval_count: number }; nickname?: string };
+export type PriceSeed = {
+  id: string;
+  unitAmount: number;
+  recurring?: { interval: 'month' | 'year' | 'week' | 'day'; interval_count: number };
+  nickname?: string;
+};
 
 /** The prices the app's defaults name (STRIPE_PRICE_* in .env.example), so the embedded default works as is. */
 export const DEFAULT_PRICES: PriceSeed[] = [
-  { id: 'price_standard_monthly', unitAmount: 2900, recurring: { interval: 'month', interval_count: 1 }, nickname: 'Standard' },
-  { id: 'price_commit_6mo', unitAmount: 14900, recurring: { interval: 'month', interval_count: 6 }, nickname: 'Commit (6 months)' },
+  {
+    id: 'price_standard_monthly',
+    unitAmount: 2900,
+    recurring: { interval: 'month', interval_count: 1 },
+    nickname: 'Standard',
+  },
+  {
+    id: 'price_commit_6mo',
+    unitAmount: 14900,
+    recurring: { interval: 'month', interval_count: 6 },
+    nickname: 'Commit (6 months)',
+  },
   { id: 'price_earlybird', unitAmount: 4900, nickname: 'Earlybird' },
 ];
 
@@ -39,11 +54,29 @@ export type StripeStateSnapshot = {
 export class StripeState {
   customers = new Map<string, Customer>();
   prices = new Map<string, Price>();
-  sessions = new Map<string, CheckoutSession & { line_items_internal: Array<{ price: string; quantity: number }>; subscription_metadata: Record<string, string>; trial_period_days: number | null }>();
+  sessions = new Map<
+    string,
+    CheckoutSession & {
+      line_items_internal: Array<{ price: string; quantity: number }>;
+      subscription_metadata: Record<string, string>;
+      trial_period_days: number | null;
+    }
+  >();
   subscriptions = new Map<string, Subscription>();
   schedules = new Map<string, SubscriptionSchedule>();
   invoices = new Map<string, Invoice>();
-  portalSessions = new Map<string, { id: string; object: 'billing_portal.session'; customer: string; return_url: string | null; url: string; created: number; livemode: false }>();
+  portalSessions = new Map<
+    string,
+    {
+      id: string;
+      object: 'billing_portal.session';
+      customer: string;
+      return_url: string | null;
+      url: string;
+      created: number;
+      livemode: false;
+    }
+  >();
   events: StripeEvent[] = [];
   /** subscriptions whose next renewal payment fails (test control) */
   failingRenewals = new Set<string>();
@@ -130,7 +163,12 @@ export class StripeState {
 
   /** What the API returns for a session (without the emulator's private bookkeeping fields). */
   publicSession(id: string): CheckoutSession {
-    const { line_items_internal: _l, subscription_metadata: _m, trial_period_days: _t, ...pub } = this.get(this.sessions, 'checkout session', id);
+    const {
+      line_items_internal: _l,
+      subscription_metadata: _m,
+      trial_period_days: _t,
+      ...pub
+    } = this.get(this.sessions, 'checkout session', id);
     return clone(pub);
   }
 }

@@ -27,7 +27,10 @@ export function settleDuePeriods(st: StripeState): void {
         const next = sched.phases.find((p) => p.start_date === boundary);
         if (next) {
           price = clone(st.get(st.prices, 'price', next.items[0]!.price));
-          sched.current_phase = { start_date: next.start_date, end_date: next.end_date ?? addInterval(boundary, price.recurring!) };
+          sched.current_phase = {
+            start_date: next.start_date,
+            end_date: next.end_date ?? addInterval(boundary, price.recurring!),
+          };
           enteredPhase = true;
         } else if (sched.end_behavior === 'cancel') {
           sched.status = 'completed';

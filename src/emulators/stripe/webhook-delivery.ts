@@ -18,7 +18,13 @@ export type DeliveryOptions = {
   timeoutMs?: number;
 };
 
-export type DeliveryStats = { attempts: number; delivered: number; duplicatesSent: number; failedAttempts: number; gaveUp: number };
+export type DeliveryStats = {
+  attempts: number;
+  delivered: number;
+  duplicatesSent: number;
+  failedAttempts: number;
+  gaveUp: number;
+};
 
 export function signatureHeader(body: string, secret: string, timestampS = Math.floor(Date.now() / 1000)): string {
   const v1 = createHmac('sha256', secret).update(`${timestampS}.${body}`).digest('hex');
@@ -67,7 +73,7 @@ export class WebhookDelivery {
 
   private async deliverBatch(opts: { shuffle?: boolean; duplicateRate?: number; concurrency?: number }): Promise<void> {
     const batch = this.pending.splice(0);
-    const order = opts.shuffle ?? this.opts.shuffle ? shuffled(batch) : batch;
+    const order = (opts.shuffle ?? this.opts.shuffle) ? shuffled(batch) : batch;
     const sends: Array<() => Promise<void>> = [];
     for (const e of order) {
       sends.push(() => this.send(e, 1));
@@ -76,9 +82,9 @@ export class WebhookDelivery {
         sends.push(() => this.send(e, 1));
       }
     }
-    const dupOrder = opts.shuffle ?? this.opts.shuffle ? shuffled(sends) : sends;
+    const dupOrder = (opts.shuffle ?? this.opts.shuffle) ? shuffled(sends) : sends;
     // In order, one at a time, unless shuffling (then several at once, as Stripe really does).
-    const concurrency = opts.concurrency ?? (opts.shuffle ?? this.opts.shuffle ? 8 : 1);
+    const concurrency = opts.concurrency ?? ((opts.shuffle ?? this.opts.shuffle) ? 8 : 1);
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(concurrency, dupOrder.length) }, async () => {
@@ -105,7 +111,12 @@ export class WebhookDelivery {
   }
 
   private isIdle(): boolean {
-    return !this.pumping && this.busy === 0 && this.timers.size === 0 && (this.opts.paused || !this.opts.url || this.pending.length === 0);
+    return (
+      !this.pumping &&
+      this.busy === 0 &&
+      this.timers.size === 0 &&
+      (this.opts.paused || !this.opts.url || this.pending.length === 0)
+    );
   }
 
   private wake(force = false): void {
@@ -119,7 +130,8 @@ export class WebhookDelivery {
     this.pumping = true;
     void (async () => {
       try {
-        while (!this.opts.paused && this.opts.url && !this.stopped && this.pending.length > 0) await this.deliverBatch({});
+        while (!this.opts.paused && this.opts.url && !this.stopped && this.pending.length > 0)
+          await this.deliverBatch({});
       } finally {
         this.pumping = false;
         this.wake();
@@ -136,7 +148,11 @@ export class WebhookDelivery {
       this.stats.attempts++;
       const res = await fetch(this.opts.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signatureHeader(body, this.opts.secret), 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': signatureHeader(body, this.opts.secret),
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
         body,
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });

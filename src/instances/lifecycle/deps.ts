@@ -1,11 +1,12 @@
 // What the lifecycle functions depend on; the composition root builds one of these.
+
+import { controllerToken } from '@/contracts/controller-token';
 import type { Db } from '@/db/client';
+import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
 import type { Logger } from '@/platform/logger';
-import { controllerToken } from '@/contracts/controller-token';
-import type { InstanceStatus } from '@/db/schema';
 import type { InstanceRow } from '../instance-store';
-import { METADATA_INSTANCE_ID, METADATA_USER_ID, type MachineProvider, type MachineSpec } from '../providers/provider';
+import { type MachineProvider, type MachineSpec, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 
 export type LifecycleDeps = {
   db: Db;
@@ -27,10 +28,16 @@ export type InstanceView = {
 };
 
 export const viewOf = (row: InstanceRow | null): InstanceView =>
-  row ? { status: row.status, updatedAt: row.statusChangedAt, lastError: row.lastError } : { status: 'none', updatedAt: null, lastError: null };
+  row
+    ? { status: row.status, updatedAt: row.statusChangedAt, lastError: row.lastError }
+    : { status: 'none', updatedAt: null, lastError: null };
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
-export function machineSpec(deps: Pick<LifecycleDeps, 'controllerSecret'>, row: Pick<InstanceRow, 'id' | 'userId'>, volumeId: string): MachineSpec {
+export function machineSpec(
+  deps: Pick<LifecycleDeps, 'controllerSecret'>,
+  row: Pick<InstanceRow, 'id' | 'userId'>,
+  volumeId: string,
+): MachineSpec {
   return {
     env: {
       CONTROLLER_TOKEN: controllerToken(deps.controllerSecret, row.id),

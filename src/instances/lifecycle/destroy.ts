@@ -1,9 +1,10 @@
 // Destroying, in two phases: the machine(s), then the volume; the row goes when both are gone.
 // `destroying` is written first and wins over everything (a start that finishes later cannot write),
 // and an attempt that fails part-way is retried by the reconciler until both are gone.
-import { METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
+
 import { clearDestroyed, deleteIfDestroyed, findById, findByUser, markDestroying, patchWhile } from '../instance-store';
-import { errorText, viewOf, type InstanceView, type LifecycleDeps } from './deps';
+import { METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
+import { errorText, type InstanceView, type LifecycleDeps, viewOf } from './deps';
 
 export async function destroyInstance(deps: LifecycleDeps, userId: string): Promise<InstanceView> {
   const row = await findByUser(deps.db, userId);
@@ -21,14 +22,22 @@ export async function attemptDestroy(deps: LifecycleDeps, instanceId: string): P
   if (row.status !== 'destroying') return false;
   const fail = async (phase: string, err: unknown) => {
     log.warn({ phase, err: errorText(err) }, 'destroy incomplete; will retry');
-    await patchWhile(deps.db, row.id, 'destroying', { lastError: `destroy (${phase}) failed: ${errorText(err)}` }, deps.clock.now());
+    await patchWhile(
+      deps.db,
+      row.id,
+      'destroying',
+      { lastError: `destroy (${phase}) failed: ${errorText(err)}` },
+      deps.clock.now(),
+    );
     return false;
   };
 
   // Phase 1: every machine of this instance — the recorded one and any a racing start created.
   try {
     const listed = await deps.provider.listMachinesByMetadata(METADATA_USER_ID, row.userId);
-    const ids = new Set(listed.filter((m) => m.metadata[METADATA_INSTANCE_ID] === row.id || m.name === row.machineName).map((m) => m.id));
+    const ids = new Set(
+      listed.filter((m) => m.metadata[METADATA_INSTANCE_ID] === row.id || m.name === row.machineName).map((m) => m.id),
+    );
     if (row.machineId) ids.add(row.machineId);
     for (const id of ids) await deps.provider.destroyMachine(id);
     if (row.machineId) await clearDestroyed(deps.db, row.id, 'machineId', row.machineId, deps.clock.now());

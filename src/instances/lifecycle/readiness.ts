@@ -1,7 +1,7 @@
 // "Started" at the provider is not "ready": the instance is running once its controller reports
 // the openclaw gateway as running.
 import { CONTROLLER_ROUTES, GatewayStatus } from '@/contracts/controller';
-import { callController, type ControllerTarget } from '../controller-client';
+import { type ControllerTarget, callController } from '../controller-client';
 
 const POLL_MS = 500;
 const PROBE_TIMEOUT_MS = 3_000;
@@ -9,7 +9,9 @@ const PROBE_TIMEOUT_MS = 3_000;
 /** One probe: true when the controller answers and its gateway is running. Never throws. */
 export async function gatewayRunning(target: ControllerTarget): Promise<boolean> {
   try {
-    const answer = await callController(target, 'GET', CONTROLLER_ROUTES.gatewayStatus, { timeoutMs: PROBE_TIMEOUT_MS });
+    const answer = await callController(target, 'GET', CONTROLLER_ROUTES.gatewayStatus, {
+      timeoutMs: PROBE_TIMEOUT_MS,
+    });
     if (answer.status !== 200) return false;
     const parsed = GatewayStatus.safeParse(answer.body);
     return parsed.success && parsed.data.state === 'running';

@@ -10,6 +10,7 @@
 // Every write is conditional on the state it read, so two reconcilers (or a user) can overlap safely.
 import {
   expireStaleStarts,
+  type InstanceRow,
   listByStatus,
   listFailedStops,
   listRunningWhileSuspended,
@@ -17,7 +18,6 @@ import {
   markRunning,
   markStopped,
   patchWhile,
-  type InstanceRow,
 } from '../instance-store';
 import { STARTING_TIMEOUT_MS } from '../transitions';
 import { errorText, type LifecycleDeps } from './deps';
@@ -80,7 +80,10 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
       const machine = await deps.provider.getMachine(row.machineId);
       if (machine?.state !== 'started') return;
       const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: row.id };
-      if ((await gatewayRunning(target)) && (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()))) {
+      if (
+        (await gatewayRunning(target)) &&
+        (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()))
+      ) {
         report.startsFinished += 1;
       }
     });
@@ -93,7 +96,13 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
       if (await markStopped(deps.db, row.id, deps.clock.now())) {
         report.runningLost += 1;
         const reason = machine ? `machine ${machine.state}` : 'machine is gone';
-        await patchWhile(deps.db, row.id, 'stopped', { lastError: reason, ...(machine ? {} : { machineId: null }) }, deps.clock.now());
+        await patchWhile(
+          deps.db,
+          row.id,
+          'stopped',
+          { lastError: reason, ...(machine ? {} : { machineId: null }) },
+          deps.clock.now(),
+        );
       }
     });
   }

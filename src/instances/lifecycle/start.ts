@@ -1,22 +1,29 @@
 // Starting an instance (PAIRING.md §4). The compare-and-set `→ starting` is the lock: of two
 // replicas starting the same instance only one gets past it, so only one machine is created.
 // Everything the start creates is written down before it waits, so a destroy can always find it.
-import { InstanceBusy, InstanceDestroying, InstanceError, InstanceUnavailable, MachineOnAnotherVolume } from '../errors';
+
+import type { ControllerTarget } from '../controller-client';
+import {
+  InstanceBusy,
+  InstanceDestroying,
+  InstanceError,
+  InstanceUnavailable,
+  MachineOnAnotherVolume,
+} from '../errors';
 import {
   claimStart,
   findById,
   findByUser,
+  type InstanceRow,
   markRunning,
   provision,
   recordResources,
   releaseFailedStart,
-  type InstanceRow,
 } from '../instance-store';
-import { MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID, type Machine } from '../providers/provider';
+import { type Machine, MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 import { startRefusal } from '../transitions';
-import { errorText, machineSpec, viewOf, volumeNameFor, type InstanceView, type LifecycleDeps } from './deps';
+import { errorText, type InstanceView, type LifecycleDeps, machineSpec, viewOf, volumeNameFor } from './deps';
 import { waitForGateway } from './readiness';
-import type { ControllerTarget } from '../controller-client';
 
 /** Lost our claim to a stop, a timeout or a destroy: someone else now decides. */
 class ClaimLost extends Error {}
@@ -65,7 +72,14 @@ const STILL_WANTED_EVERY_MS = 5_000; // how often a waiting start checks that no
  * Machine started and gateway running, by `deadline`. Waits in slices and re-reads the claim between
  * them, so a stop or destroy during a long wait ends it at once instead of at the deadline.
  */
-async function waitUntilReady(deps: LifecycleDeps, id: string, fence: Date, machineId: string, target: ControllerTarget, deadline: number): Promise<boolean> {
+async function waitUntilReady(
+  deps: LifecycleDeps,
+  id: string,
+  fence: Date,
+  machineId: string,
+  target: ControllerTarget,
+  deadline: number,
+): Promise<boolean> {
   const stillStarting = async () => {
     const row = await findById(deps.db, id);
     if (row?.status !== 'starting' || row.startingAt?.getTime() !== fence.getTime()) throw new ClaimLost();
@@ -85,7 +99,12 @@ async function waitUntilReady(deps: LifecycleDeps, id: string, fence: Date, mach
 }
 
 /** Volume and machine in place (recovered, checked, created or adopted), launched, ids recorded. */
-async function bringUp(deps: LifecycleDeps, row: InstanceRow, fence: Date, log: LifecycleDeps['logger']): Promise<Machine> {
+async function bringUp(
+  deps: LifecycleDeps,
+  row: InstanceRow,
+  fence: Date,
+  log: LifecycleDeps['logger'],
+): Promise<Machine> {
   const { provider } = deps;
   const record = async (patch: Parameters<typeof recordResources>[3]) => {
     const status = await recordResources(deps.db, row.id, fence, patch, deps.clock.now());
@@ -140,11 +159,22 @@ async function bringUp(deps: LifecycleDeps, row: InstanceRow, fence: Date, log: 
 }
 
 /** 409 on create: take over the machine holding our name, unless it is mounted on someone else's live volume. */
-async function adopt(deps: LifecycleDeps, row: InstanceRow, clash: MachineNameTaken, volumeId: string): Promise<Machine> {
+async function adopt(
+  deps: LifecycleDeps,
+  row: InstanceRow,
+  clash: MachineNameTaken,
+  volumeId: string,
+): Promise<Machine> {
   const existing = clash.existingMachineId
     ? await deps.provider.getMachine(clash.existingMachineId)
-    : ((await deps.provider.listMachinesByMetadata(METADATA_USER_ID, row.userId)).find((m) => m.name === row.machineName) ?? null);
-  if (!existing) throw InstanceUnavailable('A machine with this name exists but could not be found — try again in a minute.', 'machine_name_taken');
+    : ((await deps.provider.listMachinesByMetadata(METADATA_USER_ID, row.userId)).find(
+        (m) => m.name === row.machineName,
+      ) ?? null);
+  if (!existing)
+    throw InstanceUnavailable(
+      'A machine with this name exists but could not be found — try again in a minute.',
+      'machine_name_taken',
+    );
   if (existing.volumeId && existing.volumeId !== volumeId && (await deps.provider.getVolume(existing.volumeId))) {
     throw MachineOnAnotherVolume(existing.id);
   }

@@ -2,11 +2,23 @@
 // no longer matches), then the machine is stopped. A failed machine stop is recorded and retried
 // by the reconciler; the machine and volume are kept for the next start.
 import { InstanceNotFound, InstanceUnavailable } from '../errors';
-import { clearStopFailure, findById, findByUser, markStopped, patchWhile, STOP_FAILED_PREFIX, type StopReason } from '../instance-store';
-import { errorText, viewOf, type InstanceView, type LifecycleDeps } from './deps';
+import {
+  clearStopFailure,
+  findById,
+  findByUser,
+  markStopped,
+  patchWhile,
+  STOP_FAILED_PREFIX,
+  type StopReason,
+} from '../instance-store';
+import { errorText, type InstanceView, type LifecycleDeps, viewOf } from './deps';
 
 /** `reason`: 'suspension' when billing stops it (a reactivation resumes it), 'user' otherwise. */
-export async function stopInstance(deps: LifecycleDeps, userId: string, reason: StopReason = 'user'): Promise<InstanceView> {
+export async function stopInstance(
+  deps: LifecycleDeps,
+  userId: string,
+  reason: StopReason = 'user',
+): Promise<InstanceView> {
   const row = await findByUser(deps.db, userId);
   if (!row) throw InstanceNotFound();
   if (row.status === 'destroying' || row.status === 'provisioned') return viewOf(row);
@@ -18,15 +30,30 @@ export async function stopInstance(deps: LifecycleDeps, userId: string, reason: 
 }
 
 /** Stops the machine of a stopped instance; records (and with `raise`, reports) a failure. */
-export async function stopMachine(deps: LifecycleDeps, instanceId: string, machineId: string, raise: boolean): Promise<boolean> {
+export async function stopMachine(
+  deps: LifecycleDeps,
+  instanceId: string,
+  machineId: string,
+  raise: boolean,
+): Promise<boolean> {
   try {
     await deps.provider.stopMachine(machineId);
     await clearStopFailure(deps.db, instanceId, deps.clock.now());
     return true;
   } catch (err) {
     deps.logger.warn({ instanceId, machineId, err: errorText(err) }, 'machine stop failed; will retry');
-    await patchWhile(deps.db, instanceId, 'stopped', { lastError: `${STOP_FAILED_PREFIX}${errorText(err)}` }, deps.clock.now());
-    if (raise) throw InstanceUnavailable('Your instance is marked stopped but its machine did not stop yet — it will be retried.', 'stop_failed');
+    await patchWhile(
+      deps.db,
+      instanceId,
+      'stopped',
+      { lastError: `${STOP_FAILED_PREFIX}${errorText(err)}` },
+      deps.clock.now(),
+    );
+    if (raise)
+      throw InstanceUnavailable(
+        'Your instance is marked stopped but its machine did not stop yet — it will be retried.',
+        'stop_failed',
+      );
     return false;
   }
 }

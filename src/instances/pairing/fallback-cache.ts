@@ -10,7 +10,12 @@ export const FALLBACK_CACHE_TTL_MS = 120_000; // a CLI list costs seconds; two m
 
 const C = kiloclawPairingCache;
 
-export async function readFallbackCache(db: DbOrTx, instanceId: string, kind: PairingKind, now: Date): Promise<unknown | null> {
+export async function readFallbackCache(
+  db: DbOrTx,
+  instanceId: string,
+  kind: PairingKind,
+  now: Date,
+): Promise<unknown | null> {
   const [row] = await db
     .select({ payload: C.payload })
     .from(C)
@@ -20,10 +25,22 @@ export async function readFallbackCache(db: DbOrTx, instanceId: string, kind: Pa
 }
 
 /** Stores a list read at `readStartedAt`, unless something newer (a fill or an invalidation) is already there. */
-export async function writeFallbackCache(db: DbOrTx, instanceId: string, kind: PairingKind, payload: unknown, readStartedAt: Date): Promise<boolean> {
+export async function writeFallbackCache(
+  db: DbOrTx,
+  instanceId: string,
+  kind: PairingKind,
+  payload: unknown,
+  readStartedAt: Date,
+): Promise<boolean> {
   const rows = await db
     .insert(C)
-    .values({ instanceId, kind, payload, fetchedAt: readStartedAt, expiresAt: new Date(readStartedAt.getTime() + FALLBACK_CACHE_TTL_MS) })
+    .values({
+      instanceId,
+      kind,
+      payload,
+      fetchedAt: readStartedAt,
+      expiresAt: new Date(readStartedAt.getTime() + FALLBACK_CACHE_TTL_MS),
+    })
     .onConflictDoUpdate({
       target: [C.instanceId, C.kind],
       set: { payload: sql`excluded.payload`, fetchedAt: sql`excluded.fetched_at`, expiresAt: sql`excluded.expires_at` },
@@ -37,7 +54,15 @@ export async function writeFallbackCache(db: DbOrTx, instanceId: string, kind: P
 export async function invalidateFallbackCache(db: DbOrTx, instanceId: string, now: Date): Promise<void> {
   await db
     .insert(C)
-    .values(PAIRING_KINDS.map((kind) => ({ instanceId, kind, payload: { requests: [], lastUpdated: null }, fetchedAt: now, expiresAt: now })))
+    .values(
+      PAIRING_KINDS.map((kind) => ({
+        instanceId,
+        kind,
+        payload: { requests: [], lastUpdated: null },
+        fetchedAt: now,
+        expiresAt: now,
+      })),
+    )
     .onConflictDoUpdate({
       target: [C.instanceId, C.kind],
       set: { fetchedAt: sql`greatest(${C.fetchedAt}, excluded.fetched_at)`, expiresAt: sql`excluded.expires_at` },

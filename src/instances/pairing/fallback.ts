@@ -3,11 +3,11 @@
 // the command is an argument array (no shell). A failed or unparseable answer throws (never cached).
 import { z } from 'zod';
 import {
-  ChannelPairingRequest,
-  DevicePairingRequest,
   type ApproveResponse,
   type ChannelPairingListResponse,
+  ChannelPairingRequest,
   type DevicePairingListResponse,
+  DevicePairingRequest,
 } from '@/contracts/controller';
 import type { MachineProvider } from '../providers/provider';
 
@@ -44,12 +44,18 @@ export function cliReason(stderr: string, stdout: string): string {
     .split('\n')
     .map((l) => l.replace(/^\[openclaw\]\s*/, '').trim())
     .filter(Boolean);
-  const reason = lines.find((l) => l.startsWith('Reason:'))?.slice('Reason:'.length).trim();
+  const reason = lines
+    .find((l) => l.startsWith('Reason:'))
+    ?.slice('Reason:'.length)
+    .trim();
   return (reason ?? lines.at(-1) ?? 'the openclaw CLI failed').slice(0, 300);
 }
 
 const approvedLine = (stdout: string) => {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => l.startsWith('Approved')) ?? lines[0];
 };
 
@@ -64,8 +70,12 @@ export function createFallback(provider: MachineProvider) {
       const lists = await Promise.all(
         FALLBACK_CHANNELS.map(async (channel) => {
           const out = await run(machineId, ['pairing', 'list', channel, '--json']);
-          if (out.exitCode !== 0) throw new FallbackFailed(`pairing list ${channel} failed: ${cliReason(out.stderr, out.stdout)}`);
-          return parseJson(ChannelListOutput, out.stdout, `pairing list ${channel}`).requests.map((r) => ({ ...r, channel }));
+          if (out.exitCode !== 0)
+            throw new FallbackFailed(`pairing list ${channel} failed: ${cliReason(out.stderr, out.stdout)}`);
+          return parseJson(ChannelListOutput, out.stdout, `pairing list ${channel}`).requests.map((r) => ({
+            ...r,
+            channel,
+          }));
         }),
       );
       return { requests: lists.flat(), lastUpdated: new Date().toISOString() };
@@ -74,7 +84,10 @@ export function createFallback(provider: MachineProvider) {
     async listDevices(machineId: string): Promise<DevicePairingListResponse> {
       const out = await run(machineId, ['devices', 'list', '--json']);
       if (out.exitCode !== 0) throw new FallbackFailed(`devices list failed: ${cliReason(out.stderr, out.stdout)}`);
-      return { requests: parseJson(DeviceListOutput, out.stdout, 'devices list').pending, lastUpdated: new Date().toISOString() };
+      return {
+        requests: parseJson(DeviceListOutput, out.stdout, 'devices list').pending,
+        lastUpdated: new Date().toISOString(),
+      };
     },
 
     async approveChannel(machineId: string, channel: string, code: string): Promise<ApproveResponse> {

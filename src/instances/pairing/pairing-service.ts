@@ -18,12 +18,12 @@ import type { PairingKind } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
 import type { Logger } from '@/platform/logger';
 import {
-  callController,
   CONTROLLER_REFRESH_TIMEOUT_MS,
   CONTROLLER_TIMEOUT_MS,
-  ControllerUnreachable,
   type ControllerAnswer,
   type ControllerTarget,
+  ControllerUnreachable,
+  callController,
 } from '../controller-client';
 import { BadPairingInput, InstanceUnavailable } from '../errors';
 import { findByUser } from '../instance-store';
@@ -49,7 +49,8 @@ export const NOT_RUNNING_MESSAGE = 'Instance is not running';
 type Running = { instanceId: string; machineId: string; target: ControllerTarget };
 
 const isUnknownRoute = (a: ControllerAnswer) =>
-  a.status === 404 || (typeof a.body === 'object' && a.body !== null && (a.body as { code?: unknown }).code === ROUTE_UNAVAILABLE_CODE);
+  a.status === 404 ||
+  (typeof a.body === 'object' && a.body !== null && (a.body as { code?: unknown }).code === ROUTE_UNAVAILABLE_CODE);
 
 export function createPairingService(deps: PairingDeps) {
   const fallback = createFallback(deps.provider);
@@ -82,14 +83,20 @@ export function createPairingService(deps: PairingDeps) {
     if (answer.status === 401) {
       // a token mismatch is a configuration fault: falling back would hide it
       deps.logger.error({ instanceId: inst.instanceId, path }, 'controller rejected our token');
-      throw InstanceUnavailable('Your instance refused the request — contact support if this persists.', 'controller_unauthorized');
+      throw InstanceUnavailable(
+        'Your instance refused the request — contact support if this persists.',
+        'controller_unauthorized',
+      );
     }
     return answer;
   }
 
   const unexpected = (inst: Running, path: string, answer: ControllerAnswer) => {
     deps.logger.error({ instanceId: inst.instanceId, path, status: answer.status }, 'controller answered unexpectedly');
-    return InstanceUnavailable(`Your instance could not answer (HTTP ${answer.status}) — try again in a minute.`, 'controller_error');
+    return InstanceUnavailable(
+      `Your instance could not answer (HTTP ${answer.status}) — try again in a minute.`,
+      'controller_error',
+    );
   };
 
   async function list<S extends typeof ChannelPairingListResponse | typeof DevicePairingListResponse>(
@@ -115,18 +122,29 @@ export function createPairingService(deps: PairingDeps) {
     const startedAt = deps.clock.now();
     let fresh: z.infer<S>;
     try {
-      fresh = (kind === 'channels' ? await fallback.listChannels(inst.machineId) : await fallback.listDevices(inst.machineId)) as z.infer<S>;
+      fresh = (
+        kind === 'channels' ? await fallback.listChannels(inst.machineId) : await fallback.listDevices(inst.machineId)
+      ) as z.infer<S>;
     } catch (err) {
       // never cached: the next call tries again
       deps.logger.warn({ instanceId: inst.instanceId, kind, err: (err as Error).message }, 'exec fallback list failed');
-      if (err instanceof FallbackFailed) throw InstanceUnavailable('Could not read the pairing requests of your instance — try again in a minute.', 'fallback_failed');
+      if (err instanceof FallbackFailed)
+        throw InstanceUnavailable(
+          'Could not read the pairing requests of your instance — try again in a minute.',
+          'fallback_failed',
+        );
       throw InstanceUnavailable('Your instance did not answer — try again in a minute.', 'fallback_failed');
     }
     await writeFallbackCache(deps.db, inst.instanceId, kind, fresh, startedAt);
     return { ...fresh, source: 'fallback', cached: false };
   }
 
-  async function approve(userId: string, path: string, body: unknown, viaExec: (machineId: string) => Promise<ApproveResponse>): Promise<ApproveResponse> {
+  async function approve(
+    userId: string,
+    path: string,
+    body: unknown,
+    viaExec: (machineId: string) => Promise<ApproveResponse>,
+  ): Promise<ApproveResponse> {
     const inst = await running(userId);
     if (!inst) return { success: false, message: NOT_RUNNING_MESSAGE };
     const answer = await ask(inst, 'POST', path, body, true);
@@ -162,11 +180,15 @@ export function createPairingService(deps: PairingDeps) {
 
     async approveChannelRequest(userId: string, input: unknown): Promise<ApproveResponse> {
       const { channel, code } = validated(ApproveChannelBody, input); // before anything else
-      return approve(userId, CONTROLLER_ROUTES.approveChannel, { channel, code }, (m) => fallback.approveChannel(m, channel, code));
+      return approve(userId, CONTROLLER_ROUTES.approveChannel, { channel, code }, (m) =>
+        fallback.approveChannel(m, channel, code),
+      );
     },
     async approveDeviceRequest(userId: string, input: unknown): Promise<ApproveResponse> {
       const { requestId } = validated(ApproveDeviceBody, input);
-      return approve(userId, CONTROLLER_ROUTES.approveDevice, { requestId }, (m) => fallback.approveDevice(m, requestId));
+      return approve(userId, CONTROLLER_ROUTES.approveDevice, { requestId }, (m) =>
+        fallback.approveDevice(m, requestId),
+      );
     },
   };
 }

@@ -13,13 +13,20 @@ export function bearerMatches(header: string | null, secret: string): boolean {
 }
 
 /** The response refusing this call, or null when the caller is the scheduler. */
-export function refuseUnlessScheduler(req: Request, deps: Pick<AppDeps, 'config' | 'logger'>, path: string): Response | null {
+export function refuseUnlessScheduler(
+  req: Request,
+  deps: Pick<AppDeps, 'config' | 'logger'>,
+  path: string,
+): Response | null {
   if (req.method !== 'POST') {
     return Response.json({ error: 'Use POST.' }, { status: 405, headers: { allow: 'POST', ...NO_STORE } });
   }
   const secret = deps.config.CRON_SECRET;
   if (!secret) {
-    return Response.json({ error: 'The cron endpoint is disabled: set CRON_SECRET to enable it.' }, { status: 503, headers: NO_STORE });
+    return Response.json(
+      { error: 'The cron endpoint is disabled: set CRON_SECRET to enable it.' },
+      { status: 503, headers: NO_STORE },
+    );
   }
   if (!bearerMatches(req.headers.get('authorization'), secret)) {
     deps.logger.warn({ path }, 'cron: rejected a call without the right bearer secret');

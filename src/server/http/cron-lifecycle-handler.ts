@@ -1,9 +1,10 @@
 // POST /api/cron/billing-lifecycle — called by the scheduler with `Authorization: Bearer CRON_SECRET`.
 // Thin: authorize, take the run lock, run the lifecycle, return its summary as JSON.
-import { errorMessage } from '@/platform/error-message';
+
 import { LIFECYCLE_LOCK_KEY, lifecycleSettingsFrom } from '@/billing/lifecycle/constants';
 import { withAdvisoryLock } from '@/billing/lifecycle/exclusive-run';
 import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
+import { errorMessage } from '@/platform/error-message';
 import type { AppDeps } from '../app-deps';
 import { NO_STORE, refuseUnlessScheduler } from './cron-auth';
 
@@ -27,7 +28,10 @@ export function createCronLifecycleHandler(deps: AppDeps) {
       );
     } catch (err) {
       deps.logger.error({ reason: errorMessage(err) }, 'cron: could not start the lifecycle run');
-      return Response.json({ error: 'The database is unavailable; the run did not start. The next scheduled call retries.' }, { status: 503, headers: NO_STORE });
+      return Response.json(
+        { error: 'The database is unavailable; the run did not start. The next scheduled call retries.' },
+        { status: 503, headers: NO_STORE },
+      );
     }
     // a sweep whose statement failed is a 500 so an external scheduler alerts; per-user failures are counts
     const status = result.skipped || result.ok ? 200 : 500;

@@ -16,9 +16,11 @@ export function createStripeWebhookHandler(deps: AppDeps) {
     instanceActions: deps.instanceActions,
   };
   return async (req: Request): Promise<Response> => {
-    if (req.method !== 'POST') return Response.json({ error: 'Use POST.' }, { status: 405, headers: { allow: 'POST' } });
+    if (req.method !== 'POST')
+      return Response.json({ error: 'Use POST.' }, { status: 405, headers: { allow: 'POST' } });
     const raw = await req.text(); // raw text: re-serialised JSON would not match the signature
-    if (raw.length > MAX_BODY_BYTES) return Response.json({ received: false, error: 'Body too large.' }, { status: 413 });
+    if (raw.length > MAX_BODY_BYTES)
+      return Response.json({ received: false, error: 'Body too large.' }, { status: 413 });
     const outcome = await processStripeWebhook(webhookDeps, raw, req.headers.get('stripe-signature'));
     return Response.json(outcome.body, { status: outcome.status });
   };

@@ -1,9 +1,9 @@
 // POST/GET /api/trpc/*: the fetch adapter with the session user in context.
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { requestIdFrom } from '@/platform/logger';
 import type { AppDeps } from '../app-deps';
 import { sessionUser } from '../auth';
 import { appRouter } from '../routers/app';
-import { requestIdFrom } from '@/platform/logger';
 
 export function createTrpcHandler(deps: AppDeps) {
   return async (req: Request): Promise<Response> => {

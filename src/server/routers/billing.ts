@@ -43,9 +43,13 @@ export const billingProcedures = {
 
   reactivateSubscription: baseProcedure.mutation(({ ctx }) => reactivateSubscription(billingDeps(ctx), ctx.user.id)),
 
-  switchPlan: baseProcedure.input(planInput).mutation(({ ctx, input }) => switchPlan(billingDeps(ctx), ctx.user.id, input.plan)),
+  switchPlan: baseProcedure
+    .input(planInput)
+    .mutation(({ ctx, input }) => switchPlan(billingDeps(ctx), ctx.user.id, input.plan)),
 
   cancelPlanSwitch: baseProcedure.mutation(({ ctx }) => cancelPlanSwitch(billingDeps(ctx), ctx.user.id)),
 
-  createBillingPortalSession: baseProcedure.mutation(({ ctx }) => createBillingPortalSession(billingDeps(ctx), ctx.user.id)),
+  createBillingPortalSession: baseProcedure.mutation(({ ctx }) =>
+    createBillingPortalSession(billingDeps(ctx), ctx.user.id),
+  ),
 };

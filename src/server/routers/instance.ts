@@ -14,7 +14,9 @@ export const instanceProcedures = {
     .input(
       z.object({
         // the dashboard sends true once the person has typed the confirmation word
-        confirm: z.literal(true, { error: 'confirm must be true: the instance and all of its data are deleted for good' }),
+        confirm: z.literal(true, {
+          error: 'confirm must be true: the instance and all of its data are deleted for good',
+        }),
       }),
     )
     .mutation(({ ctx }) => ctx.deps.instances.destroy(ctx.user.id)),

@@ -1,8 +1,8 @@
 'use client';
 // The billing page: where the account stands, and every step that changes it.
 import { useQuery } from '@tanstack/react-query';
-import { useSearchParams } from 'next/navigation';
 import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
 import { Suspense, useState } from 'react';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
 import { api } from '../../_lib/trpc';
@@ -46,7 +46,8 @@ function BillingPanelInner() {
     queryKey: BILLING_KEY,
     queryFn: () => api.getBillingStatus.query(),
     // Coming back from a paid checkout, keep asking until Stripe's webhook has recorded the plan.
-    refetchInterval: (q) => (checkout === 'success' && !PAYING.has(q.state.data?.status ?? '') ? CONFIRM_POLL_MS : false),
+    refetchInterval: (q) =>
+      checkout === 'success' && !PAYING.has(q.state.data?.status ?? '') ? CONFIRM_POLL_MS : false,
   });
 
   if (billing.isPending) return <BillingLoading />;
@@ -54,7 +55,11 @@ function BillingPanelInner() {
     return (
       <section aria-labelledby="billing-title">
         <h1 id="billing-title">Billing</h1>
-        <ErrorNotice error={billing.error} title="We could not load your billing details" onRetry={() => void billing.refetch()} />
+        <ErrorNotice
+          error={billing.error}
+          title="We could not load your billing details"
+          onRetry={() => void billing.refetch()}
+        />
       </section>
     );
   }
@@ -72,8 +77,8 @@ function BillingPanelInner() {
         ) : (
           <Notice tone="info" title="Payment received">
             <p>
-              <span className="spinner" aria-hidden="true" /> We are confirming your subscription with our payment provider. This page
-              updates by itself.
+              <span className="spinner" aria-hidden="true" /> We are confirming your subscription with our payment
+              provider. This page updates by itself.
             </p>
           </Notice>
         )

@@ -33,7 +33,8 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
         </Row>
         {s.plan && s.status !== 'trialing' ? (
           <Row term="Plan">
-            <span data-testid="billing-plan">{PLAN_NAMES[s.plan].name}</span> <span className="muted">— {PLAN_NAMES[s.plan].detail}</span>
+            <span data-testid="billing-plan">{PLAN_NAMES[s.plan].name}</span>{' '}
+            <span className="muted">— {PLAN_NAMES[s.plan].detail}</span>
           </Row>
         ) : null}
         {s.status === 'trialing' && s.trialEndsAt ? (
@@ -70,7 +71,9 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
         ) : null}
         {s.earlybirdExpiresAt ? (
           <Row term="Earlybird access">
-            {earlybirdActive ? `Until ${formatDate(s.earlybirdExpiresAt)} (${formatRelative(s.earlybirdExpiresAt, now)})` : `Ended on ${formatDate(s.earlybirdExpiresAt)}`}
+            {earlybirdActive
+              ? `Until ${formatDate(s.earlybirdExpiresAt)} (${formatRelative(s.earlybirdExpiresAt, now)})`
+              : `Ended on ${formatDate(s.earlybirdExpiresAt)}`}
           </Row>
         ) : null}
         {s.suspendedAt ? (
@@ -79,8 +82,8 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
             {s.destructionDeadline ? (
               <>
                 {' '}
-                <strong>Your instance and its data will be deleted on {formatDate(s.destructionDeadline)}</strong> unless you pay or
-                subscribe.
+                <strong>Your instance and its data will be deleted on {formatDate(s.destructionDeadline)}</strong>{' '}
+                unless you pay or subscribe.
               </>
             ) : null}
           </Row>

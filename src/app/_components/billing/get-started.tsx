@@ -4,8 +4,8 @@
 import { useState } from 'react';
 import type { Plan } from '@/db/schema';
 import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
-import { api } from '../../_lib/trpc';
 import { formatDateTime } from '../../_lib/time';
+import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { BILLING_KEY, type BillingStatus } from './billing-panel';
 
@@ -16,7 +16,8 @@ export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNew
   // The trial card disappears once the trial has started, so its good news is told by the panel.
   const trial = useAction(() => api.startTrial.mutate(), {
     invalidate: [BILLING_KEY, ['instance']],
-    onDone: (r) => onNews(`Your free trial has started. It ends ${formatDateTime(r.trialEndsAt)}. Next, start your instance.`),
+    onDone: (r) =>
+      onNews(`Your free trial has started. It ends ${formatDateTime(r.trialEndsAt)}. Next, start your instance.`),
   });
   const subscribe = useAction((p: Plan) => api.createSubscriptionCheckout.mutate({ plan: p }), { onDone: goTo });
   const earlybird = useAction(() => api.createEarlybirdCheckout.mutate(), { onDone: goTo });
@@ -49,7 +50,11 @@ export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNew
             </label>
           ))}
         </fieldset>
-        <ActionButton onClick={() => subscribe.mutate(plan)} pending={subscribe.isPending || subscribe.isSuccess} pendingLabel="Opening checkout…">
+        <ActionButton
+          onClick={() => subscribe.mutate(plan)}
+          pending={subscribe.isPending || subscribe.isSuccess}
+          pendingLabel="Opening checkout…"
+        >
           Subscribe to {PLAN_NAMES[plan].name}
         </ActionButton>
         <ActionResult m={subscribe} success={null} />

@@ -3,8 +3,8 @@
 // it, and the payment provider's portal for cards and invoices.
 import { useState } from 'react';
 import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
-import { api } from '../../_lib/trpc';
 import { formatDate } from '../../_lib/time';
+import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { BILLING_KEY, type BillingStatus } from './billing-panel';
 
@@ -16,7 +16,9 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
   const otherPlan = PLAN_CHOICES.find((p) => p !== s.plan) ?? 'standard';
   const switchPlan = useAction(() => api.switchPlan.mutate({ plan: otherPlan }), opts);
   const cancelSwitch = useAction(() => api.cancelPlanSwitch.mutate(), opts);
-  const portal = useAction(() => api.createBillingPortalSession.mutate(), { onDone: (r) => window.location.assign(r.url) });
+  const portal = useAction(() => api.createBillingPortalSession.mutate(), {
+    onDone: (r) => window.location.assign(r.url),
+  });
   const periodEnd = s.currentPeriodEnd ? formatDate(s.currentPeriodEnd) : 'the end of this period';
   const switchPending = s.scheduledPlan !== null && s.scheduledPlan !== s.plan;
 
@@ -29,14 +31,20 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
             <p>
               You are switching to <strong>{PLAN_NAMES[s.scheduledPlan!].name}</strong> on {periodEnd}.
             </p>
-            <ActionButton variant="secondary" onClick={() => cancelSwitch.mutate()} pending={cancelSwitch.isPending} pendingLabel="Keeping your plan…">
+            <ActionButton
+              variant="secondary"
+              onClick={() => cancelSwitch.mutate()}
+              pending={cancelSwitch.isPending}
+              pendingLabel="Keeping your plan…"
+            >
               Keep {s.plan ? PLAN_NAMES[s.plan].name : 'my current plan'}
             </ActionButton>
           </>
         ) : (
           <>
             <p>
-              Switch to <strong>{PLAN_NAMES[otherPlan].name}</strong> — {PLAN_NAMES[otherPlan].detail} The change takes effect on {periodEnd}.
+              Switch to <strong>{PLAN_NAMES[otherPlan].name}</strong> — {PLAN_NAMES[otherPlan].detail} The change takes
+              effect on {periodEnd}.
             </p>
             <ActionButton
               variant="secondary"
@@ -50,14 +58,22 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
             {s.cancelAtPeriodEnd ? <p className="hint">Reactivate your subscription first to switch plans.</p> : null}
           </>
         )}
-        <ActionResult m={switchPlan} success={`Done. You will move to ${PLAN_NAMES[otherPlan].name} on ${periodEnd}.`} />
+        <ActionResult
+          m={switchPlan}
+          success={`Done. You will move to ${PLAN_NAMES[otherPlan].name} on ${periodEnd}.`}
+        />
         <ActionResult m={cancelSwitch} success="Done. Your plan stays as it is." />
       </div>
 
       <div className="card">
         <h2>Payment details and invoices</h2>
         <p>Update your card, download invoices or change your billing address.</p>
-        <ActionButton variant="secondary" onClick={() => portal.mutate()} pending={portal.isPending || portal.isSuccess} pendingLabel="Opening the billing portal…">
+        <ActionButton
+          variant="secondary"
+          onClick={() => portal.mutate()}
+          pending={portal.isPending || portal.isSuccess}
+          pendingLabel="Opening the billing portal…"
+        >
           Open billing portal
         </ActionButton>
         <ActionResult m={portal} success={null} />
@@ -68,7 +84,11 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
         {s.cancelAtPeriodEnd ? (
           <>
             <p>Your subscription ends on {periodEnd}. Changed your mind? Keep it and nothing changes.</p>
-            <ActionButton onClick={() => reactivate.mutate()} pending={reactivate.isPending} pendingLabel="Reactivating…">
+            <ActionButton
+              onClick={() => reactivate.mutate()}
+              pending={reactivate.isPending}
+              pendingLabel="Reactivating…"
+            >
               Keep my subscription
             </ActionButton>
           </>
@@ -78,10 +98,20 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
               Cancel your subscription? You keep your assistant until {periodEnd}; after that it stops.
             </p>
             <div className="button-row">
-              <ActionButton variant="danger" onClick={() => cancel.mutate()} pending={cancel.isPending} pendingLabel="Canceling…">
+              <ActionButton
+                variant="danger"
+                onClick={() => cancel.mutate()}
+                pending={cancel.isPending}
+                pendingLabel="Canceling…"
+              >
                 Yes, cancel at period end
               </ActionButton>
-              <button type="button" className="btn btn-secondary" onClick={() => setConfirmCancel(false)} disabled={cancel.isPending}>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                onClick={() => setConfirmCancel(false)}
+                disabled={cancel.isPending}
+              >
                 No, keep it
               </button>
             </div>

@@ -25,8 +25,8 @@ export function DestroyInstance({ onDestroyed }: { onDestroyed: (view: InstanceS
     <div className="card card-danger">
       <h2>Delete instance</h2>
       <p id={hintId}>
-        This deletes your assistant&apos;s machine and all of its data, including its paired channels and devices. It cannot be undone.
-        Type <strong>{DESTROY_CONFIRMATION_WORD}</strong> to confirm.
+        This deletes your assistant&apos;s machine and all of its data, including its paired channels and devices. It
+        cannot be undone. Type <strong>{DESTROY_CONFIRMATION_WORD}</strong> to confirm.
       </p>
       <div className="field field-inline">
         <label htmlFor={inputId}>Confirmation</label>
@@ -40,7 +40,13 @@ export function DestroyInstance({ onDestroyed }: { onDestroyed: (view: InstanceS
           aria-describedby={hintId}
           placeholder={DESTROY_CONFIRMATION_WORD}
         />
-        <ActionButton variant="danger" onClick={() => destroy.mutate()} pending={destroy.isPending} pendingLabel="Deleting…" disabled={!confirmed}>
+        <ActionButton
+          variant="danger"
+          onClick={() => destroy.mutate()}
+          pending={destroy.isPending}
+          pendingLabel="Deleting…"
+          disabled={!confirmed}
+        >
           Delete instance
         </ActionButton>
       </div>

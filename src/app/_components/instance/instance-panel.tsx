@@ -7,8 +7,8 @@ import { useState } from 'react';
 import { DESTROYABLE, STARTABLE, STOPPABLE } from '@/instances/transitions';
 import { readable } from '../../_lib/errors';
 import { INSTANCE_STATUS_LABELS } from '../../_lib/labels';
-import { api } from '../../_lib/trpc';
 import { formatAge } from '../../_lib/time';
+import { api } from '../../_lib/trpc';
 import { useNow } from '../../_lib/use-now';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { ErrorNotice } from '../error-notice';
@@ -57,7 +57,11 @@ export function InstancePanel() {
     return (
       <section aria-labelledby="instance-title">
         <h1 id="instance-title">Your instance</h1>
-        <ErrorNotice error={instance.error} title="We could not load your instance" onRetry={() => void instance.refetch()} />
+        <ErrorNotice
+          error={instance.error}
+          title="We could not load your instance"
+          onRetry={() => void instance.refetch()}
+        />
       </section>
     );
   }
@@ -83,7 +87,10 @@ export function InstancePanel() {
         <p>{view.detail}</p>
         {lastError && status !== 'running' ? (
           <Notice tone="warning" title="The last attempt did not finish">
-            <p>{readable(lastError) ? lastError : 'Your machine reported a problem.'} Try starting it again; if this keeps happening, contact support.</p>
+            <p>
+              {readable(lastError) ? lastError : 'Your machine reported a problem.'} Try starting it again; if this
+              keeps happening, contact support.
+            </p>
           </Notice>
         ) : null}
         <div className="button-row">
@@ -93,12 +100,24 @@ export function InstancePanel() {
             </ActionButton>
           ) : null}
           {canStop ? (
-            <ActionButton variant="secondary" onClick={() => stop.mutate()} pending={stop.isPending} pendingLabel="Stopping…">
+            <ActionButton
+              variant="secondary"
+              onClick={() => stop.mutate()}
+              pending={stop.isPending}
+              pendingLabel="Stopping…"
+            >
               Stop instance
             </ActionButton>
           ) : null}
         </div>
-        <ActionResult m={start} success={status === 'running' ? 'Your assistant is running.' : 'Starting your assistant. This page updates by itself.'} />
+        <ActionResult
+          m={start}
+          success={
+            status === 'running'
+              ? 'Your assistant is running.'
+              : 'Starting your assistant. This page updates by itself.'
+          }
+        />
         <ActionResult m={stop} success="Your assistant is stopped. Start it again any time." />
         {status === 'running' ? (
           <p>

@@ -22,22 +22,36 @@ function sender(r: ChannelRequest): string {
 
 export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelList>; now: Date }) {
   const [approved, setApproved] = useState<string | null>(null);
-  const approve = useAction((r: ChannelRequest) => api.approveChannelPairingRequest.mutate({ channel: r.channel, code: r.code }), {
-    invalidate: [['pairing', 'channels']],
-  });
-  const requests = [...(query.data?.requests ?? [])].sort((a, b) => (createdAt(b)?.getTime() ?? 0) - (createdAt(a)?.getTime() ?? 0));
+  const approve = useAction(
+    (r: ChannelRequest) => api.approveChannelPairingRequest.mutate({ channel: r.channel, code: r.code }),
+    {
+      invalidate: [['pairing', 'channels']],
+    },
+  );
+  const requests = [...(query.data?.requests ?? [])].sort(
+    (a, b) => (createdAt(b)?.getTime() ?? 0) - (createdAt(a)?.getTime() ?? 0),
+  );
 
   return (
     <div className="card" aria-labelledby="channel-requests-title">
       <h2 id="channel-requests-title">People waiting on your channels</h2>
-      <ApproveOutcome m={approve} okText={approved ? `Approved ${approved}. They can talk to your assistant now.` : 'Approved.'} />
-      <ListStates query={query} count={requests.length} what="channel requests" emptyText="No one is waiting. New requests show up here by themselves.">
+      <ApproveOutcome
+        m={approve}
+        okText={approved ? `Approved ${approved}. They can talk to your assistant now.` : 'Approved.'}
+      />
+      <ListStates
+        query={query}
+        count={requests.length}
+        what="channel requests"
+        emptyText="No one is waiting. New requests show up here by themselves."
+      >
         <ul className="request-list" aria-label="Channel pairing requests">
           {requests.map((r) => {
             const who = sender(r);
             const at = createdAt(r);
             const expired = at !== null && at.getTime() + CHANNEL_PENDING_TTL_MS <= now.getTime();
-            const busy = approve.isPending && approve.variables?.code === r.code && approve.variables.channel === r.channel;
+            const busy =
+              approve.isPending && approve.variables?.code === r.code && approve.variables.channel === r.channel;
             return (
               <li key={`${r.channel}:${r.code}`} className="request" data-testid="channel-request" data-code={r.code}>
                 <div className="request-main">

@@ -22,13 +22,20 @@ export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceLis
   const approve = useAction((r: DeviceRequest) => api.approveDevicePairingRequest.mutate({ requestId: r.requestId }), {
     invalidate: [['pairing', 'devices']],
   });
-  const requests = [...(query.data?.requests ?? [])].sort((a, b) => (askedAt(b)?.getTime() ?? 0) - (askedAt(a)?.getTime() ?? 0));
+  const requests = [...(query.data?.requests ?? [])].sort(
+    (a, b) => (askedAt(b)?.getTime() ?? 0) - (askedAt(a)?.getTime() ?? 0),
+  );
 
   return (
     <div className="card" aria-labelledby="device-requests-title">
       <h2 id="device-requests-title">Devices waiting to connect</h2>
       <ApproveOutcome m={approve} okText={approved ? `Approved ${approved}. It can connect now.` : 'Approved.'} />
-      <ListStates query={query} count={requests.length} what="device requests" emptyText="No devices are waiting. Device requests expire after 5 minutes.">
+      <ListStates
+        query={query}
+        count={requests.length}
+        what="device requests"
+        emptyText="No devices are waiting. Device requests expire after 5 minutes."
+      >
         <ul className="request-list" aria-label="Device pairing requests">
           {requests.map((r) => {
             const name = deviceName(r);

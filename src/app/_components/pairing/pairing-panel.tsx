@@ -4,13 +4,13 @@
 // asks the instance to re-read openclaw's state instead of answering from its cache.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { api } from '../../_lib/trpc';
 import { formatAge } from '../../_lib/time';
+import { api } from '../../_lib/trpc';
 import { useNow } from '../../_lib/use-now';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { ErrorNotice } from '../error-notice';
-import { Notice } from '../notice';
 import { INSTANCE_KEY } from '../instance/instance-panel';
+import { Notice } from '../notice';
 import { ChannelRequests } from './channel-requests';
 import { DeviceRequests } from './device-requests';
 
@@ -21,7 +21,11 @@ const LIST_POLL_MS = 5_000; // pending requests expire in minutes; a few seconds
 export function PairingPanel() {
   const qc = useQueryClient();
   const now = useNow(5_000);
-  const instance = useQuery({ queryKey: INSTANCE_KEY, queryFn: () => api.getInstanceStatus.query(), refetchInterval: 15_000 });
+  const instance = useQuery({
+    queryKey: INSTANCE_KEY,
+    queryFn: () => api.getInstanceStatus.query(),
+    refetchInterval: 15_000,
+  });
   const running = instance.data?.status === 'running';
   const channels = useQuery({
     queryKey: CHANNELS_KEY,
@@ -48,7 +52,13 @@ export function PairingPanel() {
     <div className="page-header">
       <h1 id="pairing-title">Pairing</h1>
       {running ? (
-        <ActionButton variant="secondary" small onClick={() => refresh.mutate()} pending={refresh.isPending} pendingLabel="Refreshing…">
+        <ActionButton
+          variant="secondary"
+          small
+          onClick={() => refresh.mutate()}
+          pending={refresh.isPending}
+          pendingLabel="Refreshing…"
+        >
           Refresh
         </ActionButton>
       ) : null}
@@ -69,7 +79,11 @@ export function PairingPanel() {
     return (
       <section aria-labelledby="pairing-title">
         {header}
-        <ErrorNotice error={instance.error} title="We could not load your instance" onRetry={() => void instance.refetch()} />
+        <ErrorNotice
+          error={instance.error}
+          title="We could not load your instance"
+          onRetry={() => void instance.refetch()}
+        />
       </section>
     );
   }
@@ -79,13 +93,14 @@ export function PairingPanel() {
     <section aria-labelledby="pairing-title" className="stack">
       {header}
       <p className="lead">
-        When someone messages your assistant for the first time, or a new device connects, it waits here until you approve it. Only
-        approve people and devices you recognise.
+        When someone messages your assistant for the first time, or a new device connects, it waits here until you
+        approve it. Only approve people and devices you recognise.
       </p>
       {!running ? (
         <Notice tone="info" title="Your instance is not running">
           <p>
-            Pairing requests arrive while your assistant is online. <Link href="/instance">Start your instance</Link> to see them.
+            Pairing requests arrive while your assistant is online. <Link href="/instance">Start your instance</Link> to
+            see them.
           </p>
         </Notice>
       ) : (
@@ -101,6 +116,9 @@ export function PairingPanel() {
 }
 
 function latest(...isoTimes: Array<string | null | undefined>): Date | null {
-  const ms = isoTimes.filter((t): t is string => Boolean(t)).map((t) => Date.parse(t)).filter((n) => Number.isFinite(n));
+  const ms = isoTimes
+    .filter((t): t is string => Boolean(t))
+    .map((t) => Date.parse(t))
+    .filter((n) => Number.isFinite(n));
   return ms.length ? new Date(Math.max(...ms)) : null;
 }

@@ -40,16 +40,27 @@ export function ListStates({
       </p>
     );
   }
-  if (query.isError) return <ErrorNotice error={query.error} title={`We could not load ${what}`} onRetry={() => void query.refetch()} />;
+  if (query.isError)
+    return <ErrorNotice error={query.error} title={`We could not load ${what}`} onRetry={() => void query.refetch()} />;
   if (count === 0) return <p className="empty">{emptyText}</p>;
   return <>{children}</>;
 }
 
 /** Approve answers `{success, message}`; a refusal is shown as an error in its own words. */
-export function ApproveOutcome({ m, okText }: { m: { isError: boolean; isSuccess: boolean; error: unknown; data?: { success: boolean; message: string } }; okText: string }) {
+export function ApproveOutcome({
+  m,
+  okText,
+}: {
+  m: { isError: boolean; isSuccess: boolean; error: unknown; data?: { success: boolean; message: string } };
+  okText: string;
+}) {
   if (m.isError) return <ErrorNotice error={m.error} />;
   if (!m.isSuccess || !m.data) return null;
-  return m.data.success ? <Notice tone="success">{okText}</Notice> : <Notice tone="error">{m.data.message || 'That request could not be approved.'}</Notice>;
+  return m.data.success ? (
+    <Notice tone="success">{okText}</Notice>
+  ) : (
+    <Notice tone="error">{m.data.message || 'That request could not be approved.'}</Notice>
+  );
 }
 
 export function titleCase(s: string): string {

@@ -1,5 +1,5 @@
 // Sweep 7: a suspended instance will be deleted in a couple of days.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const destructionWarning: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw instance will be deleted soon',

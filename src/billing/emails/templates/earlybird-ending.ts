@@ -1,5 +1,5 @@
 // Sweep 2: earlybird access ends within a week.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const earlybirdEnding: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw earlybird access ends soon',

@@ -1,5 +1,5 @@
 // Sweep 4: earlybird access ended without a subscription; the instance is stopped.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const earlybirdExpired: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw earlybird access has ended',

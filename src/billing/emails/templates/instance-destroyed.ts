@@ -1,5 +1,5 @@
 // Sweep 8: the grace period after suspension ran out; the instance and its data are gone.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const instanceDestroyed: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw instance has been deleted',

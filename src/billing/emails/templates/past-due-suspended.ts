@@ -1,5 +1,5 @@
 // Sweep 6: a payment stayed overdue past the grace period; the instance is stopped.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const pastDueSuspended: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw assistant is suspended for an unpaid invoice',

@@ -1,5 +1,5 @@
 // Sweep 5: the subscription was canceled or left unpaid; the instance is stopped.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const subscriptionExpired: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw subscription has ended',

@@ -1,5 +1,5 @@
 // Sweep 1: the free trial ends within a couple of days.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const trialEnding: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw trial ends soon',

@@ -1,5 +1,5 @@
 // Sweep 3: the trial ended without a subscription; the instance is stopped.
-import { formatDate, type EmailTemplate } from '../layout';
+import { type EmailTemplate, formatDate } from '../layout';
 
 export const trialExpired: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw trial has ended',

@@ -18,8 +18,11 @@ export const checkoutSessionCompleted: WebhookHandler<'checkout.session.complete
     });
   }
   if (session.mode === 'payment' && session.metadata?.kind === 'earlybird') {
-    if (session.payment_status !== 'paid') return { receipt: `ignored: earlybird session ${session.id} not paid (${session.payment_status})` };
-    const userId = await resolveUserId(ctx.tx, { metadataUserId: session.client_reference_id ?? session.metadata?.userId });
+    if (session.payment_status !== 'paid')
+      return { receipt: `ignored: earlybird session ${session.id} not paid (${session.payment_status})` };
+    const userId = await resolveUserId(ctx.tx, {
+      metadataUserId: session.client_reference_id ?? session.metadata?.userId,
+    });
     if (!userId) {
       ctx.log.warn({ eventId: event.id, session: session.id }, 'earlybird purchase of no known user');
       return { receipt: `ignored: earlybird session ${session.id} belongs to no known user` };
@@ -35,7 +38,11 @@ export const checkoutSessionCompleted: WebhookHandler<'checkout.session.complete
       })
       .onConflictDoNothing({ target: kiloclawEarlybirdPurchases.stripeCheckoutSessionId })
       .returning({ id: kiloclawEarlybirdPurchases.id });
-    return { receipt: inserted.length ? `earlybird purchase recorded for session ${session.id}` : `ignored: session ${session.id} already recorded` };
+    return {
+      receipt: inserted.length
+        ? `earlybird purchase recorded for session ${session.id}`
+        : `ignored: session ${session.id} already recorded`,
+    };
   }
   return { receipt: `ignored: checkout session ${session.id} in mode ${session.mode} is not ours` };
 };

@@ -1,5 +1,5 @@
-import type { WebhookHandler } from '../types';
 import { syncSubscription } from '../sync-subscription';
+import type { WebhookHandler } from '../types';
 
 /** Status changes, renewals (new period on the item), cancel_at_period_end toggles and plan switches. */
 export const customerSubscriptionUpdated: WebhookHandler<'customer.subscription.updated'> = (ctx, event) =>

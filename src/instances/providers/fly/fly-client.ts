@@ -23,7 +23,13 @@ export type FlyMachine = {
   private_ip?: string;
   config: FlyMachineConfig;
 };
-export type FlyVolume = { id: string; name: string; state?: string; region?: string; attached_machine_id?: string | null };
+export type FlyVolume = {
+  id: string;
+  name: string;
+  state?: string;
+  region?: string;
+  attached_machine_id?: string | null;
+};
 export type FlyExecResponse = { stdout?: string; stderr?: string; exit_code?: number; exit_signal?: number };
 
 export type FlyClientOptions = {
@@ -41,7 +47,13 @@ export function createFlyClient(opts: FlyClientOptions) {
   const doFetch = opts.fetch ?? fetch;
   const defaultTimeout = opts.timeoutMs ?? FLY_CALL_TIMEOUT_MS;
 
-  async function call<T>(operation: string, method: string, path: string, body?: unknown, timeoutMs = defaultTimeout): Promise<T> {
+  async function call<T>(
+    operation: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = defaultTimeout,
+  ): Promise<T> {
     let res: Response;
     try {
       res = await doFetch(`${base}${path}`, {
@@ -54,7 +66,8 @@ export function createFlyClient(opts: FlyClientOptions) {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
+      const reason =
+        (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
       throw new ProviderError(operation, null, null, `fly ${operation}: ${reason}`);
     }
     const text = await res.text();
@@ -65,7 +78,10 @@ export function createFlyClient(opts: FlyClientOptions) {
       // keep the raw text: Fly sometimes answers plain text from its proxy
     }
     if (!res.ok) {
-      const detail = typeof parsed === 'object' && parsed && 'error' in parsed ? String((parsed as { error: unknown }).error) : text.slice(0, 300);
+      const detail =
+        typeof parsed === 'object' && parsed && 'error' in parsed
+          ? String((parsed as { error: unknown }).error)
+          : text.slice(0, 300);
       throw new ProviderError(operation, res.status, parsed, `fly ${operation}: HTTP ${res.status} ${detail}`);
     }
     return parsed as T;
@@ -77,7 +93,8 @@ export function createFlyClient(opts: FlyClientOptions) {
     createMachine: (body: { name: string; region?: string; config: FlyMachineConfig }) =>
       call<FlyMachine>('create machine', 'POST', '/machines', body),
     getMachine: (id: string) => call<FlyMachine>('get machine', 'GET', m(id)),
-    updateMachine: (id: string, config: FlyMachineConfig) => call<FlyMachine>('update machine', 'POST', m(id), { config }),
+    updateMachine: (id: string, config: FlyMachineConfig) =>
+      call<FlyMachine>('update machine', 'POST', m(id), { config }),
     startMachine: (id: string) => call<unknown>('start machine', 'POST', `${m(id)}/start`),
     stopMachine: (id: string) => call<unknown>('stop machine', 'POST', `${m(id)}/stop`),
     deleteMachine: (id: string) => call<unknown>('delete machine', 'DELETE', `${m(id)}?force=true`),
@@ -96,7 +113,13 @@ export function createFlyClient(opts: FlyClientOptions) {
       }
     },
     exec: (id: string, command: string[], timeoutS: number) =>
-      call<FlyExecResponse>('exec', 'POST', `${m(id)}/exec`, { command, timeout: timeoutS }, timeoutS * 1000 + EXEC_MARGIN_MS),
+      call<FlyExecResponse>(
+        'exec',
+        'POST',
+        `${m(id)}/exec`,
+        { command, timeout: timeoutS },
+        timeoutS * 1000 + EXEC_MARGIN_MS,
+      ),
     createVolume: (body: { name: string; region?: string; size_gb?: number }) =>
       call<FlyVolume>('create volume', 'POST', '/volumes', body),
     getVolume: (id: string) => call<FlyVolume>('get volume', 'GET', `/volumes/${encodeURIComponent(id)}`),

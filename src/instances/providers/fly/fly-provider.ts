@@ -1,13 +1,14 @@
 // MachineProvider over the Fly Machines API: one machine + one volume per instance.
-import { createFlyClient, type FlyClientOptions, type FlyMachine, type FlyMachineConfig } from './fly-client';
+
 import {
-  MachineNameTaken,
-  ProviderError,
   type Machine,
+  MachineNameTaken,
   type MachineProvider,
   type MachineSpec,
+  ProviderError,
   type WaitableState,
 } from '../provider';
+import { createFlyClient, type FlyClientOptions, type FlyMachine, type FlyMachineConfig } from './fly-client';
 
 const DATA_MOUNT_PATH = '/data'; // the image keeps OPENCLAW_STATE_DIR on the volume
 const VOLUME_SIZE_GB = 1;
@@ -25,7 +26,8 @@ const GONE_STATES = new Set(['destroyed', 'destroying', 'replaced', 'migrated'])
 export function existingMachineIdFrom(body: unknown): string | null {
   if (typeof body !== 'object' || body === null) return null;
   const b = body as Record<string, unknown>;
-  for (const key of ['machine_id', 'id', 'existing_machine_id']) if (typeof b[key] === 'string' && b[key]) return b[key] as string;
+  for (const key of ['machine_id', 'id', 'existing_machine_id'])
+    if (typeof b[key] === 'string' && b[key]) return b[key] as string;
   const text = typeof b.error === 'string' ? b.error : '';
   return /\bmachine(?:\s+id)?\s+([0-9a-z]{8,32})\b/i.exec(text)?.[1] ?? /\b([0-9a-f]{14})\b/.exec(text)?.[1] ?? null;
 }
@@ -90,7 +92,8 @@ export function createFlyProvider(opts: FlyProviderOptions): MachineProvider {
       try {
         return toMachine(await fly.createMachine({ name, region: opts.region, config: configFor(spec) }));
       } catch (err) {
-        if (err instanceof ProviderError && isNameClash(err)) throw new MachineNameTaken(name, existingMachineIdFrom(err.body));
+        if (err instanceof ProviderError && isNameClash(err))
+          throw new MachineNameTaken(name, existingMachineIdFrom(err.body));
         throw err;
       }
     },

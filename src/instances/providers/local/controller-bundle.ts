@@ -17,7 +17,9 @@ export function ensureControllerBundle(outfile: string): string {
   const script = join(repoRoot(), 'scripts', 'build-controller.mjs');
   const r = spawnSync(process.execPath, [script, outfile], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
   if (r.status !== 0 || !existsSync(outfile)) {
-    throw new Error(`building the controller failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).slice(0, 500)}`);
+    throw new Error(
+      `building the controller failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).slice(0, 500)}`,
+    );
   }
   built.set(outfile, outfile);
   return outfile;

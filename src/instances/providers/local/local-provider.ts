@@ -2,23 +2,23 @@
 // src/controller running as a child process under the Node 24 binary, listening on 127.0.0.1; a
 // "volume" is a directory under DATA_DIR/instances holding that machine's openclaw state. exec
 // runs the openclaw CLI with that machine's environment. Machines live as long as this process.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnExec } from '@/controller/exec';
 import { freePort } from '@/db/embedded';
 import type { Logger } from '@/platform/logger';
 import { openclawCliPath, openclawNodeBin } from '@/platform/openclaw-paths';
-import { spawnExec } from '@/controller/exec';
-import { ensureControllerBundle } from './controller-bundle';
 import {
-  MachineNameTaken,
-  ProviderError,
   type ExecOutput,
   type Machine,
+  MachineNameTaken,
   type MachineProvider,
   type MachineSpec,
+  ProviderError,
 } from '../provider';
+import { ensureControllerBundle } from './controller-bundle';
 
 const HEALTH_POLL_MS = 100;
 const STOP_GRACE_MS = 15_000; // the controller itself gives the gateway 10 s before SIGKILL
@@ -72,7 +72,8 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
   });
   const get = (id: string, operation: string) => {
     const m = machines.get(id);
-    if (!m || m.state === 'destroyed') throw new ProviderError(operation, 404, { error: 'machine not found' }, `local ${operation}: no machine ${id}`);
+    if (!m || m.state === 'destroyed')
+      throw new ProviderError(operation, 404, { error: 'machine not found' }, `local ${operation}: no machine ${id}`);
     return m;
   };
 
@@ -99,7 +100,12 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
   async function launch(m: LocalMachine): Promise<void> {
     if (!existsSync(volumeDir(m.spec.volumeId))) {
       m.state = 'failed';
-      throw new ProviderError('start machine', 400, { error: 'volume does not exist' }, `local start: volume ${m.spec.volumeId} does not exist`);
+      throw new ProviderError(
+        'start machine',
+        400,
+        { error: 'volume does not exist' },
+        `local start: volume ${m.spec.volumeId} does not exist`,
+      );
     }
     const bundle = ensureControllerBundle(join(root, '.controller', 'controller.mjs'));
     if (!exitHookSet) {
@@ -135,7 +141,11 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
         if (m.child === child) {
           m.child = null;
           if (m.state !== 'destroyed') m.state = m.state === 'stopping' || code === 0 ? 'stopped' : 'failed';
-          if (m.state === 'failed') opts.logger.warn({ machineId: m.id, code, signal, output: m.output.slice(-2000) }, 'local controller exited');
+          if (m.state === 'failed')
+            opts.logger.warn(
+              { machineId: m.id, code, signal, output: m.output.slice(-2000) },
+              'local controller exited',
+            );
         }
         resolve();
       });
@@ -181,7 +191,11 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
       mkdirSync(stateDirOf(id), { recursive: true });
       mkdirSync(homeOf(id), { recursive: true });
       // openclaw's gateway refuses to start without a config; this is what a machine image ships
-      writeFileSync(join(stateDirOf(id), 'openclaw.json'), `${JSON.stringify({ gateway: { mode: 'local' } }, null, 2)}\n`, { flag: 'wx' });
+      writeFileSync(
+        join(stateDirOf(id), 'openclaw.json'),
+        `${JSON.stringify({ gateway: { mode: 'local' } }, null, 2)}\n`,
+        { flag: 'wx' },
+      );
       return { id, name };
     },
     async getVolume(id) {
@@ -189,14 +203,29 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     },
     async deleteVolume(id) {
       const holder = [...machines.values()].find((m) => m.spec.volumeId === id && m.state !== 'destroyed');
-      if (holder) throw new ProviderError('delete volume', 412, { error: `attached to ${holder.id}` }, `local delete volume: attached to ${holder.id}`);
+      if (holder)
+        throw new ProviderError(
+          'delete volume',
+          412,
+          { error: `attached to ${holder.id}` },
+          `local delete volume: attached to ${holder.id}`,
+        );
       rmSync(volumeDir(id), { recursive: true, force: true });
     },
 
     async createMachine({ name, spec }) {
       const taken = [...machines.values()].find((m) => m.name === name && m.state !== 'destroyed');
       if (taken) throw new MachineNameTaken(name, taken.id);
-      const m: LocalMachine = { id: randomBytes(7).toString('hex'), name, state: 'created', spec, port: 0, child: null, exited: null, output: '' };
+      const m: LocalMachine = {
+        id: randomBytes(7).toString('hex'),
+        name,
+        state: 'created',
+        spec,
+        port: 0,
+        child: null,
+        exited: null,
+        output: '',
+      };
       machines.set(m.id, m);
       await launch(m);
       return view(m);
@@ -237,7 +266,12 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
         const current = m?.state ?? 'destroyed';
         if (current === state) return true;
         if (state === 'started' && (current === 'failed' || current === 'destroyed')) {
-          throw new ProviderError('wait machine', 412, { error: current }, `local machine ${id} is ${current}: ${m?.output.slice(-500) ?? ''}`);
+          throw new ProviderError(
+            'wait machine',
+            412,
+            { error: current },
+            `local machine ${id} is ${current}: ${m?.output.slice(-500) ?? ''}`,
+          );
         }
         if (Date.now() >= deadline) return false;
         await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
@@ -245,7 +279,13 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     },
     async exec(id, command, timeoutS): Promise<ExecOutput> {
       const m = get(id, 'exec');
-      if (m.state !== 'started') throw new ProviderError('exec', 412, { error: `machine is ${m.state}` }, `local exec: machine ${id} is ${m.state}`);
+      if (m.state !== 'started')
+        throw new ProviderError(
+          'exec',
+          412,
+          { error: `machine is ${m.state}` },
+          `local exec: machine ${id} is ${m.state}`,
+        );
       if (command[0] !== 'openclaw') return { stdout: '', stderr: `${command[0]}: not found\n`, exitCode: 127 };
       const r = await spawnExec({
         file: nodeBin,
