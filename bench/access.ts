@@ -5,12 +5,12 @@
 //   empty: a handler that answers at once (the floor of this HTTP stack, for reference)
 // ratio = gated / bare throughput: the overhead of tRPC + clawAccessProcedure over doing the reads by hand.
 
-import { decideAccess } from '../src/billing/access';
-import { loadAccessRows } from '../src/billing/subscription-store';
-import { createLogger } from '../src/platform/logger';
-import { createAppDeps } from '../src/server/app-deps';
-import { sessionUser } from '../src/server/auth';
-import { createAppHandlers, routeRequest } from '../src/server/http/app-handlers';
+import { decideAccess } from '@/billing/access';
+import { loadAccessRows } from '@/billing/subscription-store';
+import { createLogger } from '@/platform/logger';
+import { createAppDeps } from '@/server/app-deps';
+import { sessionUser } from '@/server/auth';
+import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
 import { benchConfig, benchDatabase, type LoadResult, load, round, serveFetch } from './lib';
 
 function median(xs: number[]): number {

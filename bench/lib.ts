@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { createDb, type DbHandle } from '../src/db/client';
-import { startEmbeddedPostgres } from '../src/db/embedded';
-import { runMigrations } from '../src/db/migrate';
-import { type Config, loadConfig } from '../src/platform/config';
-import { sendFetchResponse, toFetchRequest } from '../src/server/http/node-adapter';
+import { createDb, type DbHandle } from '@/db/client';
+import { startEmbeddedPostgres } from '@/db/embedded';
+import { runMigrations } from '@/db/migrate';
+import { type Config, loadConfig } from '@/platform/config';
+import { sendFetchResponse, toFetchRequest } from '@/server/http/node-adapter';
 
 export async function benchDatabase(): Promise<DbHandle & { stop: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-bench-'));

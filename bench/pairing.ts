@@ -18,7 +18,7 @@ import {
   type RunningController,
   runOpenclaw,
   startController,
-} from '../test/helpers/openclaw';
+} from '../test/harness/openclaw';
 
 const TOKEN = 'bench-controller-token-0123456789abcdef';
 const CACHED_REQUESTS = 5_000;

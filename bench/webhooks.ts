@@ -11,12 +11,12 @@ import http from 'node:http';
 import os from 'node:os';
 import { count, isNotNull } from 'drizzle-orm';
 import pino from 'pino';
-import { kiloclawSubscriptions, stripeWebhookEvents, users } from '../src/db/schema';
-import { signatureHeader } from '../src/emulators/stripe/webhook-delivery';
-import { loadConfig } from '../src/platform/config';
-import { createLogger } from '../src/platform/logger';
-import { createAppDeps } from '../src/server/app-deps';
-import { createAppHandlers, routeRequest } from '../src/server/http/app-handlers';
+import { kiloclawSubscriptions, stripeWebhookEvents, users } from '@/db/schema';
+import { signatureHeader } from '@/emulators/stripe/webhook-delivery';
+import { loadConfig } from '@/platform/config';
+import { createLogger } from '@/platform/logger';
+import { createAppDeps } from '@/server/app-deps';
+import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
 import { benchDatabase, round, serveFetch } from './lib';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -151,17 +151,15 @@ async function main() {
   await database.db
     .insert(users)
     .values(ids.map((i) => ({ id: `user_bench_${i}`, name: 'Bench', email: `bench${i}@example.test` })));
-  await database.db
-    .insert(kiloclawSubscriptions)
-    .values(
-      ids.map((i) => ({
-        userId: `user_bench_${i}`,
-        status: 'active' as const,
-        plan: 'standard' as const,
-        stripeCustomerId: `cus_bench_${i}`,
-        stripeSubscriptionId: `sub_bench_${i}`,
-      })),
-    );
+  await database.db.insert(kiloclawSubscriptions).values(
+    ids.map((i) => ({
+      userId: `user_bench_${i}`,
+      status: 'active' as const,
+      plan: 'standard' as const,
+      stripeCustomerId: `cus_bench_${i}`,
+      stripeSubscriptionId: `sub_bench_${i}`,
+    })),
+  );
 
   // Events are built and signed up front, so the senders measure the server, not JSON + HMAC.
   const baseS = Math.floor(Date.now() / 1000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AccessRows, decideAccess } from '../src/billing/access';
+import { type AccessRows, decideAccess } from '@/billing/access';
 
 const now = new Date('2026-11-28T12:00:00Z');
 const past = new Date('2026-11-27T12:00:00Z');

@@ -1,8 +1,8 @@
 // Each access reason through a real tRPC request over HTTP, against PostgreSQL.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiloclawEarlybirdPurchases, kiloclawSubscriptions } from '../src/db/schema';
-import { fixedClock } from '../src/platform/clock';
+import { kiloclawEarlybirdPurchases, kiloclawSubscriptions } from '@/db/schema';
+import { fixedClock } from '@/platform/clock';
 import { startTestApp, type TestApp } from './harness/app';
 import { signUp, type TestUser, trpcError } from './harness/client';
 import { createTestDb, type TestDb } from './harness/db';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authSessions, users } from '../src/db/schema';
+import { authSessions, users } from '@/db/schema';
 import { startTestApp, type TestApp } from './harness/app';
 import { signIn, signUp, trpcClient, uniqueEmail } from './harness/client';
 import { createTestDb, type TestDb } from './harness/db';

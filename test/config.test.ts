@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/platform/config';
+import { ConfigError, loadConfig } from '@/platform/config';
 
 describe('config', () => {
   it('runs on defaults with nothing set', () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDb } from '../src/db/client';
-import { startEmbeddedPostgres } from '../src/db/embedded';
-import { runMigrations } from '../src/db/migrate';
+import { createDb } from '@/db/client';
+import { startEmbeddedPostgres } from '@/db/embedded';
+import { runMigrations } from '@/db/migrate';
 import { startTestApp } from './harness/app';
 import { createTestDb } from './harness/db';
 

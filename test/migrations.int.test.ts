@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDb } from '../src/db/client';
-import { runMigrations } from '../src/db/migrate';
+import { createDb } from '@/db/client';
+import { runMigrations } from '@/db/migrate';
 import { createEmptyDatabase } from './harness/db';
 
 const drops: Array<() => Promise<void>> = [];

@@ -2,10 +2,10 @@
 // the Stripe emulator → signed webhooks → PostgreSQL → what the user sees.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiloclawEmailLog, kiloclawSubscriptions } from '../../src/db/schema';
+import { kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
 import { startTestApp, type TestApp } from '../harness/app';
+import { type BillingWorld, DAY_MS, payOnCheckoutPage, startBillingWorld, waitFor } from '../harness/billing';
 import { signUp, type TestUser, trpcClient, trpcError } from '../harness/client';
-import { type BillingWorld, DAY_MS, payOnCheckoutPage, startBillingWorld, waitFor } from './billing-harness';
 
 let w: BillingWorld;
 beforeAll(async () => {

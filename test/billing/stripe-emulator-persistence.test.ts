@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStripeClient } from '../../src/billing/stripe-client';
-import { startStripeEmulator } from '../../src/emulators/stripe/server';
+import { createStripeClient } from '@/billing/stripe-client';
+import { startStripeEmulator } from '@/emulators/stripe/server';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-stripe-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,9 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStripeClient, parseStripeApiBase } from '../../src/billing/stripe-client';
-import { parseForm } from '../../src/emulators/stripe/form';
-import { type StripeEmulator, startStripeEmulator } from '../../src/emulators/stripe/server';
+import { createStripeClient, parseStripeApiBase } from '@/billing/stripe-client';
+import { parseForm } from '@/emulators/stripe/form';
+import { type StripeEmulator, startStripeEmulator } from '@/emulators/stripe/server';
 
 type Received = { type: string; id: string; signature: string; body: string };
 

@@ -3,9 +3,9 @@
 import { count, eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiloclawSubscriptions, stripeWebhookEvents, users } from '../../src/db/schema';
-import { type BillingWorld, postSignedEvent, startBillingWorld } from './billing-harness';
-import { stripeEvent, subscriptionObject } from './stripe-events';
+import { kiloclawSubscriptions, stripeWebhookEvents, users } from '@/db/schema';
+import { type BillingWorld, postSignedEvent, startBillingWorld } from '../harness/billing';
+import { stripeEvent, subscriptionObject } from '../harness/stripe-events';
 
 let w: BillingWorld;
 let seq = 0;
@@ -71,15 +71,13 @@ describe('refused deliveries write nothing', () => {
 
   it('answers 500 when a handler fails, so Stripe retries, and rolls everything back', async () => {
     const userId = await newUser();
-    await w.tdb.db
-      .insert(kiloclawSubscriptions)
-      .values({
-        userId,
-        status: 'active',
-        plan: 'standard',
-        stripeCustomerId: `cus_${userId}`,
-        stripeSubscriptionId: `sub_${userId}`,
-      });
+    await w.tdb.db.insert(kiloclawSubscriptions).values({
+      userId,
+      status: 'active',
+      plan: 'standard',
+      stripeCustomerId: `cus_${userId}`,
+      stripeSubscriptionId: `sub_${userId}`,
+    });
     const before = await row(userId);
     // invoice.paid makes us re-read the subscription from Stripe, which does not know it → the handler throws
     const invoice = {

@@ -3,12 +3,12 @@
 import { and, count, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planForPriceId } from '../../src/billing/plans';
-import { scheduledPlanOf } from '../../src/billing/scheduled-plan';
-import { mapStripeStatus } from '../../src/billing/stripe-status';
-import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents, users } from '../../src/db/schema';
-import { type BillingWorld, DAY_MS, postSignedEvent, startBillingWorld } from './billing-harness';
-import { stripeEvent, subscriptionObject } from './stripe-events';
+import { planForPriceId } from '@/billing/plans';
+import { scheduledPlanOf } from '@/billing/scheduled-plan';
+import { mapStripeStatus } from '@/billing/stripe-status';
+import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents, users } from '@/db/schema';
+import { type BillingWorld, DAY_MS, postSignedEvent, startBillingWorld } from '../harness/billing';
+import { stripeEvent, subscriptionObject } from '../harness/stripe-events';
 
 let w: BillingWorld;
 let seq = 0;

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { channelsFromConfig, configuredChannels } from '../../src/controller/channels-config';
-import { ensureOpenclawConfig } from '../../src/controller/openclaw-config';
+import { channelsFromConfig, configuredChannels } from '@/controller/channels-config';
+import { ensureOpenclawConfig } from '@/controller/openclaw-config';
 
 describe('configured channels', () => {
   it('lists telegram, discord and slack when enabled with a token', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadControllerConfig } from '../../src/controller/config';
+import { loadControllerConfig } from '@/controller/config';
 
 const base = { CONTROLLER_TOKEN: 'a'.repeat(64), OPENCLAW_STATE_DIR: '/tmp/state', HOME: '/tmp/home' };
 

@@ -5,9 +5,9 @@ import {
   ChannelPairingListResponse,
   GatewayStatus,
   RouteUnavailableBody,
-} from '../../src/contracts/controller';
-import { controllerToken, tokensEqual } from '../../src/contracts/controller-token';
-import { channelSchema, checkInput, pairingCodeSchema, requestIdSchema } from '../../src/contracts/pairing-input';
+} from '@/contracts/controller';
+import { controllerToken, tokensEqual } from '@/contracts/controller-token';
+import { channelSchema, checkInput, pairingCodeSchema, requestIdSchema } from '@/contracts/pairing-input';
 
 const INJECTIONS = [
   'telegram;rm -rf /',

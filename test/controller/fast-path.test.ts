@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateDbFastPath } from '../../src/controller/fast-path';
-import { silentLogger } from '../../src/controller/log';
-import { EXPECTED_SCHEMA, openStateDb, type SqliteModule } from '../../src/controller/state-db';
-import { FakeClock } from './support/fake-clock';
+import { StateDbFastPath } from '@/controller/fast-path';
+import { silentLogger } from '@/controller/log';
+import { EXPECTED_SCHEMA, openStateDb, type SqliteModule } from '@/controller/state-db';
+import { FakeClock } from '../harness/fake-clock';
 
 /** A stand-in for node:sqlite that answers PRAGMA table_info from `tables` and records opens. */
 function fakeSqlite(tables: Record<string, readonly string[]>, opens: Array<{ path: string; options: unknown }> = []) {

@@ -11,12 +11,12 @@ import {
   GatewayStatus,
   HealthResponse,
   VersionResponse,
-} from '../../src/contracts/controller';
-import { controllerToken } from '../../src/contracts/controller-token';
-import { type Controller, createController } from '../../src/controller/app';
-import type { ControllerConfig } from '../../src/controller/config';
-import { type ExecFn, type ExecRequest, type ExecResult, spawnExec } from '../../src/controller/exec';
-import { silentLogger } from '../../src/controller/log';
+} from '@/contracts/controller';
+import { controllerToken } from '@/contracts/controller-token';
+import { type Controller, createController } from '@/controller/app';
+import type { ControllerConfig } from '@/controller/config';
+import { type ExecFn, type ExecRequest, type ExecResult, spawnExec } from '@/controller/exec';
+import { silentLogger } from '@/controller/log';
 
 const FAKE_CLI = join(import.meta.dirname, 'fixtures', 'fake-openclaw.mjs');
 const TOKEN = controllerToken('test-server-secret', 'instance-http');

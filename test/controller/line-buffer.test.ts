@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineBuffer } from '../../src/controller/line-buffer';
+import { LineBuffer } from '@/controller/line-buffer';
 
 describe('LineBuffer', () => {
   it('splits chunks into lines, strips carriage returns and keeps UTF-8 split across chunks intact', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecFn, ExecRequest, ExecResult } from '../../src/controller/exec';
-import { createOpenclawCli, OpenclawCliError } from '../../src/controller/openclaw-cli';
+import type { ExecFn, ExecRequest, ExecResult } from '@/controller/exec';
+import { createOpenclawCli, OpenclawCliError } from '@/controller/openclaw-cli';
 
 const TOKEN = 'gw-token-0123456789abcdef';
 

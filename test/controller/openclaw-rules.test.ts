@@ -5,7 +5,7 @@ import {
   channelRequestsFromRows,
   type DevicePendingRow,
   devicePendingFromRows,
-} from '../../src/controller/openclaw-rules';
+} from '@/controller/openclaw-rules';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const iso = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString();

@@ -9,8 +9,8 @@ import {
   DevicePairingListResponse,
   GatewayStatus,
   VersionResponse,
-} from '../../src/contracts/controller';
-import { controllerToken } from '../../src/contracts/controller-token';
+} from '@/contracts/controller';
+import { controllerToken } from '@/contracts/controller-token';
 import {
   createChannelRequest,
   createDeviceRequest,
@@ -21,7 +21,7 @@ import {
   type RunningController,
   runOpenclaw,
   startController,
-} from '../helpers/openclaw';
+} from '../harness/openclaw';
 
 const TOKEN = controllerToken('integration-secret', 'instance-int');
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/controller/log';
-import { PairingCache, type PairingCacheOptions } from '../../src/controller/pairing-cache';
-import { FakeClock, settle } from './support/fake-clock';
-import { FakeSource, type Item, item } from './support/fake-source';
+import { silentLogger } from '@/controller/log';
+import { PairingCache, type PairingCacheOptions } from '@/controller/pairing-cache';
+import { FakeClock, settle } from '../harness/fake-clock';
+import { FakeSource, type Item, item } from '../harness/fake-source';
 
 interface ApproveInput {
   id: string;

@@ -1,11 +1,11 @@
 // Each CLI read doubles as a check of the state-database path; a real difference switches it off.
 import { describe, expect, it } from 'vitest';
-import type { FastPathHandle } from '../../src/controller/fast-path';
-import { silentLogger } from '../../src/controller/log';
-import type { OpenclawCli } from '../../src/controller/openclaw-cli';
-import type { RawChannelRequest } from '../../src/controller/openclaw-rules';
-import { createChannelSource } from '../../src/controller/pairing-sources';
-import type { StateDbReader } from '../../src/controller/state-db';
+import type { FastPathHandle } from '@/controller/fast-path';
+import { silentLogger } from '@/controller/log';
+import type { OpenclawCli } from '@/controller/openclaw-cli';
+import type { RawChannelRequest } from '@/controller/openclaw-rules';
+import { createChannelSource } from '@/controller/pairing-sources';
+import type { StateDbReader } from '@/controller/state-db';
 
 const req = (id: string): RawChannelRequest => ({
   id,

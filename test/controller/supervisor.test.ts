@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_LINE_CHARS } from '../../src/controller/line-buffer';
-import { silentLogger } from '../../src/controller/log';
-import { GatewaySupervisor, type SupervisorOptions } from '../../src/controller/supervisor';
+import { MAX_LINE_CHARS } from '@/controller/line-buffer';
+import { silentLogger } from '@/controller/log';
+import { GatewaySupervisor, type SupervisorOptions } from '@/controller/supervisor';
 
 const FAKE = join(import.meta.dirname, 'fixtures', 'fake-gateway.mjs');
 const running: GatewaySupervisor[] = [];

@@ -2,11 +2,11 @@
 // spellings — this keeps them in agreement over every combination the rule distinguishes.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { decideAccess } from '../../src/billing/access';
-import { hasAccessIgnoringSuspension } from '../../src/billing/lifecycle/access-sql';
-import { SUBSCRIPTION_STATUSES } from '../../src/db/schema';
+import { decideAccess } from '@/billing/access';
+import { hasAccessIgnoringSuspension } from '@/billing/lifecycle/access-sql';
+import { SUBSCRIPTION_STATUSES } from '@/db/schema';
+import { at, makeUser, NOW } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
-import { at, makeUser, NOW } from './fixtures';
 
 let tdb: TestDb;
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 // POST /api/cron/billing-lifecycle over real HTTP: the bearer secret, and what a caller gets back.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordingInstanceActions } from '../../src/billing/ports';
-import { fixedClock } from '../../src/platform/clock';
-import type { Mailer } from '../../src/platform/mailer';
+import { recordingInstanceActions } from '@/billing/ports';
+import { fixedClock } from '@/platform/clock';
+import type { Mailer } from '@/platform/mailer';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
+import { makeUser, NOW, sinkMailer, subOf, trial } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
-import { makeUser, NOW, sinkMailer, subOf, trial } from './fixtures';
 
 let tdb: TestDb;
 let sink: SmtpSink;

@@ -4,15 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIFECYCLE_LOCK_KEY } from '../../src/billing/lifecycle/constants';
-import { runBillingLifecycle } from '../../src/billing/lifecycle/run-lifecycle';
-import { recordingInstanceActions } from '../../src/billing/ports';
-import { applySubscriptionState, lockBillingRow } from '../../src/billing/subscription-sync';
-import { fixedClock } from '../../src/platform/clock';
-import type { Mailer } from '../../src/platform/mailer';
+import { LIFECYCLE_LOCK_KEY } from '@/billing/lifecycle/constants';
+import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
+import { recordingInstanceActions } from '@/billing/ports';
+import { applySubscriptionState, lockBillingRow } from '@/billing/subscription-sync';
+import { fixedClock } from '@/platform/clock';
+import type { Mailer } from '@/platform/mailer';
 import { startTestApp, TEST_SECRETS, type TestApp, testConfig } from '../harness/app';
-import { createTestDb, type TestDb } from '../harness/db';
-import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
 import {
   at,
   lifecycleDeps,
@@ -24,7 +22,9 @@ import {
   subOf,
   suspended,
   trial,
-} from './fixtures';
+} from '../harness/cron-fixtures';
+import { createTestDb, type TestDb } from '../harness/db';
+import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
 
 let tdb: TestDb;
 let sink: SmtpSink;

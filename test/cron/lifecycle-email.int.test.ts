@@ -3,13 +3,23 @@
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendOnce } from '../../src/billing/emails/deliver';
-import { runBillingLifecycle } from '../../src/billing/lifecycle/run-lifecycle';
-import { createLogger } from '../../src/platform/logger';
-import type { Mailer } from '../../src/platform/mailer';
+import { sendOnce } from '@/billing/emails/deliver';
+import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
+import { createLogger } from '@/platform/logger';
+import type { Mailer } from '@/platform/mailer';
+import {
+  at,
+  lifecycleDeps,
+  loggedEmails,
+  makeUser,
+  NOW,
+  type Person,
+  sinkMailer,
+  suspended,
+  trial,
+} from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
-import { at, lifecycleDeps, loggedEmails, makeUser, NOW, type Person, sinkMailer, suspended, trial } from './fixtures';
 
 let tdb: TestDb;
 let sink: SmtpSink;

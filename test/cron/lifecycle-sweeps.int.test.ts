@@ -1,12 +1,10 @@
 // Each sweep at its boundaries: a user a day on either side of every threshold, one run, then what
 // each of them would notice (row state, instance action, the email in a real SMTP inbox).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDate } from '../../src/billing/emails/layout';
-import { type LifecycleSummary, runBillingLifecycle } from '../../src/billing/lifecycle/run-lifecycle';
-import type { Db } from '../../src/db/client';
-import type { Mailer } from '../../src/platform/mailer';
-import { createTestDb, type TestDb } from '../harness/db';
-import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { formatDate } from '@/billing/emails/layout';
+import { type LifecycleSummary, runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
+import type { Db } from '@/db/client';
+import type { Mailer } from '@/platform/mailer';
 import {
   at,
   lifecycleDeps,
@@ -18,7 +16,9 @@ import {
   subOf,
   suspended,
   trial,
-} from './fixtures';
+} from '../harness/cron-fixtures';
+import { createTestDb, type TestDb } from '../harness/db';
+import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
 
 let tdb: TestDb;
 let sink: SmtpSink;

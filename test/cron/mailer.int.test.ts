@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/platform/logger';
-import { createMailer, createSmtpMailer } from '../../src/platform/mailer';
+import { createLogger } from '@/platform/logger';
+import { createMailer, createSmtpMailer } from '@/platform/mailer';
 import { testConfig } from '../harness/app';
+import { quietLogger } from '../harness/cron-fixtures';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
-import { quietLogger } from './fixtures';
 
 let sink: SmtpSink;
 beforeAll(async () => {

@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Scheduler, startScheduler } from '../../src/server/scheduler';
-import { quietLogger } from './fixtures';
+import { type Scheduler, startScheduler } from '@/server/scheduler';
+import { quietLogger } from '../harness/cron-fixtures';
 
 type Hit = { path: string; authorization?: string; at: number };
 

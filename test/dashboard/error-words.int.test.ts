@@ -1,9 +1,9 @@
 // What a person reads when a dashboard call fails: real tRPC errors from the real handlers over
 // HTTP, turned into words by the dashboard's describeError. No JSON, no internals, and the fix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeError, isRetryable } from '../../src/app/_lib/errors';
-import { ACCESS_DENIAL_MESSAGES } from '../../src/billing/access';
-import { freePort } from '../../src/db/embedded';
+import { describeError, isRetryable } from '@/app/_lib/errors';
+import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
+import { freePort } from '@/db/embedded';
 import { startTestApp, type TestApp } from '../harness/app';
 import { signUp, trpcClient, trpcError } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';

@@ -1,6 +1,6 @@
 // How the dashboard words durations, ages and expiries (pure functions, pinned clock).
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatDuration, formatExpiry, formatRelative } from '../../src/app/_lib/time';
+import { formatAge, formatDuration, formatExpiry, formatRelative } from '@/app/_lib/time';
 
 const now = new Date('2026-11-28T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms);

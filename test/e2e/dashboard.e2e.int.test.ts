@@ -7,11 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_DENIAL_MESSAGES } from '../../src/billing/access';
+import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
 import { launchBrowser } from '../harness/browser';
 import { uniqueEmail } from '../harness/client';
+import { createChannelRequest, createDeviceRequest, ensureOpenclaw, type OpenclawHome } from '../harness/openclaw';
 import { type RunningSystem, startSystem } from '../harness/system';
-import { createChannelRequest, createDeviceRequest, ensureOpenclaw, type OpenclawHome } from '../helpers/openclaw';
 
 const SHOTS = path.resolve(import.meta.dirname, '../../test-artifacts/screenshots');
 const PASSWORD = 'correct-horse-battery';

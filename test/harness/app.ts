@@ -1,13 +1,13 @@
 // The app's real handlers served over real HTTP on a loopback port, against a test database.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Db } from '../../src/db/client';
-import type { Clock } from '../../src/platform/clock';
-import { type Config, loadConfig } from '../../src/platform/config';
-import { createLogger } from '../../src/platform/logger';
-import { type AppDeps, createAppDeps } from '../../src/server/app-deps';
-import { type AppHandlers, createAppHandlers, routeRequest } from '../../src/server/http/app-handlers';
-import { sendFetchResponse, toFetchRequest } from '../../src/server/http/node-adapter';
+import type { Db } from '@/db/client';
+import type { Clock } from '@/platform/clock';
+import { type Config, loadConfig } from '@/platform/config';
+import { createLogger } from '@/platform/logger';
+import { type AppDeps, createAppDeps } from '@/server/app-deps';
+import { type AppHandlers, createAppHandlers, routeRequest } from '@/server/http/app-handlers';
+import { sendFetchResponse, toFetchRequest } from '@/server/http/node-adapter';
 
 export type TestApp = { url: string; deps: AppDeps; handlers: AppHandlers; close: () => Promise<void> };
 

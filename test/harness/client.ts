@@ -1,7 +1,7 @@
 // A signed-in user talking to a test app over HTTP: cookie jar + typed tRPC client.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
-import type { AppRouter } from '../../src/server/routers/app';
+import type { AppRouter } from '@/server/routers/app';
 
 let seq = 0;
 export function uniqueEmail(prefix = 'user'): string {

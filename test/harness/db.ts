@@ -1,7 +1,7 @@
 // A fresh database per test file, cloned from the migrated template (fast, and files run in parallel).
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { createDb, type DbHandle } from '../../src/db/client';
+import { createDb, type DbHandle } from '@/db/client';
 
 export type TestDb = DbHandle & { url: string; name: string };
 

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createDb } from '../../src/db/client';
-import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded';
-import { runMigrations } from '../../src/db/migrate';
+import { createDb } from '@/db/client';
+import { type EmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
+import { runMigrations } from '@/db/migrate';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,18 +1,18 @@
 // Every start path of the lifecycle against the Fly emulator over real HTTP, on PostgreSQL.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client';
-import { kiloclawInstances } from '../../src/db/schema';
-import type { FlyEmulator } from '../../src/emulators/fly/server';
-import { InstanceError } from '../../src/instances/errors';
-import { createInstanceService } from '../../src/instances/instance-service';
-import { provision } from '../../src/instances/instance-store';
-import { volumeNameFor } from '../../src/instances/lifecycle/deps';
-import type { MachineProvider } from '../../src/instances/providers/provider';
-import { STARTING_TIMEOUT_MS } from '../../src/instances/transitions';
-import { fixedClock } from '../../src/platform/clock';
+import { createDb } from '@/db/client';
+import { kiloclawInstances } from '@/db/schema';
+import type { FlyEmulator } from '@/emulators/fly/server';
+import { InstanceError } from '@/instances/errors';
+import { createInstanceService } from '@/instances/instance-service';
+import { provision } from '@/instances/instance-store';
+import { volumeNameFor } from '@/instances/lifecycle/deps';
+import type { MachineProvider } from '@/instances/providers/provider';
+import { STARTING_TIMEOUT_MS } from '@/instances/transitions';
+import { fixedClock } from '@/platform/clock';
 import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, insertUser, instanceOf, lifecycleDeps, until } from './support';
+import { flyWithEmulator, insertUser, instanceOf, lifecycleDeps, until } from '../harness/instances';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
 let tdb: TestDb;

@@ -5,19 +5,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalProvider, type LocalProvider } from '../../src/instances/providers/local/local-provider';
-import { createLogger } from '../../src/platform/logger';
+import { createLocalProvider, type LocalProvider } from '@/instances/providers/local/local-provider';
+import { createLogger } from '@/platform/logger';
 import type { TestApp } from '../harness/app';
 import { signUp, type TestUser } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
+import { grantAccess, instanceOf, startAppWith } from '../harness/instances';
 import {
   createChannelRequest,
   createDeviceRequest,
   ensureOpenclaw,
   eventually,
   type OpenclawHome,
-} from '../helpers/openclaw';
-import { grantAccess, instanceOf, startAppWith } from './support';
+} from '../harness/openclaw';
 
 const E2E_TIMEOUT_MS = 300_000; // real CLI calls take seconds each on a busy 2-core machine
 

@@ -5,20 +5,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiloclawInstances, kiloclawPairingCache } from '../../src/db/schema';
-import type { EmulatedMachine, FlyEmulator } from '../../src/emulators/fly/server';
-import { CONTROLLER_TIMEOUT_MS } from '../../src/instances/controller-client';
-import {
-  invalidateFallbackCache,
-  readFallbackCache,
-  writeFallbackCache,
-} from '../../src/instances/pairing/fallback-cache';
-import type { MachineProvider } from '../../src/instances/providers/provider';
-import { fixedClock } from '../../src/platform/clock';
+import { kiloclawInstances, kiloclawPairingCache } from '@/db/schema';
+import type { EmulatedMachine, FlyEmulator } from '@/emulators/fly/server';
+import { CONTROLLER_TIMEOUT_MS } from '@/instances/controller-client';
+import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from '@/instances/pairing/fallback-cache';
+import type { MachineProvider } from '@/instances/providers/provider';
+import { fixedClock } from '@/platform/clock';
 import type { TestApp } from '../harness/app';
 import { signUp, type TestUser, trpcError } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, grantAccess, instanceOf, startAppWith } from './support';
+import { flyWithEmulator, grantAccess, instanceOf, startAppWith } from '../harness/instances';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
 let tdb: TestDb;

@@ -2,13 +2,13 @@
 // the real lifecycle (Fly emulator, PostgreSQL).
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiloclawSubscriptions } from '../../src/db/schema';
-import type { FlyEmulator } from '../../src/emulators/fly/server';
-import type { MachineProvider } from '../../src/instances/providers/provider';
-import { fixedClock } from '../../src/platform/clock';
+import { kiloclawSubscriptions } from '@/db/schema';
+import type { FlyEmulator } from '@/emulators/fly/server';
+import type { MachineProvider } from '@/instances/providers/provider';
+import { fixedClock } from '@/platform/clock';
 import { TEST_SECRETS, type TestApp } from '../harness/app';
 import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, insertUser, instanceOf, startAppWith, until } from './support';
+import { flyWithEmulator, insertUser, instanceOf, startAppWith, until } from '../harness/instances';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
 let tdb: TestDb;

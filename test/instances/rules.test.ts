@@ -3,18 +3,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InstanceStatus } from '../../src/db/schema';
-import { cliReason } from '../../src/instances/pairing/fallback';
-import { createFlyClient } from '../../src/instances/providers/fly/fly-client';
-import { existingMachineIdFrom } from '../../src/instances/providers/fly/fly-provider';
-import { ProviderError } from '../../src/instances/providers/provider';
-import {
-  DESTROYABLE,
-  STARTING_TIMEOUT_MS,
-  STOPPABLE,
-  startRefusal,
-  startTimedOut,
-} from '../../src/instances/transitions';
+import type { InstanceStatus } from '@/db/schema';
+import { cliReason } from '@/instances/pairing/fallback';
+import { createFlyClient } from '@/instances/providers/fly/fly-client';
+import { existingMachineIdFrom } from '@/instances/providers/fly/fly-provider';
+import { ProviderError } from '@/instances/providers/provider';
+import { DESTROYABLE, STARTING_TIMEOUT_MS, STOPPABLE, startRefusal, startTimedOut } from '@/instances/transitions';
 
 describe('status transitions', () => {
   it.each<[InstanceStatus, ReturnType<typeof startRefusal>]>([

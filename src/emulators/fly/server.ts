@@ -278,7 +278,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = undefined;
+      let body: unknown;
       try {
         body = raw ? JSON.parse(raw) : undefined;
       } catch {

@@ -1,5 +1,5 @@
 // A PairingSource whose CLI reads the test resolves by hand, and whose fast path it switches.
-import type { PairingSource } from '../../../src/controller/pairing-cache';
+import type { PairingSource } from '@/controller/pairing-cache';
 
 export interface Item {
   key: string;

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openclawCliPath, openclawNodeBin, openclawToolsDir, repoRoot } from '../../src/platform/openclaw-paths';
+import { openclawCliPath, openclawNodeBin, openclawToolsDir, repoRoot } from '@/platform/openclaw-paths';
 
 const ROOT = repoRoot(import.meta.dirname);
 const FIXTURES = join(ROOT, 'test', 'controller', 'fixtures');

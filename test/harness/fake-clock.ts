@@ -1,5 +1,5 @@
 // A manual clock for cache and supervisor rules: time moves only when a test advances it.
-import type { Clock, TimerHandle } from '../../../src/controller/clock';
+import type { Clock, TimerHandle } from '@/controller/clock';
 
 interface Timer {
   id: number;

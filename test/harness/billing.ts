@@ -1,15 +1,11 @@
 // The app + the Stripe emulator + a test database, wired as in production: the app only knows the
 // emulator's base URL and keys; the emulator POSTs signed events to the app's real webhook route.
-import { recordingInstanceActions } from '../../src/billing/ports';
-import {
-  type StripeEmulator,
-  type StripeEmulatorOptions,
-  startStripeEmulator,
-} from '../../src/emulators/stripe/server';
-import { signatureHeader } from '../../src/emulators/stripe/webhook-delivery';
-import type { Clock } from '../../src/platform/clock';
-import { startTestApp, type TestApp } from '../harness/app';
-import { createTestDb, type TestDb } from '../harness/db';
+import { recordingInstanceActions } from '@/billing/ports';
+import { type StripeEmulator, type StripeEmulatorOptions, startStripeEmulator } from '@/emulators/stripe/server';
+import { signatureHeader } from '@/emulators/stripe/webhook-delivery';
+import type { Clock } from '@/platform/clock';
+import { startTestApp, type TestApp } from './app';
+import { createTestDb, type TestDb } from './db';
 
 export type BillingWorld = {
   tdb: TestDb;

@@ -2,16 +2,16 @@
 // test database, users inserted directly, and a test app composed with a given provider.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../src/db/client';
-import { kiloclawInstances, kiloclawSubscriptions, users } from '../../src/db/schema';
-import { type FlyEmulator, startFlyEmulator } from '../../src/emulators/fly/server';
-import type { LifecycleDeps } from '../../src/instances/lifecycle/deps';
-import { createFlyProvider } from '../../src/instances/providers/fly/fly-provider';
-import type { MachineProvider } from '../../src/instances/providers/provider';
-import type { Clock } from '../../src/platform/clock';
-import { createLogger } from '../../src/platform/logger';
-import { createAppDeps } from '../../src/server/app-deps';
-import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
+import type { Db } from '@/db/client';
+import { kiloclawInstances, kiloclawSubscriptions, users } from '@/db/schema';
+import { type FlyEmulator, startFlyEmulator } from '@/emulators/fly/server';
+import type { LifecycleDeps } from '@/instances/lifecycle/deps';
+import { createFlyProvider } from '@/instances/providers/fly/fly-provider';
+import type { MachineProvider } from '@/instances/providers/provider';
+import type { Clock } from '@/platform/clock';
+import { createLogger } from '@/platform/logger';
+import { createAppDeps } from '@/server/app-deps';
+import { startTestApp, TEST_SECRETS, type TestApp } from './app';
 
 export const FLY_APP = 'kiloclaw-test';
 

@@ -1,15 +1,15 @@
 // Users in known billing states, relative to one fixed instant, and lifecycle deps with real parts.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { DEFAULT_LIFECYCLE_SETTINGS, type LifecycleSettings } from '../../src/billing/lifecycle/constants';
-import type { LifecycleDeps } from '../../src/billing/lifecycle/sweep-kit';
-import { recordingInstanceActions } from '../../src/billing/ports';
-import type { Db } from '../../src/db/client';
-import { kiloclawEarlybirdPurchases, kiloclawEmailLog, kiloclawSubscriptions, users } from '../../src/db/schema';
-import { type Clock, fixedClock } from '../../src/platform/clock';
-import { createLogger, type Logger } from '../../src/platform/logger';
-import { createSmtpMailer, type Mailer } from '../../src/platform/mailer';
-import type { SmtpSink } from '../harness/smtp-sink';
+import { DEFAULT_LIFECYCLE_SETTINGS, type LifecycleSettings } from '@/billing/lifecycle/constants';
+import type { LifecycleDeps } from '@/billing/lifecycle/sweep-kit';
+import { recordingInstanceActions } from '@/billing/ports';
+import type { Db } from '@/db/client';
+import { kiloclawEarlybirdPurchases, kiloclawEmailLog, kiloclawSubscriptions, users } from '@/db/schema';
+import { type Clock, fixedClock } from '@/platform/clock';
+import { createLogger, type Logger } from '@/platform/logger';
+import { createSmtpMailer, type Mailer } from '@/platform/mailer';
+import type { SmtpSink } from './smtp-sink';
 
 export const NOW = new Date('2026-11-28T12:00:00Z');
 export const DAY = 86_400_000;
@@ -34,14 +34,12 @@ export async function makeUser(
       .values({ userId: id, emailType: 'subscription_expired', sentAt: opts.sub.suspendedAt });
   }
   if (opts.earlybirdDays !== undefined) {
-    await db
-      .insert(kiloclawEarlybirdPurchases)
-      .values({
-        userId: id,
-        stripeCheckoutSessionId: `cs_${id}`,
-        expiresAt: at(opts.earlybirdDays),
-        purchasedAt: at(-60),
-      });
+    await db.insert(kiloclawEarlybirdPurchases).values({
+      userId: id,
+      stripeCheckoutSessionId: `cs_${id}`,
+      expiresAt: at(opts.earlybirdDays),
+      purchasedAt: at(-60),
+    });
   }
   return { id, email };
 }
