@@ -1,7 +1,7 @@
 // bench:cron — one billing-lifecycle run over 100,000 subscriptions of which 1% are due for each of
 // the eight sweeps (8,000 users to act on and mail), against its own embedded PostgreSQL.
 //   lifecycle: the real run (advisory lock + set-based, batched sweeps), mail to an in-process sink
-//   naive:     the reference's shape on an equal fresh dataset — per sweep, select every row, decide
+//   naive:     the obvious first design on an equal fresh dataset — per sweep, select every row, decide
 //              in JS, then one UPDATE (bare `where user_id = ?`) + one log insert per due user
 // Prints both times, the SQL statements each issued, and ratio = naive_seconds / seconds.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// HTTP contract of the in-machine controller (PAIRING.md §2). The controller validates what it
+// HTTP contract of the in-machine controller (docs/controller.md §4). The controller validates what it
 // receives and sends with these schemas; the app parses the controller's answers with the same ones.
 import { z } from 'zod';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';

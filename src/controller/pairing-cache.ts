@@ -1,5 +1,5 @@
 // In-memory view of one kind of pending pairing requests (channels or devices), kept fresh so
-// the dashboard never waits for the openclaw CLI (seconds per call). Rules, from PAIRING.md §2:
+// the dashboard never waits for the openclaw CLI (seconds per call). Rules (docs/pairing.md §4):
 // - warm-up at start is fire-and-forget; health never waits for it;
 // - periodic CLI refresh, adaptive 60–120 s, failure backoff 30 s → 300 s; every CLI read also
 //   verifies the read-only state-database path, which is polled every second when available;

@@ -1,4 +1,4 @@
-// The controller's HTTP API (PAIRING.md §2) as plain functions from a request to a status and a
+// The controller's HTTP API (docs/controller.md §4) as plain functions from a request to a status and a
 // body: bearer auth in constant time, input parsed with the shared contract schemas before
 // anything else happens, one cache call per route. server.ts does the node:http part.
 import {

@@ -1,4 +1,4 @@
-// Starting an instance (PAIRING.md §4). The compare-and-set `→ starting` is the lock: of two
+// Starting an instance (docs/architecture.md §7.1). The compare-and-set `→ starting` is the lock: of two
 // replicas starting the same instance only one gets past it, so only one machine is created.
 // Everything the start creates is written down before it waits, so a destroy can always find it.
 
