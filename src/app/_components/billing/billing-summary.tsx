@@ -2,9 +2,9 @@
 // Where the account stands: status, plan, trial countdown, period end, pending changes, earlybird.
 import type { ReactNode } from 'react';
 import { PLAN_NAMES, SUBSCRIPTION_STATUS_LABELS } from '../../_lib/labels';
+import type { BillingStatus } from '../../_lib/queries';
 import { formatDate, formatDateTime, formatRelative } from '../../_lib/time';
 import { useNow } from '../../_lib/use-now';
-import type { BillingStatus } from './billing-panel';
 
 function Row({ term, children }: { term: string; children: ReactNode }) {
   return (

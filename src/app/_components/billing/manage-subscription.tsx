@@ -3,14 +3,14 @@
 // it, and the payment provider's portal for cards and invoices.
 import { useState } from 'react';
 import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
+import { type BillingStatus, billingQuery } from '../../_lib/queries';
 import { formatDate } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
-import { BILLING_KEY, type BillingStatus } from './billing-panel';
 
 export function ManageSubscription({ status: s }: { status: BillingStatus }) {
   const [confirmCancel, setConfirmCancel] = useState(false);
-  const opts = { invalidate: [BILLING_KEY] };
+  const opts = { invalidate: [billingQuery.queryKey] };
   const cancel = useAction(() => api.cancelSubscription.mutate(), { ...opts, onDone: () => setConfirmCancel(false) });
   const reactivate = useAction(() => api.reactivateSubscription.mutate(), opts);
   const otherPlan = PLAN_CHOICES.find((p) => p !== s.plan) ?? 'standard';

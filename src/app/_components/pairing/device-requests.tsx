@@ -4,11 +4,11 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
 import { DEVICE_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
+import { type DeviceList, deviceRequestsQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
 import { AgeAndExpiry, ApproveOutcome, ListStates } from './request-parts';
 
-type DeviceList = Awaited<ReturnType<typeof api.listDevicePairingRequests.query>>;
 type DeviceRequest = DeviceList['requests'][number];
 
 const askedAt = (r: DeviceRequest): Date | null => (typeof r.ts === 'number' ? new Date(r.ts) : null);
@@ -20,7 +20,7 @@ function deviceName(r: DeviceRequest): string {
 export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceList>; now: Date }) {
   const [approved, setApproved] = useState<string | null>(null);
   const approve = useAction((r: DeviceRequest) => api.approveDevicePairingRequest.mutate({ requestId: r.requestId }), {
-    invalidate: [['pairing', 'devices']],
+    invalidate: [deviceRequestsQuery.queryKey],
   });
   const requests = [...(query.data?.requests ?? [])].sort(
     (a, b) => (askedAt(b)?.getTime() ?? 0) - (askedAt(a)?.getTime() ?? 0),
