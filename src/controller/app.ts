@@ -112,7 +112,7 @@ export function createController(
   const [command, ...args] = config.gateway.command;
   const supervisor = config.gateway.enabled
     ? new GatewaySupervisor({
-        command: command!,
+        command,
         args,
         env: gatewayEnv,
         log,

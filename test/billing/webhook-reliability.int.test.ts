@@ -82,7 +82,10 @@ describe('reliability', () => {
 
     // A history of changes: cancels and undos, plan switches scheduled and dropped, a renewal in the middle.
     let rnd = 42;
-    const random = () => (rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31;
+      return rnd / 2 ** 31;
+    };
     const round = async () => {
       for (const { subId } of subs) {
         const sub = w.emu.state.subscriptions.get(subId)!;

@@ -301,7 +301,7 @@ function parsePhases(st: StripeState, raw: ReturnType<typeof arr>): SchedulePhas
     const durInterval = str(dur.interval) as 'day' | 'week' | 'month' | 'year' | undefined;
     if (po.iterations !== undefined)
       throw invalid(
-        'Received unknown parameter: phases[' + i + '][iterations]. Use `duration` instead.',
+        `Received unknown parameter: phases[${i}][iterations]. Use \`duration\` instead.`,
         `phases[${i}][iterations]`,
       );
     const end =

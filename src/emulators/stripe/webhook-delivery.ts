@@ -122,7 +122,7 @@ export class WebhookDelivery {
   private wake(force = false): void {
     if (!force && !this.isIdle()) return;
     const ws = this.waiters.splice(0);
-    ws.forEach((w) => w());
+    for (const w of ws) w();
   }
 
   private pump(): void {

@@ -22,7 +22,7 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
   const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > now;
 
   return (
-    <div className="card" aria-labelledby="summary-title">
+    <section className="card" aria-labelledby="summary-title">
       <h2 id="summary-title">Your plan</h2>
       <dl className="dl" data-testid="billing-summary">
         <Row term="Status">
@@ -89,6 +89,6 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
           </Row>
         ) : null}
       </dl>
-    </div>
+    </section>
   );
 }

@@ -33,7 +33,7 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
   );
 
   return (
-    <div className="card" aria-labelledby="channel-requests-title">
+    <section className="card" aria-labelledby="channel-requests-title">
       <h2 id="channel-requests-title">People waiting on your channels</h2>
       <ApproveOutcome
         m={approve}
@@ -80,6 +80,6 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
           })}
         </ul>
       </ListStates>
-    </div>
+    </section>
   );
 }

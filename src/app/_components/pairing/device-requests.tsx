@@ -27,7 +27,7 @@ export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceLis
   );
 
   return (
-    <div className="card" aria-labelledby="device-requests-title">
+    <section className="card" aria-labelledby="device-requests-title">
       <h2 id="device-requests-title">Devices waiting to connect</h2>
       <ApproveOutcome m={approve} okText={approved ? `Approved ${approved}. It can connect now.` : 'Approved.'} />
       <ListStates
@@ -71,6 +71,6 @@ export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceLis
           })}
         </ul>
       </ListStates>
-    </div>
+    </section>
   );
 }

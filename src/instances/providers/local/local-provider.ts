@@ -167,12 +167,13 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
 
   async function halt(m: LocalMachine): Promise<void> {
     const child = m.child;
-    if (!child || child.pid === undefined) return;
+    const pid = child?.pid;
+    if (!child || pid === undefined) return;
     m.state = 'stopping';
     child.kill('SIGTERM');
     const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
