@@ -1,7 +1,6 @@
 // The subset of Stripe's REST API (/v1) that the app calls, on the emulator's state.
 import {
   cancelSubscriptionNow,
-  completeCheckout,
   releaseSchedule,
   scheduleFromSubscription,
   setSchedulePhases,
@@ -329,5 +328,3 @@ export function routeApi(st: StripeState, req: ApiRequest): unknown {
     `Unrecognized request URL (${req.method}: ${req.path}). This emulator implements only the calls the app makes.`,
   );
 }
-
-export { completeCheckout };
