@@ -95,7 +95,8 @@ const ROUTES: Route[] = [
         const p = st.get(st.prices, 'price', price, `line_items[${i}][price]`);
         if (mode === 'subscription' && p.type !== 'recurring')
           throw invalid(
-            `You specified \`payment\` mode but passed a recurring price. Either switch to \`subscription\` mode or use only one-time prices.`,
+            `You specified \`payment\` mode but passed a recurring price. Either ` +
+              `switch to \`subscription\` mode or use only one-time prices.`,
             `line_items[${i}][price]`,
           );
         if (mode === 'payment' && p.type === 'recurring')
