@@ -45,4 +45,5 @@ async function main(): Promise<void> {
   }
 }
 
+// an error main() does not handle is an unhandled rejection: Node prints it and exits non-zero
 void main();

@@ -178,7 +178,10 @@ export class PairingCache<T, A> {
     }, this.timing.debounceMs);
   }
 
-  /** Refreshes from the fast path when it is usable (unless `verify`), else from the CLI (single-flight). */
+  /**
+   * Refreshes from the fast path when it is usable (unless `verify`), else from the CLI (single-flight).
+   * Never rejects (a failed read is an outcome), so the timers below start it and move on (`void`).
+   */
   async refresh(options: RefreshOptions): Promise<RefreshOutcome> {
     if (this.stopped) return { ok: false, changed: false };
     if (!options.verify && this.options.source.fastReady()) {

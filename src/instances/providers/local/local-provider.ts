@@ -150,7 +150,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
         resolve();
       });
     });
-    void watchHealth(m, child);
+    void watchHealth(m, child); // runs until the machine leaves `starting`; never rejects
   }
 
   async function watchHealth(m: LocalMachine, child: ChildProcess) {
