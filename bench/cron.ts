@@ -57,7 +57,8 @@ async function seed(client: postgres.Sql) {
     insert into users (id, name, email)
     select 'u' || g, 'User ' || g, 'u' || g || '@bench.test' from generate_series(1, ${SUBSCRIPTIONS + DUE_PER_SWEEP}) g;
 
-    insert into kiloclaw_subscriptions (user_id, status, plan, trial_started_at, trial_ends_at, past_due_since, suspended_at, destruction_deadline)
+    insert into kiloclaw_subscriptions
+      (user_id, status, plan, trial_started_at, trial_ends_at, past_due_since, suspended_at, destruction_deadline)
     select 'u' || g,
       case when g <= 1000 then 'trialing'          -- 1 trial ends tomorrow
            when g <= 2000 then 'canceled'          -- 2 canceled, earlybird ends in 3 days (warn, keep)
@@ -71,9 +72,12 @@ async function seed(client: postgres.Sql) {
       case when g <= 1000 or (g > 2000 and g <= 3000) then null else 'standard' end,
       case when g <= 1000 then $1::timestamptz - interval '6 days' when g > 2000 and g <= 3000 then $1::timestamptz - interval '8 days' end,
       case when g <= 1000 then $1::timestamptz + interval '1 day' when g > 2000 and g <= 3000 then $1::timestamptz - interval '1 day' end,
-      case when g > 4000 and g <= 5000 then $1::timestamptz - interval '20 days' when g > 7000 and g <= 12000 then $1::timestamptz - interval '3 days' end,
-      case when g > 5000 and g <= 6000 then $1::timestamptz - interval '6 days' when g > 6000 and g <= 7000 then $1::timestamptz - interval '9 days' end,
-      case when g > 5000 and g <= 6000 then $1::timestamptz + interval '1 day' when g > 6000 and g <= 7000 then $1::timestamptz - interval '2 days' end
+      case when g > 4000 and g <= 5000 then $1::timestamptz - interval '20 days'
+           when g > 7000 and g <= 12000 then $1::timestamptz - interval '3 days' end,
+      case when g > 5000 and g <= 6000 then $1::timestamptz - interval '6 days'
+           when g > 6000 and g <= 7000 then $1::timestamptz - interval '9 days' end,
+      case when g > 5000 and g <= 6000 then $1::timestamptz + interval '1 day'
+           when g > 6000 and g <= 7000 then $1::timestamptz - interval '2 days' end
     from generate_series(1, ${SUBSCRIPTIONS}) g;
 
     insert into kiloclaw_earlybird_purchases (user_id, stripe_checkout_session_id, purchased_at, expires_at)
@@ -140,14 +144,17 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
     dates: Record<string, Date | null>,
   ) => {
     const claimed = await db.execute(
-      sql`insert into kiloclaw_email_log (user_id, email_type, sent_at) values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`,
+      sql`insert into kiloclaw_email_log (user_id, email_type, sent_at)
+        values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`,
     );
     if (claimed.length === 0) return;
     await mailer.send(renderEmail(EMAIL_TEMPLATES[type], { ...to, ...dates, appUrl: 'http://bench.test' }));
   };
   const suspend = async (userId: string) =>
     db.execute(
-      sql`update kiloclaw_subscriptions set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz where user_id = ${userId}`,
+      sql`update kiloclaw_subscriptions
+        set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz
+        where user_id = ${userId}`,
     );
   const ebValid = (eb: Map<string, { expiresAt: Date }>, id: string) => (eb.get(id)?.expiresAt ?? new Date(0)) > now;
 
@@ -200,7 +207,9 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
   for (const e of earlybird.values()) {
     if (!hasRow.has(e.userId) && e.expiresAt <= now) {
       await db.execute(
-        sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline) values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz) on conflict do nothing`,
+        sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline)
+          values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz)
+          on conflict do nothing`,
       );
       await actions.stop(e.userId);
       await sendOnce(e.userId, 'earlybird_expired', e, {
@@ -275,7 +284,8 @@ async function main() {
       const t = performance.now();
       await seed(h.client);
       console.log(
-        `seeded ${name}: ${SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions + ${DUE_PER_SWEEP} earlybird-only users in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+        `seeded ${name}: ${SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions + ${DUE_PER_SWEEP} ` +
+          `earlybird-only users in ${((performance.now() - t) / 1000).toFixed(1)} s`,
       );
       return h;
     };
@@ -316,11 +326,13 @@ async function main() {
       .map(([k, v]) => `${k}=${v.actioned} (${v.ms} ms)`)
       .join(' ');
     console.log(
-      `lifecycle: ${seconds.toFixed(2)} s, ${statements} SQL statements, ${oursMail.messages.length} emails, ${oursActions.calls.length} instance actions, errors ${summary.errorCount}`,
+      `lifecycle: ${seconds.toFixed(2)} s, ${statements} SQL statements, ${oursMail.messages.length} ` +
+        `emails, ${oursActions.calls.length} instance actions, errors ${summary.errorCount}`,
     );
     console.log(`  per sweep: ${perSweep}`);
     console.log(
-      `naive:     ${naiveSeconds.toFixed(2)} s, ${naiveStatements} SQL statements, ${naiveMail.messages.length} emails, ${naiveActions.calls.length} instance actions`,
+      `naive:     ${naiveSeconds.toFixed(2)} s, ${naiveStatements} SQL statements, ` +
+        `${naiveMail.messages.length} emails, ${naiveActions.calls.length} instance actions`,
     );
     if (oursMail.messages.length !== DUE_PER_SWEEP * 8 || naiveMail.messages.length !== oursMail.messages.length) {
       throw new Error(

@@ -174,7 +174,8 @@ async function main() {
     const g = stats(gateMs);
     const d = stats(directMs);
     console.log(
-      `  reference: gate only (getInstanceStatus) p50 ${g.p50} ms  p99 ${g.p99} ms; controller alone (direct GET) p50 ${d.p50} ms  p99 ${d.p99} ms`,
+      `  reference: gate only (getInstanceStatus) p50 ${g.p50} ms  p99 ${g.p99} ms; ` +
+        `controller alone (direct GET) p50 ${d.p50} ms  p99 ${d.p99} ms`,
     );
     console.log(
       `fallback    n=${f.n}  p50 ${f.p50} ms  p99 ${f.p99} ms  (openclaw CLI via exec, 3 channels in parallel)`,

@@ -157,7 +157,8 @@ async function main(): Promise<void> {
     const cachedP99 = percentile(cached, 99);
     say(
       `cached GET /_kilo/pairing/channels: p50 ${cachedP50.toFixed(3)} ms, p99 ${cachedP99.toFixed(3)} ms ` +
-        `(${CACHED_REQUESTS} sequential keep-alive requests after ${WARM_UP_REQUESTS} warm-up; machine load average ${loadavg()[0]!.toFixed(1)})`,
+        `(${CACHED_REQUESTS} sequential keep-alive requests after ${WARM_UP_REQUESTS} ` +
+        `warm-up; machine load average ${loadavg()[0]!.toFixed(1)})`,
     );
 
     // --- 2. one real CLI list --------------------------------------------------------------------
@@ -172,7 +173,8 @@ async function main(): Promise<void> {
     const cliP50 = percentile(cliTimes, 50);
     const ratio = cliP50 / cachedP99;
     say(
-      `openclaw pairing list telegram --json: ${cliTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} → p50 ${(cliP50 / 1000).toFixed(2)} s`,
+      `openclaw pairing list telegram --json: ` +
+        `${cliTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} → p50 ${(cliP50 / 1000).toFixed(2)} s`,
     );
     say(`ratio CLI p50 / cached p99: ${Math.round(ratio)}× (vs cached p50: ${Math.round(cliP50 / cachedP50)}×)`);
 

@@ -191,7 +191,8 @@ async function main() {
     const r = await send(`${server.url}/api/stripe/webhook`, nextEvent, SLICE_S);
     if (process.env.BENCH_VERBOSE)
       console.log(
-        `slice ${slice}: ${round(r.ok / r.seconds, 0)} events/s p50 ${round(p50(r.latenciesMs), 1)} p99 ${round(p99(r.latenciesMs), 1)} ms load ${os.loadavg()[0]!.toFixed(1)}`,
+        `slice ${slice}: ${round(r.ok / r.seconds, 0)} events/s p50 ${round(p50(r.latenciesMs), 1)} ` +
+          `p99 ${round(p99(r.latenciesMs), 1)} ms load ${os.loadavg()[0]!.toFixed(1)}`,
       );
     add(route, r);
     add(bare, await send(`${server.url}/bench/bare`, () => bareBody, SLICE_S));
@@ -214,12 +215,14 @@ async function main() {
   const eventsPerS = route.ok / route.seconds;
   const bareRps = bare.ok / bare.seconds;
   console.log(
-    `route ${round(eventsPerS, 0)} events/s  p99 ${round(p99(route.latenciesMs), 1)} ms  (${routeEvents} events, all 200, all recorded as processed)`,
+    `route ${round(eventsPerS, 0)} events/s  p99 ${round(p99(route.latenciesMs), 1)} ms  ` +
+      `(${routeEvents} events, all 200, all recorded as processed)`,
   );
   console.log(`bare  ${round(bareRps, 0)} req/s     p99 ${round(p99(bare.latenciesMs), 1)} ms`);
   const ratio = round(eventsPerS / bareRps, 3);
   console.log(
-    `ratio route/bare = ${ratio} (${SENDERS} concurrent senders, ${SUBSCRIPTIONS} subscriptions, ${SECONDS} s each; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+    `ratio route/bare = ${ratio} (${SENDERS} concurrent senders, ${SUBSCRIPTIONS} subscriptions, ` +
+      `${SECONDS} s each; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
   );
   console.log(JSON.stringify({ events_per_s: round(eventsPerS, 1), p99_ms: round(p99(route.latenciesMs), 1), ratio }));
 }

@@ -63,7 +63,7 @@ export class StateDbFastPath implements FastPathHandle {
         this.opening = null;
       });
     }
-    if (this.opening) await this.opening;
+    if (this.opening !== null) await this.opening;
     return this.current();
   }
 

@@ -53,7 +53,8 @@ describe('reliability', () => {
       .from(stripeWebhookEvents)
       .where(eq(stripeWebhookEvents.eventId, eventId))) as [{ n: number }];
     console.log(
-      `reliability (a): 20 concurrent deliveries of ${eventId} → ${applied.length} effect, ${20 - applied.length} acknowledged as duplicates, ${resumes(userId)} instance resume`,
+      `reliability (a): 20 concurrent deliveries of ${eventId} → ${applied.length} effect, ` +
+        `${20 - applied.length} acknowledged as duplicates, ${resumes(userId)} instance resume`,
     );
     expect(applied).toHaveLength(1);
     expect(n).toBe(1);
@@ -82,7 +83,10 @@ describe('reliability', () => {
 
     // A history of changes: cancels and undos, plan switches scheduled and dropped, a renewal in the middle.
     let rnd = 42;
-    const random = () => (rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31;
+      return rnd / 2 ** 31;
+    };
     const round = async () => {
       for (const { subId } of subs) {
         const sub = w.emu.state.subscriptions.get(subId)!;
@@ -154,7 +158,8 @@ describe('reliability', () => {
       else mismatches.push({ subId, expected, actual });
     }
     console.log(
-      `reliability (b): ${history} events for 50 subscriptions delivered shuffled, 10 at a time, with ${stats.duplicatesSent} duplicate deliveries (${stats.attempts} POSTs) → ${matching}/50 rows equal Stripe's final state`,
+      `reliability (b): ${history} events for 50 subscriptions delivered shuffled, 10 at a time, with ${stats.duplicatesSent} ` +
+        `duplicate deliveries (${stats.attempts} POSTs) → ${matching}/50 rows equal Stripe's final state`,
     );
     expect(mismatches).toEqual([]);
     expect(history).toBeGreaterThanOrEqual(500);
@@ -198,7 +203,8 @@ describe('reliability', () => {
       expect(r.status).toBe('active');
     }
     console.log(
-      `reliability (c): 100 races of a reactivation with the cron's suspension → cron first ${cronFirst} (then unsuspended and resumed), webhook first ${webhookFirst} (cron no-op), suspended active subscribers: ${suspendedActive}`,
+      `reliability (c): 100 races of a reactivation with the cron's suspension → cron first ${cronFirst} (then unsuspended ` +
+        `and resumed), webhook first ${webhookFirst} (cron no-op), suspended active subscribers: ${suspendedActive}`,
     );
     expect(suspendedActive).toBe(0);
     expect(resumes(userId)).toBe(cronFirst);

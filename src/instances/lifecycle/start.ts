@@ -39,7 +39,8 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     if (refusal === 'already_starting') throw InstanceBusy('already starting');
     throw InstanceDestroying();
   }
-  const fence = claimed.startingAt!;
+  const fence = claimed.startingAt;
+  if (!fence) throw new Error('claimStart returned an instance without startingAt');
   const log = deps.logger.child({ instanceId: claimed.id, userId });
   const deadline = Date.now() + deps.startWaitMs;
   try {

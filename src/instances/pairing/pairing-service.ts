@@ -57,7 +57,7 @@ export function createPairingService(deps: PairingDeps) {
 
   async function running(userId: string): Promise<Running | null> {
     const row = await findByUser(deps.db, userId);
-    if (!row || row.status !== 'running' || !row.machineId || !row.controllerUrl) return null;
+    if (row?.status !== 'running' || !row.machineId || !row.controllerUrl) return null;
     return {
       instanceId: row.id,
       machineId: row.machineId,
