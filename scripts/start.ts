@@ -15,6 +15,7 @@ import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
 import { ensureEmbeddedSecrets } from '@/server/embedded-secrets';
+import { SOCKET_ADDRESS_HEADER } from '@/server/http/client-ip';
 import { startScheduler } from '@/server/scheduler';
 
 const root = process.cwd();
@@ -156,7 +157,11 @@ async function main(): Promise<void> {
   const app = next({ dev: false, dir: root, hostname: config.HOST, port: config.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    // the TCP peer, for rate limits when no TRUSTED_PROXY_HEADER is set; a client's own value is overwritten
+    req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
+    void handle(req, res);
+  });
   cleanups.push(() => new Promise((r) => server.close(r)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -5,6 +5,7 @@ import {
   bigint,
   boolean,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -78,6 +79,27 @@ export const authVerifications = pgTable(
   },
   (t) => [index('auth_verifications_identifier_idx').on(t.identifier)],
 );
+
+/**
+ * better-auth's rate-limit counters (`rateLimit: { storage: 'database' }`), so every replica counts
+ * the same requests. Key: client IP + auth path. lastRequest is epoch milliseconds (better-auth's unit).
+ */
+export const authRateLimits = pgTable('auth_rate_limits', {
+  id: text('id').primaryKey(),
+  key: text('key').notNull().unique(),
+  count: integer('count').notNull(),
+  lastRequest: bigint('last_request', { mode: 'number' }).notNull(),
+});
+
+/**
+ * Our per-user throttles (instance actions, approvals): one fixed-window counter per key, bumped by one
+ * atomic upsert so replicas share it (src/server/throttle.ts).
+ */
+export const kiloclawThrottles = pgTable('kiloclaw_throttles', {
+  key: text('key').primaryKey(),
+  windowStart: ts('window_start').notNull(),
+  count: integer('count').notNull(),
+});
 
 // ---------------------------------------------------------------- billing
 /** Our status, not Stripe's: Stripe `trialing` on a paid plan maps to `active` (see billing/stripe-status.ts). */

@@ -1,9 +1,17 @@
 // Calls to one instance's controller over HTTP, with a timeout and the instance's bearer token.
 // The answer is returned as {status, body}; deciding what a status means is the caller's job.
 import { controllerToken } from '@/contracts/controller-token';
+import { readCapped } from '@/platform/read-capped';
 
 export const CONTROLLER_TIMEOUT_MS = 5_000; // the controller answers lists from memory in milliseconds
 export const CONTROLLER_REFRESH_TIMEOUT_MS = 60_000; // ?refresh=true and approves wait for the CLI (seconds)
+
+/**
+ * The most we read of a controller's reply. The controller runs on the customer's machine, so its
+ * answer is not trusted: the largest honest one (a pairing list, openclaw keeps a few pending
+ * requests per channel) is a few kB; a reply past this is cut off and treated as no answer.
+ */
+export const CONTROLLER_MAX_REPLY_BYTES = 1_000_000;
 
 export type ControllerAnswer = { status: number; body: unknown };
 
@@ -21,7 +29,7 @@ export async function callController(
   target: ControllerTarget,
   method: 'GET' | 'POST',
   path: string,
-  opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch } = {},
+  opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch; maxReplyBytes?: number } = {},
 ): Promise<ControllerAnswer> {
   const timeoutMs = opts.timeoutMs ?? CONTROLLER_TIMEOUT_MS;
   let res: Response;
@@ -40,7 +48,18 @@ export async function callController(
       (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message,
     );
   }
-  const text = await res.text();
+  const maxBytes = opts.maxReplyBytes ?? CONTROLLER_MAX_REPLY_BYTES;
+  let read: Awaited<ReturnType<typeof readCapped>>;
+  try {
+    read = await readCapped(res.body, maxBytes);
+  } catch (err) {
+    // the timeout covers the body too: a controller trickling bytes is cut off by the same signal
+    throw new ControllerUnreachable(
+      (err as Error).name === 'TimeoutError' ? `no full reply within ${timeoutMs} ms` : (err as Error).message,
+    );
+  }
+  if (!read.ok) throw new ControllerUnreachable(`reply larger than ${maxBytes} bytes (not read further)`);
+  const text = new TextDecoder().decode(read.bytes);
   let body: unknown = text;
   try {
     body = text ? JSON.parse(text) : null;

@@ -54,6 +54,13 @@ const EnvSchema = z.object({
   INSTANCE_START_WAIT_S: z.coerce.number().int().min(0).max(600).default(150),
   /** HMAC key for per-instance controller tokens */
   CONTROLLER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  /** the header your proxy sets to the client's IP (rate limits); unset → the TCP peer's address */
+  TRUSTED_PROXY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be a header name, e.g. fly-client-ip or x-forwarded-for')
+    .transform((v) => v.toLowerCase())
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -14,6 +14,8 @@ import type { Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createMailer, type Mailer } from '@/platform/mailer';
 import { type Auth, createAuth } from './auth';
+import { type DevOutbox, withDevOutbox } from './dev-outbox';
+import { verifyEmailMessage } from './emails/verify-email';
 
 export type AppDeps = {
   config: Config;
@@ -27,6 +29,10 @@ export type AppDeps = {
   stripe: StripeClient | null;
   /** SMTP when SMTP_URL is set, the log otherwise (development); see platform/mailer.ts */
   mailer: Mailer;
+  /** development and tests only: the mails sent, readable at /dev/mail; null in production */
+  devOutbox: DevOutbox | null;
+  /** per-IP auth limits and per-user throttles, counted in PostgreSQL (on in production) */
+  rateLimits: boolean;
   /** local child processes (embedded default) or Fly machines, by MACHINE_PROVIDER */
   machineProvider: MachineProvider;
   /** start/stop/destroy/reconcile of the caller's own instance */
@@ -45,6 +51,8 @@ export type AppDepsInput = {
   machineProvider?: MachineProvider;
   /** how long a start call waits for readiness (default: INSTANCE_START_WAIT_S) */
   startWaitMs?: number;
+  /** rate limits and throttles (default: on in production only, as a developer signs in often) */
+  rateLimits?: boolean;
 };
 
 export function createAppDeps(input: AppDepsInput): AppDeps {
@@ -52,11 +60,23 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
   const logger = input.logger ?? createLogger({ level: config.LOG_LEVEL });
   const clock = input.clock ?? systemClock;
   if (!config.AUTH_SECRET) throw new Error('AUTH_SECRET is not set (npm start generates one on the embedded default).');
+  const transport = input.mailer ?? createMailer(config, logger);
+  const dev = config.isProduction ? null : withDevOutbox(transport, clock);
+  const mailer = dev?.mailer ?? transport;
+  const rateLimits = input.rateLimits ?? config.isProduction;
   const auth = createAuth({
     db,
     secret: config.AUTH_SECRET,
     baseURL: config.appUrl,
     production: config.isProduction,
+    rateLimit: rateLimits,
+    sendVerificationEmail: async (user, url) => {
+      try {
+        await mailer.send(verifyEmailMessage(user, url));
+      } catch {
+        // the transport logged why; the account exists and the Verify page can send the link again
+      }
+    },
   });
   if (!config.CONTROLLER_SECRET)
     throw new Error('CONTROLLER_SECRET is not set (npm start generates one on the embedded default).');
@@ -85,6 +105,8 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     stripe: config.STRIPE_SECRET_KEY
       ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE })
       : null,
-    mailer: input.mailer ?? createMailer(config, logger),
+    mailer,
+    devOutbox: dev?.outbox ?? null,
+    rateLimits,
   };
 }

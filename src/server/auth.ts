@@ -1,12 +1,19 @@
 // Accounts: email + password through better-auth, sessions stored in PostgreSQL via Drizzle.
+// Sign-up sends a "confirm your address" mail; a free trial or an instance waits for that (trpc.ts).
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { APIError, createAuthMiddleware } from 'better-auth/api';
 import type { Db } from '@/db/client';
-import { authAccounts, authSessions, authVerifications, users } from '@/db/schema';
+import { authAccounts, authRateLimits, authSessions, authVerifications, users } from '@/db/schema';
+import { accountInputProblem } from './account-input';
+import { CLIENT_IP_HEADER } from './http/client-ip';
 
 export type Auth = ReturnType<typeof createAuth>;
 
-export type SessionUser = { id: string; email: string; name: string };
+export type SessionUser = { id: string; email: string; name: string; emailVerified: boolean };
+
+/** How long a confirmation link works: a day covers "I'll read my mail tonight". */
+const VERIFICATION_LINK_TTL_S = 24 * 60 * 60;
 
 export function createAuth(opts: {
   db: Db;
@@ -14,7 +21,12 @@ export function createAuth(opts: {
   baseURL: string;
   trustedOrigins?: string[];
   production: boolean;
+  /** per-IP limits on the auth routes, counted in PostgreSQL (default: on in production) */
+  rateLimit?: boolean;
+  /** delivers the confirmation link; without it no mail is sent (the demo seed) */
+  sendVerificationEmail?: (user: { email: string; name: string }, url: string) => Promise<void>;
 }) {
+  const send = opts.sendVerificationEmail;
   return betterAuth({
     appName: 'KiloClaw',
     secret: opts.secret,
@@ -23,12 +35,39 @@ export function createAuth(opts: {
     trustedOrigins: opts.trustedOrigins,
     database: drizzleAdapter(opts.db, {
       provider: 'pg',
-      schema: { user: users, session: authSessions, account: authAccounts, verification: authVerifications },
+      schema: {
+        user: users,
+        session: authSessions,
+        account: authAccounts,
+        verification: authVerifications,
+        rateLimit: authRateLimits,
+      },
     }),
+    // unverified people may still sign in (and pay); the trial and the instance check emailVerified
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
+    emailVerification: send
+      ? {
+          sendOnSignUp: true,
+          autoSignInAfterVerification: true,
+          expiresIn: VERIFICATION_LINK_TTL_S,
+          sendVerificationEmail: ({ user, url }) => send(user, url),
+        }
+      : undefined,
+    // a mistyped address can be corrected before it is confirmed; the new one gets its own link
+    user: { changeEmail: { enabled: true, updateEmailWithoutVerification: true } },
     session: { expiresIn: 60 * 60 * 24 * 30, updateAge: 60 * 60 * 24 },
-    advanced: { useSecureCookies: opts.baseURL.startsWith('https://') },
-    rateLimit: { enabled: opts.production },
+    advanced: {
+      useSecureCookies: opts.baseURL.startsWith('https://'),
+      // only the address our auth handler resolved (http/client-ip.ts), never a header a client chose
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
+    rateLimit: { enabled: opts.rateLimit ?? opts.production, storage: 'database' },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        const problem = accountInputProblem(ctx.path, ctx.body);
+        if (problem) throw new APIError('BAD_REQUEST', { message: problem, code: 'INPUT_TOO_LONG' });
+      }),
+    },
     telemetry: { enabled: false },
   });
 }
@@ -36,5 +75,6 @@ export function createAuth(opts: {
 export async function sessionUser(auth: Auth, headers: Headers): Promise<SessionUser | null> {
   const session = await auth.api.getSession({ headers });
   if (!session) return null;
-  return { id: session.user.id, email: session.user.email, name: session.user.name };
+  const u = session.user;
+  return { id: u.id, email: u.email, name: u.name, emailVerified: u.emailVerified };
 }

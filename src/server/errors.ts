@@ -3,19 +3,22 @@
 import { type TRPC_ERROR_CODE_KEY, TRPCError } from '@trpc/server';
 import { BillingError } from '@/billing/errors';
 import { InstanceError } from '@/instances/errors';
+import { Throttled } from './throttle';
 
 /** Carries a machine-readable reason code into the error's `data.reason`. */
 export class ReasonedError extends Error {
   constructor(
     readonly reason: string,
     message: string,
+    /** seconds until a throttled call may be tried again (TOO_MANY_REQUESTS only) */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'ReasonedError';
   }
 }
 
-type Mapped = { code: TRPC_ERROR_CODE_KEY; message: string; reason: string };
+type Mapped = { code: TRPC_ERROR_CODE_KEY; message: string; reason: string; retryAfterS?: number };
 
 const BILLING_CODES: Record<BillingError['kind'], TRPC_ERROR_CODE_KEY> = {
   conflict: 'CONFLICT',
@@ -38,13 +41,21 @@ const MAPPERS: Array<(err: unknown) => Mapped | null> = [
     err instanceof BillingError ? { code: BILLING_CODES[err.kind], message: err.message, reason: err.code } : null,
   (err) =>
     err instanceof InstanceError ? { code: INSTANCE_CODES[err.kind], message: err.message, reason: err.code } : null,
+  (err) =>
+    err instanceof Throttled
+      ? { code: 'TOO_MANY_REQUESTS', message: err.message, reason: 'rate_limited', retryAfterS: err.retryAfterS }
+      : null,
 ];
 
 export function domainErrorToTrpc(err: unknown): TRPCError | null {
   for (const map of MAPPERS) {
     const hit = map(err);
     if (hit)
-      return new TRPCError({ code: hit.code, message: hit.message, cause: new ReasonedError(hit.reason, hit.message) });
+      return new TRPCError({
+        code: hit.code,
+        message: hit.message,
+        cause: new ReasonedError(hit.reason, hit.message, hit.retryAfterS),
+      });
   }
   return null;
 }

@@ -8,6 +8,7 @@ import type { Logger } from '@/platform/logger';
 import type { AppDeps } from './app-deps';
 import type { SessionUser } from './auth';
 import { domainErrorToTrpc, ReasonedError } from './errors';
+import { THROTTLES, type ThrottleName, takeThrottle } from './throttle';
 
 export type TrpcContext = {
   deps: AppDeps;
@@ -15,6 +16,16 @@ export type TrpcContext = {
   requestId: string;
   log: Logger;
 };
+
+/**
+ * Calls one HTTP request may batch. The dashboard's busiest page asks for 4 at once, and its client
+ * splits larger batches at this size (src/app/_lib/trpc.ts); a bigger batch is someone else's script.
+ */
+export const MAX_BATCH_SIZE = 10;
+
+/** tRPC's own refusal of a batch over maxBatchSize (it has no code of its own, only this message). */
+const isOversizedBatch = (error: TRPCError) =>
+  error.code === 'BAD_REQUEST' && error.message === 'Batch call exceeds maximum size';
 
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
@@ -25,9 +36,11 @@ const t = initTRPC.context<TrpcContext>().create({
     return {
       ...shape,
       // tRPC would put the raw issue JSON here; a person should read a sentence
-      message: zodIssues
-        ? `Invalid input: ${zodIssues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}`
-        : shape.message,
+      message: isOversizedBatch(error)
+        ? `Too many calls in one request: a batch may hold at most ${MAX_BATCH_SIZE}. Send the rest in another request.`
+        : zodIssues
+          ? `Invalid input: ${zodIssues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}`
+          : shape.message,
       data: {
         ...data,
         // zod input errors: one message per field, for forms
@@ -36,12 +49,28 @@ const t = initTRPC.context<TrpcContext>().create({
           : {}),
         // a machine-readable reason the dashboard can act on (access denials, domain errors)
         ...(cause instanceof ReasonedError ? { reason: cause.reason } : {}),
+        // throttled: when to try again (also sent as the Retry-After header by the handler)
+        ...(cause instanceof ReasonedError && cause.retryAfterS !== undefined
+          ? { retryAfterS: cause.retryAfterS }
+          : {}),
       },
     };
   },
 });
 
 export const router = t.router;
+
+export const EMAIL_UNVERIFIED_MESSAGE =
+  'Confirm your email address first: open the link we sent you, or ask for a new one on the Verify page.';
+
+/** Counts the call against the user's throttle (shared by replicas in PostgreSQL); over it → TOO_MANY_REQUESTS. */
+export const throttled = (name: ThrottleName) =>
+  t.middleware(async ({ ctx, next }) => {
+    if (ctx.deps.rateLimits && ctx.user) {
+      await takeThrottle(ctx.deps.db, `user:${ctx.user.id}:${name}`, THROTTLES[name], ctx.deps.clock.now());
+    }
+    return next();
+  });
 
 /** Turns named domain errors into their tRPC code; anything else stays a logged 500. */
 const mapDomainErrors = t.middleware(async ({ ctx, next, path }) => {
@@ -62,8 +91,20 @@ export const baseProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
-/** Signed-in users whose billing grants access to their claw (instance and pairing procedures). */
-export const clawAccessProcedure = baseProcedure.use(async ({ ctx, next }) => {
+/** A free trial or an instance needs a confirmed email address (paying does not: checkout proves the card). */
+export const verifiedProcedure = baseProcedure.use(({ ctx, next }) => {
+  if (!ctx.user.emailVerified) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: EMAIL_UNVERIFIED_MESSAGE,
+      cause: new ReasonedError('email_unverified', EMAIL_UNVERIFIED_MESSAGE),
+    });
+  }
+  return next({ ctx });
+});
+
+/** Signed-in, confirmed users whose billing grants access to their claw (instance and pairing procedures). */
+export const clawAccessProcedure = verifiedProcedure.use(async ({ ctx, next }) => {
   const rows = await loadAccessRows(ctx.deps.db, ctx.user.id);
   const decision = decideAccess(rows, ctx.deps.clock.now());
   if (!decision.allowed) {

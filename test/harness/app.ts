@@ -29,6 +29,8 @@ export async function startTestApp(opts: {
   db: Db;
   clock?: Clock;
   env?: Record<string, string | undefined>;
+  /** per-IP auth limits and per-user throttles (default: as in development, off) */
+  rateLimits?: boolean;
   extend?: (deps: AppDeps) => AppDeps | Promise<AppDeps>;
 }): Promise<TestApp> {
   const server = http.createServer();
@@ -40,6 +42,7 @@ export async function startTestApp(opts: {
     db: opts.db,
     clock: opts.clock,
     logger: createLogger({ level: config.LOG_LEVEL }),
+    rateLimits: opts.rateLimits,
   });
   if (opts.extend) deps = await opts.extend(deps);
   const handlers = createAppHandlers(deps);

@@ -30,9 +30,33 @@ function cookieFrom(res: Response): string {
     .join('; ');
 }
 
+/** The confirmation link in the newest mail to `email`, read from the development outbox over HTTP. */
+export async function verificationLink(baseUrl: string, email: string): Promise<string> {
+  // better-auth sends the sign-up mail once its transaction has committed: give it a moment
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${baseUrl}/api/dev/mail?to=${encodeURIComponent(email)}`);
+    if (!res.ok) throw new Error(`dev mail: ${res.status} ${await res.text()}`);
+    const { mails } = (await res.json()) as { mails: Array<{ subject: string; text: string }> };
+    const link = mails.map((m) => m.text.match(/https?:\/\/\S+\/api\/auth\/verify-email\?\S+/)?.[0]).find(Boolean);
+    if (link) return link;
+    if (attempt >= 50) throw new Error(`no confirmation mail to ${email} (${mails.length} mails)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Opens the confirmation link as the person would; better-auth redirects once the address is confirmed. */
+export async function confirmEmail(baseUrl: string, email: string): Promise<Response> {
+  const res = await fetch(await verificationLink(baseUrl, email), { redirect: 'manual' });
+  const location = res.headers.get('location') ?? '';
+  if (res.status !== 302 || location.includes('error='))
+    throw new Error(`verification failed: ${res.status} ${location}`);
+  return res;
+}
+
+/** A new account, signed in; its email is confirmed through the real link unless `verified: false`. */
 export async function signUp(
   baseUrl: string,
-  opts: { email?: string; password?: string; name?: string } = {},
+  opts: { email?: string; password?: string; name?: string; verified?: boolean } = {},
 ): Promise<TestUser> {
   const email = opts.email ?? uniqueEmail();
   const res = await fetch(`${baseUrl}/api/auth/sign-up/email`, {
@@ -43,6 +67,7 @@ export async function signUp(
   if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { user: { id: string } };
   const cookie = cookieFrom(res);
+  if (opts.verified !== false) await confirmEmail(baseUrl, email);
   return { id: body.user.id, email, cookie, trpc: trpcClient(baseUrl, cookie) };
 }
 

@@ -12,7 +12,7 @@ import {
   switchPlan,
 } from '@/billing/subscription-actions';
 import { startTrial } from '@/billing/trial';
-import { baseProcedure, type TrpcContext } from '../trpc';
+import { baseProcedure, type TrpcContext, verifiedProcedure } from '../trpc';
 
 const planInput = z.object({
   plan: z.enum(PLANS, { error: () => `Choose a plan: ${PLANS.join(' or ')}.` }),
@@ -29,7 +29,7 @@ const billingDeps = (ctx: TrpcContext): BillingDeps => ({
 export const billingProcedures = {
   getBillingStatus: baseProcedure.query(({ ctx }) => getBillingStatus(ctx.deps.db, ctx.user.id, ctx.deps.clock.now())),
 
-  startTrial: baseProcedure.mutation(({ ctx }) =>
+  startTrial: verifiedProcedure.mutation(({ ctx }) =>
     startTrial({ db: ctx.deps.db, clock: ctx.deps.clock, trialDays: ctx.deps.config.TRIAL_DAYS }, ctx.user.id),
   ),
 

@@ -2,7 +2,9 @@
 // Approve inputs are checked with the contract rules (BAD_REQUEST with a readable message).
 import { z } from 'zod';
 import { ApproveChannelBody, ApproveDeviceBody } from '@/contracts/controller';
-import { clawAccessProcedure } from '../trpc';
+import { clawAccessProcedure, throttled } from '../trpc';
+
+const approveProcedure = clawAccessProcedure.use(throttled('approval'));
 
 const ListInput = z.object({ refresh: z.boolean().optional() }).optional();
 
@@ -11,7 +13,7 @@ export const pairingProcedures = {
     .input(ListInput)
     .query(({ ctx, input }) => ctx.deps.pairing.listChannelRequests(ctx.user.id, { refresh: input?.refresh })),
 
-  approveChannelPairingRequest: clawAccessProcedure
+  approveChannelPairingRequest: approveProcedure
     .input(ApproveChannelBody)
     .mutation(({ ctx, input }) => ctx.deps.pairing.approveChannelRequest(ctx.user.id, input)),
 
@@ -19,7 +21,7 @@ export const pairingProcedures = {
     .input(ListInput)
     .query(({ ctx, input }) => ctx.deps.pairing.listDeviceRequests(ctx.user.id, { refresh: input?.refresh })),
 
-  approveDevicePairingRequest: clawAccessProcedure
+  approveDevicePairingRequest: approveProcedure
     .input(ApproveDeviceBody)
     .mutation(({ ctx, input }) => ctx.deps.pairing.approveDeviceRequest(ctx.user.id, input)),
 };
