@@ -7,6 +7,7 @@ import { loadAccessRows } from '@/billing/subscription-store';
 import type { Logger } from '@/platform/logger';
 import type { AppDeps } from './app-deps';
 import type { SessionUser } from './auth';
+import { MAX_BATCH_SIZE } from './batch-size';
 import { domainErrorToTrpc, ReasonedError } from './errors';
 import { THROTTLES, type ThrottleName, takeThrottle } from './throttle';
 
@@ -16,12 +17,6 @@ export type TrpcContext = {
   requestId: string;
   log: Logger;
 };
-
-/**
- * Calls one HTTP request may batch. The dashboard's busiest page asks for 4 at once, and its client
- * splits larger batches at this size (src/app/_lib/trpc.ts); a bigger batch is someone else's script.
- */
-export const MAX_BATCH_SIZE = 10;
 
 /** tRPC's own refusal of a batch over maxBatchSize (it has no code of its own, only this message). */
 const isOversizedBatch = (error: TRPCError) =>

@@ -1,7 +1,7 @@
-// The dashboard as a new customer meets it: the whole system started by `npm start`'s script, driven
-// in headless Chromium (from npm). Sign up → trial → instance → a real openclaw pairing request appears and is
-// approved → subscribe through the Stripe emulator's checkout page. Each page is saved as a screenshot
-// in test-artifacts/screenshots/ for a person to look at.
+// The dashboard as a new customer meets it: the whole system started by `npm start`'s script, driven in headless
+// Chromium (from npm). Sign up → confirm the email address (development mail page) → trial → instance → a real
+// openclaw pairing request appears and is approved → subscribe through the Stripe emulator's checkout page. Each
+// page is saved as a screenshot in test-artifacts/screenshots/ for a person to look at.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,7 +90,21 @@ describe('the dashboard in a real browser', () => {
     await shot('03-sign-up');
     await page.getByRole('button', { name: 'Create account' }).click();
 
-    // no plan yet: /dashboard sends them to billing, where the reason and the fix are in words
+    // first, confirm the address: the page says where the link went and can send another
+    await page.waitForURL('**/verify');
+    await expect(page.getByTestId('verify-email').textContent()).resolves.toBe(email);
+    await page.getByRole('button', { name: 'Send the link again' }).click();
+    await page.getByText(`We sent a new link to ${email}.`).waitFor();
+    await shot('03b-verify-email');
+
+    // no mail server in development: the mails are on /dev/mail; the newest link is the one to open
+    await page.getByRole('link', { name: '/dev/mail' }).click();
+    const mail = page.locator(`[data-testid=dev-mail][data-to="${email}"]`).first();
+    await mail.waitFor();
+    await shot('03c-dev-mail');
+    await mail.locator('a[href*="/api/auth/verify-email"]').click();
+
+    // confirmed, no plan yet: the link lands on billing, where the reason and the fix are in words
     await page.waitForURL('**/billing');
     await page.getByText(ACCESS_DENIAL_MESSAGES.no_subscription).waitFor();
     await expect(page.getByTestId('billing-status').textContent()).resolves.toBe('No plan yet');

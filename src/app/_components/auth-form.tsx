@@ -1,8 +1,9 @@
 'use client';
-// Sign up and sign in: one form, two modes. On success the browser loads the dashboard afresh so
-// the server sees the new session cookie.
+// Sign up and sign in: one form, two modes. On success the browser loads the next page afresh so the
+// server sees the new session cookie: a new account goes to /verify to confirm its address.
 import Link from 'next/link';
 import { type FormEvent, useState } from 'react';
+import { ACCOUNT_LIMITS } from '@/server/account-input';
 import { signInEmail, signUpEmail } from '../_lib/auth-client';
 
 export function AuthForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
@@ -22,7 +23,7 @@ export function AuthForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
       ? await signUpEmail({ name: name || email.split('@')[0] || 'Customer', email, password })
       : await signInEmail({ email, password });
     if (r.ok) {
-      window.location.assign('/dashboard');
+      window.location.assign(signUp ? '/verify' : '/dashboard');
       return;
     }
     setPending(false);
@@ -39,12 +40,19 @@ export function AuthForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
       {signUp ? (
         <div className="field">
           <label htmlFor="name">Your name</label>
-          <input id="name" name="name" type="text" autoComplete="name" maxLength={100} />
+          <input id="name" name="name" type="text" autoComplete="name" maxLength={ACCOUNT_LIMITS.nameChars} />
         </div>
       ) : null}
       <div className="field">
         <label htmlFor="email">Email</label>
-        <input id="email" name="email" type="email" autoComplete="email" required />
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          maxLength={ACCOUNT_LIMITS.emailChars}
+          required
+        />
       </div>
       <div className="field">
         <label htmlFor="password">Password</label>

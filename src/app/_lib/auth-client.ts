@@ -10,6 +10,7 @@ const AUTH_MESSAGES: Record<string, string> = {
   INVALID_EMAIL: 'Enter a valid email address, like you@example.com.',
   PASSWORD_TOO_SHORT: 'Use at least 8 characters for your password.',
   PASSWORD_TOO_LONG: 'Use at most 128 characters for your password.',
+  EMAIL_ALREADY_VERIFIED: 'This address is already confirmed.',
   INVALID_ORIGIN:
     'This page was opened from an address KiloClaw does not recognise. Open it from the address shown when the app started.',
 };
@@ -31,13 +32,23 @@ async function post(path: string, body: unknown): Promise<AuthResult> {
   const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
   const known = data?.code ? AUTH_MESSAGES[data.code] : undefined;
   if (known) return { ok: false, message: known };
+  // our own input caps (server/account-input.ts) already answer in words
+  if (data?.code === 'INPUT_TOO_LONG' && data.message) return { ok: false, message: data.message };
   if (res.status === 429) return { ok: false, message: 'Too many attempts. Please wait a minute and try again.' };
   if (res.status >= 500)
     return { ok: false, message: 'Something went wrong on our side. Please try again in a moment.' };
   return { ok: false, message: 'That did not work. Check what you entered and try again.' };
 }
 
+/** Where the confirmation link lands: /verify sends a confirmed person on, or explains a bad link. */
+const VERIFY_CALLBACK = '/verify';
+
 export const signUpEmail = (input: { name: string; email: string; password: string }) =>
-  post('/api/auth/sign-up/email', input);
+  post('/api/auth/sign-up/email', { ...input, callbackURL: VERIFY_CALLBACK });
+export const resendVerification = (email: string) =>
+  post('/api/auth/send-verification-email', { email, callbackURL: VERIFY_CALLBACK });
+/** Before the address is confirmed, a change takes effect at once and a new link goes to the new address. */
+export const changeEmail = (newEmail: string) =>
+  post('/api/auth/change-email', { newEmail, callbackURL: VERIFY_CALLBACK });
 export const signInEmail = (input: { email: string; password: string }) => post('/api/auth/sign-in/email', input);
 export const signOut = () => post('/api/auth/sign-out', {});

@@ -5,8 +5,8 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { requestIdFrom } from '@/platform/logger';
 import type { AppDeps } from '../app-deps';
 import { sessionUser } from '../auth';
+import { MAX_BATCH_SIZE } from '../batch-size';
 import { appRouter } from '../routers/app';
-import { MAX_BATCH_SIZE } from '../trpc';
 
 export function createTrpcHandler(deps: AppDeps) {
   return async (req: Request): Promise<Response> => {
