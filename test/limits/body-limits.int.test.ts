@@ -3,8 +3,8 @@
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '@/db/schema';
-import { BODY_LIMITS } from '@/server/http/body-limit';
 import { MAX_BATCH_SIZE } from '@/server/batch-size';
+import { BODY_LIMITS } from '@/server/http/body-limit';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
 import { signUp, uniqueEmail } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
