@@ -44,9 +44,15 @@ export async function verificationLink(baseUrl: string, email: string): Promise<
   }
 }
 
-/** Opens the confirmation link as the person would; better-auth redirects once the address is confirmed. */
-export async function confirmEmail(baseUrl: string, email: string): Promise<Response> {
-  const res = await fetch(await verificationLink(baseUrl, email), { redirect: 'manual' });
+/**
+ * Opens the confirmation link as the person would, in the browser that holds their session (without
+ * one, better-auth signs them in with a new session); it redirects once the address is confirmed.
+ */
+export async function confirmEmail(baseUrl: string, email: string, cookie?: string): Promise<Response> {
+  const res = await fetch(await verificationLink(baseUrl, email), {
+    redirect: 'manual',
+    headers: cookie ? { cookie } : {},
+  });
   const location = res.headers.get('location') ?? '';
   if (res.status !== 302 || location.includes('error='))
     throw new Error(`verification failed: ${res.status} ${location}`);
@@ -67,7 +73,7 @@ export async function signUp(
   if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { user: { id: string } };
   const cookie = cookieFrom(res);
-  if (opts.verified !== false) await confirmEmail(baseUrl, email);
+  if (opts.verified !== false) await confirmEmail(baseUrl, email, cookie);
   return { id: body.user.id, email, cookie, trpc: trpcClient(baseUrl, cookie) };
 }
 
