@@ -64,6 +64,12 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
   const dev = config.isProduction ? null : withDevOutbox(transport, clock);
   const mailer = dev?.mailer ?? transport;
   const rateLimits = input.rateLimits ?? config.isProduction;
+  if (rateLimits && !config.TRUSTED_PROXY_HEADER) {
+    // behind a load balancer the TCP peer is the balancer: every client would share one limit
+    logger.warn(
+      'rate limits key on the TCP peer address; behind a proxy, set TRUSTED_PROXY_HEADER to the header it sets',
+    );
+  }
   const auth = createAuth({
     db,
     secret: config.AUTH_SECRET,
