@@ -85,3 +85,15 @@ export function benchConfig(): Config {
     APP_URL: 'http://127.0.0.1',
   });
 }
+
+/**
+ * BENCH_SMOKE=1 shrinks every bench to a few seconds, so `npm test` (test/bench-smoke.int.test.ts)
+ * can check each one still runs end to end and prints its JSON keys. Its figures then mean nothing.
+ * Unset, every bench runs at its full, documented size.
+ */
+export const SMOKE = process.env.BENCH_SMOKE === '1';
+
+/** `full` normally, `smoke` under BENCH_SMOKE=1. */
+export function sized<T>(full: T, smoke: T): T {
+  return SMOKE ? smoke : full;
+}
