@@ -91,7 +91,7 @@ export function benchConfig(): Config {
  * can check each one still runs end to end and prints its JSON keys. Its figures then mean nothing.
  * Unset, every bench runs at its full, documented size.
  */
-export const SMOKE = process.env.BENCH_SMOKE === '1';
+const SMOKE = process.env.BENCH_SMOKE === '1';
 
 /** `full` normally, `smoke` under BENCH_SMOKE=1. */
 export function sized<T>(full: T, smoke: T): T {
