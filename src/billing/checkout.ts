@@ -6,7 +6,7 @@ import { type BillingDeps, type BillingUser, billingPageUrl } from './billing-de
 import { EarlybirdAlreadyOwned, SubscriptionConflict } from './errors';
 import { type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
-import { isLive } from './stripe-status';
+import { isPaying } from './stripe-status';
 import { findSubscription, latestEarlybirdExpiry, type SubscriptionRow } from './subscription-store';
 
 /** The user's Stripe customer: the one on their row, else one tagged with their id, else a new one. */
@@ -40,7 +40,7 @@ export async function createSubscriptionCheckout(
 ): Promise<{ url: string }> {
   const row = await findSubscription(deps.db, user.id);
   // Allowed after a cancel (status canceled/unpaid) and from a trial; refused while already paying.
-  if (isLive(row?.status)) throw SubscriptionConflict();
+  if (isPaying(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);
   const customer = await ensureCustomer(deps, user, row);
   const session = await callStripe(deps.log, 'checkout.sessions.create', () =>
@@ -66,7 +66,7 @@ export async function createEarlybirdCheckout(deps: BillingDeps, user: BillingUs
     latestEarlybirdExpiry(deps.db, user.id),
   ]);
   if (earlybirdExpiresAt && earlybirdExpiresAt > deps.clock.now()) throw EarlybirdAlreadyOwned();
-  if (isLive(row?.status)) throw SubscriptionConflict();
+  if (isPaying(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);
   const customer = await ensureCustomer(deps, user, row);
   const session = await callStripe(deps.log, 'checkout.sessions.create', () =>

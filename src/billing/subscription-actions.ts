@@ -15,7 +15,7 @@ import {
 } from './errors';
 import { PLAN_INTERVAL, type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
-import { isLive } from './stripe-status';
+import { isPaying } from './stripe-status';
 import { findSubscription, type SubscriptionRow } from './subscription-store';
 import { applySubscriptionState, lockBillingRow } from './subscription-sync';
 
@@ -23,7 +23,7 @@ type LiveRow = SubscriptionRow & { stripeSubscriptionId: string };
 
 async function liveSubscription(deps: BillingDeps, userId: string): Promise<LiveRow> {
   const row = await findSubscription(deps.db, userId);
-  if (!row?.stripeSubscriptionId || !isLive(row.status)) throw NoActiveSubscription();
+  if (!row?.stripeSubscriptionId || !isPaying(row.status)) throw NoActiveSubscription();
   return row as LiveRow;
 }
 

@@ -7,7 +7,7 @@ import { type EmailType, kiloclawEmailLog, kiloclawSubscriptions } from '@/db/sc
 import type { Logger } from '@/platform/logger';
 import { type Plan, type PriceIds, planForPriceId } from './plans';
 import { scheduledPlanOf } from './scheduled-plan';
-import { isLive, mapStripeStatus } from './stripe-status';
+import { isPaying, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
 
 /**
@@ -70,8 +70,8 @@ export async function applySubscriptionState(
   // A user has one row. A second Stripe subscription (re-subscribing after a cancel) takes the row over
   // only when it is live and the one on the row is not; late events of the replaced one are ignored.
   if (row?.stripeSubscriptionId && !sameSubscription) {
-    if (!isLive(status) || isLive(row.status)) {
-      if (isLive(status)) {
+    if (!isPaying(status) || isPaying(row.status)) {
+      if (isPaying(status)) {
         deps.log.warn(
           { userId, kept: row.stripeSubscriptionId, other: sub.id },
           'user has two live subscriptions; keeping the recorded one',

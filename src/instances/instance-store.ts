@@ -2,9 +2,10 @@
 // state in its WHERE clause; the `starting_at` of a claimed start is its fencing token, so a start
 // that lost its claim (stopped, timed out, destroyed) can no longer write.
 import { randomUUID } from 'node:crypto';
-import { and, eq, getTableColumns, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { payingAgainUsers, suspendedUsers } from '@/billing/suspension-queries';
 import type { DbOrTx } from '@/db/client';
-import { type InstanceStatus, kiloclawInstances, kiloclawSubscriptions } from '@/db/schema';
+import { type InstanceStatus, kiloclawInstances } from '@/db/schema';
 import { DESTROYABLE, STARTABLE, STOPPABLE } from './transitions';
 
 export type InstanceRow = typeof kiloclawInstances.$inferSelect;
@@ -184,10 +185,9 @@ export async function listByStatus(db: DbOrTx, status: InstanceStatus, limit: nu
  */
 export async function listRunningWhileSuspended(db: DbOrTx, limit: number): Promise<InstanceRow[]> {
   return db
-    .select(getTableColumns(I))
+    .select()
     .from(I)
-    .innerJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, I.userId))
-    .where(and(inArray(I.status, ['running', 'starting']), isNotNull(kiloclawSubscriptions.suspendedAt)))
+    .where(and(inArray(I.status, ['running', 'starting']), inArray(I.userId, suspendedUsers(db))))
     .limit(limit);
 }
 
@@ -197,17 +197,9 @@ export async function listRunningWhileSuspended(db: DbOrTx, limit: number): Prom
  */
 export async function listSuspensionStopsToResume(db: DbOrTx, limit: number): Promise<InstanceRow[]> {
   return db
-    .select(getTableColumns(I))
+    .select()
     .from(I)
-    .innerJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, I.userId))
-    .where(
-      and(
-        eq(I.status, 'stopped'),
-        eq(I.stopReason, 'suspension'),
-        isNull(kiloclawSubscriptions.suspendedAt),
-        inArray(kiloclawSubscriptions.status, ['active', 'past_due']),
-      ),
-    )
+    .where(and(eq(I.status, 'stopped'), eq(I.stopReason, 'suspension'), inArray(I.userId, payingAgainUsers(db))))
     .limit(limit);
 }
 
