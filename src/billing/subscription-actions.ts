@@ -17,7 +17,7 @@ import { PLAN_INTERVAL, type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
 import { isPaying } from './stripe-status';
 import { findSubscription, type SubscriptionRow } from './subscription-store';
-import { applySubscriptionState, lockBillingRow } from './subscription-sync';
+import { applyNewestState, lockBillingRow, stripeReads } from './subscription-sync';
 
 type LiveRow = SubscriptionRow & { stripeSubscriptionId: string };
 
@@ -34,36 +34,28 @@ function answeredAt(res: { lastResponse?: { headers?: Record<string, string> } }
 }
 
 /**
- * Stores what Stripe answered, under the row lock, with the same ordering rule as the webhook: the
- * answer is stamped with Stripe's time, so events created before it are dropped as stale when they
- * arrive later (a cancel must not be undone by the delayed event of an earlier change). If an event
- * already wrote newer state, the answer is not written; on a same-second tie the subscription is re-read.
+ * Stores what Stripe answered, under the row lock, with the same ordering rule as the webhook
+ * (applyNewestState): the answer is stamped with Stripe's time, so events created before it are
+ * dropped as stale when they arrive later (a cancel must not be undone by the delayed event of an
+ * earlier change), and an answer older than state an event already wrote is not written.
  */
 async function storeAnswer(
   deps: BillingDeps,
   userId: string,
   answer: Stripe.Response<Stripe.Subscription>,
 ): Promise<void> {
-  const stripe = requireStripe(deps.stripe);
-  const loadSchedule = (id: string) => stripe.subscriptionSchedules.retrieve(id);
+  const read = stripeReads(requireStripe(deps.stripe), (what, fn) => callStripe(deps.log, what, fn));
   await deps.db.transaction(async (tx) => {
     const row = await lockBillingRow(tx, userId);
-    const at = answeredAt(answer);
-    let sub: Stripe.Subscription = answer;
-    const watermark = row?.stripeSubscriptionId === answer.id ? row.stripeStateAt : null;
-    if (at !== null && watermark !== null) {
-      if (at < watermark) return;
-      if (at === watermark)
-        sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(answer.id));
-    }
-    await applySubscriptionState(
+    await applyNewestState(
       tx,
-      { prices: deps.config, log: deps.log, loadSchedule },
+      { prices: deps.config, log: deps.log, read },
       {
         userId,
         row,
-        subscription: sub,
-        stateAt: at,
+        subscriptionId: answer.id,
+        snapshot: answer,
+        stateAt: answeredAt(answer),
         now: deps.clock.now(),
       },
     );

@@ -7,6 +7,7 @@ import { type EmailType, kiloclawEmailLog, kiloclawSubscriptions } from '@/db/sc
 import type { Logger } from '@/platform/logger';
 import { type Plan, type PriceIds, planForPriceId } from './plans';
 import { scheduledPlanOf } from './scheduled-plan';
+import type { StripeClient } from './stripe-client';
 import { isPaying, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
 
@@ -150,4 +151,72 @@ export async function applySubscriptionState(
   }
   const receipt = `subscription ${sub.id} → ${status}${values.cancelAtPeriodEnd ? ' (cancels at period end)' : ''}${reactivated ? ', unsuspended' : ''}${changed ? '' : ' (no change)'}`;
   return { receipt, reactivated, changed };
+}
+
+/** Where a snapshot stamped `stateAt` (Stripe's seconds) stands against what the row already holds. */
+export type SnapshotOrder = 'newer' | 'stale' | 'tie';
+
+/**
+ * The out-of-order rule. Stripe snapshots are stamped to the second; the row keeps the stamp of the
+ * newest state written (`stripe_state_at`, per subscription). An older snapshot is stale; a same-second
+ * one cannot be ordered, so it is replaced by a fresh read. Unstamped snapshots and a row of another
+ * subscription have nothing to compare with: they are newer.
+ */
+export function snapshotOrder(
+  row: Pick<SubscriptionRow, 'stripeSubscriptionId' | 'stripeStateAt'> | null,
+  subscriptionId: string,
+  stateAt: number | null,
+): SnapshotOrder {
+  const watermark = row?.stripeSubscriptionId === subscriptionId ? row.stripeStateAt : null;
+  if (stateAt === null || watermark === null) return 'newer';
+  if (stateAt < watermark) return 'stale';
+  return stateAt === watermark ? 'tie' : 'newer';
+}
+
+/** The two Stripe reads the sync may need; `call` wraps each (the procedures map failures to a domain error). */
+export type StripeReads = {
+  subscription: (id: string) => Promise<Stripe.Subscription>;
+  schedule: (id: string) => Promise<Stripe.SubscriptionSchedule>;
+};
+
+export function stripeReads(
+  stripe: StripeClient,
+  call: <T>(what: string, fn: () => Promise<T>) => Promise<T> = (_what, fn) => fn(),
+): StripeReads {
+  return {
+    subscription: (id) => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id)),
+    schedule: (id) => call('subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id)),
+  };
+}
+
+export type NewestStateInput = Omit<ApplyInput, 'subscription'> & {
+  subscriptionId: string;
+  /** the state as of `stateAt`; absent → read the subscription now (always safe to write) */
+  snapshot?: Stripe.Subscription;
+};
+
+/**
+ * Writes a subscription's state under the out-of-order rule (snapshotOrder): a stale snapshot is
+ * dropped, a tie is re-read from Stripe (the caller holds the row lock, so the read is then the newest).
+ */
+export async function applyNewestState(
+  tx: Tx,
+  deps: { prices: PriceIds; log: Logger; read: StripeReads },
+  input: NewestStateInput,
+): Promise<ApplyOutcome> {
+  const { snapshot, subscriptionId, ...rest } = input;
+  const order = snapshot ? snapshotOrder(input.row, subscriptionId, input.stateAt) : 'tie';
+  if (order === 'stale') {
+    return {
+      receipt: `ignored: stale event (state of ${subscriptionId} already at ${input.row?.stripeStateAt}, event from ${input.stateAt})`,
+      reactivated: false,
+      changed: false,
+    };
+  }
+  const subscription = order === 'newer' && snapshot ? snapshot : await deps.read.subscription(subscriptionId);
+  return applySubscriptionState(
+    tx,
+    { prices: deps.prices, log: deps.log, loadSchedule: deps.read.schedule },
+    { ...rest, subscription },
+  );
 }
