@@ -3,24 +3,14 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Tx } from '@/db/client';
-import { type EmailType, kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
+import { kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
 import type { Logger } from '@/platform/logger';
+import { REARMED_ON_REACTIVATION } from './emails/email-types';
 import { type Plan, type PriceIds, planForPriceId } from './plans';
 import { scheduledPlanOf } from './scheduled-plan';
 import type { StripeClient } from './stripe-client';
 import { isPaying, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
-
-/**
- * Emails about a lapsed plan. Becoming active again deletes their log rows, so that a later lapse
- * warns the user again (the cron sends each type once per log row).
- */
-export const SUSPENSION_EMAIL_TYPES: readonly EmailType[] = [
-  'subscription_expired',
-  'past_due_suspended',
-  'destruction_warning',
-  'instance_destroyed',
-];
 
 /**
  * Serialises every billing write for one user. An advisory lock covers a row that does not exist yet
@@ -146,7 +136,7 @@ export async function applySubscriptionState(
     await tx
       .delete(kiloclawEmailLog)
       .where(
-        and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...SUSPENSION_EMAIL_TYPES])),
+        and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...REARMED_ON_REACTIVATION])),
       );
   }
   const receipt = `subscription ${sub.id} → ${status}${values.cancelAtPeriodEnd ? ' (cancels at period end)' : ''}${reactivated ? ', unsuspended' : ''}${changed ? '' : ' (no change)'}`;
