@@ -6,7 +6,7 @@ import { and, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
 import { payingAgainUsers, suspendedUsers } from '@/billing/suspension-queries';
 import type { DbOrTx } from '@/db/client';
 import { type InstanceStatus, kiloclawInstances } from '@/db/schema';
-import { DESTROYABLE, STARTABLE, STOPPABLE } from './transitions';
+import { DESTROYABLE, START_TIMED_OUT, STARTABLE, STOPPABLE, startCutoff } from './transitions';
 
 export type InstanceRow = typeof kiloclawInstances.$inferSelect;
 type Patch = Partial<Pick<InstanceRow, 'machineId' | 'volumeId' | 'controllerUrl' | 'lastError'>>;
@@ -166,12 +166,12 @@ export async function deleteIfDestroyed(db: DbOrTx, id: string): Promise<boolean
   return rows.length > 0;
 }
 
-/** Set-based: every start claimed before `cutoff` is given up (`→ stopped`). */
-export async function expireStaleStarts(db: DbOrTx, cutoff: Date, now: Date, reason: string) {
+/** Set-based: every start that has timed out at `now` (startTimedOut, as SQL) is given up (`→ stopped`). */
+export async function expireStaleStarts(db: DbOrTx, now: Date) {
   return db
     .update(I)
-    .set({ status: 'stopped', startingAt: null, statusChangedAt: now, updatedAt: now, lastError: reason })
-    .where(and(eq(I.status, 'starting'), or(lt(I.startingAt, cutoff), isNull(I.startingAt))))
+    .set({ status: 'stopped', startingAt: null, statusChangedAt: now, updatedAt: now, lastError: START_TIMED_OUT })
+    .where(and(eq(I.status, 'starting'), or(lt(I.startingAt, startCutoff(now)), isNull(I.startingAt))))
     .returning({ id: I.id, machineId: I.machineId });
 }
 
