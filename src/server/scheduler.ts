@@ -2,14 +2,12 @@
 // endpoints with the bearer secret, exactly as an external scheduler would (so the endpoint's lock
 // and auth are exercised the same way). Off when deployed behind an external scheduler (SCHEDULER=false).
 import type { Logger } from '@/platform/logger';
+import { CRON_ROUTES } from './http/routes';
 
 export type CronJob = { name: string; path: string };
 
-/** Every cron endpoint the scheduler calls, one line each. */
-export const CRON_JOBS: readonly CronJob[] = [
-  { name: 'billing-lifecycle', path: '/api/cron/billing-lifecycle' },
-  { name: 'reconcile-instances', path: '/api/cron/reconcile-instances' },
-];
+/** Every cron endpoint the scheduler calls: the cron routes of the route table. */
+export const CRON_JOBS: readonly CronJob[] = CRON_ROUTES.map((r) => ({ name: r.cron, path: r.path }));
 
 /** A run that has not answered in 2 min is stuck; abort it and try again at the next tick. */
 export const CRON_REQUEST_TIMEOUT_MS = 2 * 60_000;

@@ -4,11 +4,12 @@ import { LIFECYCLE_LOCK_KEY, lifecycleSettingsFrom } from '@/billing/lifecycle/c
 import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
 import type { AppDeps } from '../app-deps';
 import { createCronHandler } from './cron-run';
+import { pathOf } from './routes';
 
 export function createCronLifecycleHandler(deps: AppDeps) {
   const settings = lifecycleSettingsFrom(deps.config);
   return createCronHandler(deps, {
-    path: '/api/cron/billing-lifecycle',
+    path: pathOf('cronBillingLifecycle'),
     lockKey: LIFECYCLE_LOCK_KEY,
     run: () =>
       runBillingLifecycle({

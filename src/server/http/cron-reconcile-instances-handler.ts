@@ -4,10 +4,11 @@
 import { RECONCILE_LOCK_KEY } from '@/instances/lifecycle/reconcile';
 import type { AppDeps } from '../app-deps';
 import { createCronHandler } from './cron-run';
+import { pathOf } from './routes';
 
 export function createCronReconcileHandler(deps: AppDeps) {
   return createCronHandler(deps, {
-    path: '/api/cron/reconcile-instances',
+    path: pathOf('cronReconcileInstances'),
     lockKey: RECONCILE_LOCK_KEY,
     run: () => deps.instances.reconcile(),
   });
