@@ -9,6 +9,7 @@ import { REARMED_ON_REACTIVATION } from './emails/email-types';
 import { type Plan, type PriceIds, planForPriceId } from './plans';
 import { scheduledPlanOf } from './scheduled-plan';
 import type { StripeClient } from './stripe-client';
+import { idOf } from './stripe-ids';
 import { isPaying, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
 
@@ -47,7 +48,6 @@ export type ApplyInput = {
 
 const sameValue = (a: unknown, b: unknown) =>
   a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
-const customerId = (s: Stripe.Subscription) => (typeof s.customer === 'string' ? s.customer : s.customer.id);
 
 export async function applySubscriptionState(
   tx: Tx,
@@ -94,8 +94,7 @@ export async function applySubscriptionState(
   const wasPastDue = sameSubscription && row?.status === 'past_due';
   // The subscription names the schedule attached to it; the pending plan comes from that schedule's
   // phases, read from Stripe only when a different schedule appears (rare: a switch was just scheduled).
-  const scheduleId =
-    status === 'canceled' ? null : typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null);
+  const scheduleId = status === 'canceled' ? null : idOf(sub.schedule);
   let scheduledPlan: Plan | null = null;
   if (scheduleId && sameSubscription && scheduleId === row?.stripeScheduleId) scheduledPlan = row.scheduledPlan;
   else if (scheduleId)
@@ -111,7 +110,7 @@ export async function applySubscriptionState(
   const values = {
     status,
     plan,
-    stripeCustomerId: customerId(sub),
+    stripeCustomerId: idOf(sub.customer),
     stripeSubscriptionId: sub.id,
     stripeScheduleId: scheduleId,
     scheduledPlan,

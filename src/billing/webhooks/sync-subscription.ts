@@ -12,9 +12,10 @@
 // state, so it is always safe to write. Events that carry no subscription snapshot (invoices, checkout)
 // re-read too.
 import type Stripe from 'stripe';
+import { idOf } from '../stripe-ids';
 import type { SubscriptionRow } from '../subscription-store';
 import { applyNewestState, lockBillingRow, stripeReads } from '../subscription-sync';
-import { idOf, resolveUserId, userExists } from './resolve-user';
+import { resolveUserId, userExists } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
 
 export type SubscriptionSource =

@@ -1,7 +1,8 @@
 // A paid checkout: for a plan, link the customer and subscription to the user (re-reading the
 // subscription, which this event does not carry); for earlybird, record the purchase.
 import { kiloclawEarlybirdPurchases } from '@/db/schema';
-import { idOf, resolveUserId } from '../resolve-user';
+import { idOf } from '../../stripe-ids';
+import { resolveUserId } from '../resolve-user';
 import { syncSubscription } from '../sync-subscription';
 import type { WebhookHandler } from '../types';
 
