@@ -1,8 +1,8 @@
 // Plan management of a running subscription: cancel at period end, undo that, switch plan at period end
 // (a subscription schedule), undo the switch, and the Stripe billing portal. Each action calls Stripe
 // first and writes our row only from what Stripe answered, so a Stripe failure leaves the row untouched.
-import { and, eq } from 'drizzle-orm';
-import type Stripe from 'stripe';
+import { and, eq, isNull } from 'drizzle-orm';
+import Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
 import { type BillingDeps, billingPageUrl } from './billing-deps';
 import {
@@ -10,11 +10,13 @@ import {
   NoScheduledSwitch,
   NoStripeCustomer,
   NotPendingCancel,
+  PaymentProviderUnavailable,
   SameAsCurrentPlan,
   SwitchWhilePendingCancel,
 } from './errors';
 import { PLAN_INTERVAL, type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
+import { idOf } from './stripe-ids';
 import { isPaying } from './stripe-status';
 import { findSubscription, type SubscriptionRow } from './subscription-store';
 import { applyNewestState, lockBillingRow, stripeReads } from './subscription-sync';
@@ -116,7 +118,11 @@ export async function cancelSubscription(deps: BillingDeps, userId: string): Pro
   const sub = await callStripe(deps.log, 'subscriptions.update', () =>
     stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }),
   );
-  await storeAnswer(deps, userId, sub);
+  // A switch scheduled meanwhile (another tab) loses: a pending cancel and a pending switch never
+  // stand together. switchPlan makes the same check from its side, so either order ends here.
+  const slippedIn = idOf(sub.schedule);
+  if (slippedIn) await releaseSchedule(deps, userId, row, slippedIn);
+  else await storeAnswer(deps, userId, sub);
   return planState(deps, userId);
 }
 
@@ -132,6 +138,45 @@ export async function reactivateSubscription(deps: BillingDeps, userId: string):
   return planState(deps, userId);
 }
 
+/** Stripe refuses a second schedule for a subscription; this is its answer when one is attached. */
+const ALREADY_SCHEDULED = /already attached to a schedule/i;
+
+/**
+ * The schedule that will carry the switch: the recorded one, or a new one. Concurrent calls (double
+ * clicks, two tabs) all end up on one schedule: Stripe refuses every create but the first, and a
+ * refused caller takes the schedule now attached to the subscription. The first to record it wins
+ * (conditional on no schedule being recorded); no row lock is held across the Stripe calls.
+ */
+async function scheduleFor(deps: BillingDeps, userId: string, row: LiveRow): Promise<Stripe.SubscriptionSchedule> {
+  const stripe = requireStripe(deps.stripe);
+  const retrieve = (id: string) =>
+    callStripe(deps.log, 'subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id));
+  if (row.stripeScheduleId) return retrieve(row.stripeScheduleId);
+  // `from_subscription` must be the only parameter of the create call; phases come in an update.
+  const created = await callStripe(deps.log, 'subscriptionSchedules.create', async () => {
+    try {
+      return await stripe.subscriptionSchedules.create({ from_subscription: row.stripeSubscriptionId });
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && ALREADY_SCHEDULED.test(err.message)) return null;
+      throw err;
+    }
+  });
+  if (!created) {
+    const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+      stripe.subscriptions.retrieve(row.stripeSubscriptionId),
+    );
+    const attached = idOf(sub.schedule);
+    if (!attached) throw PaymentProviderUnavailable(); // released again meanwhile: the user may retry
+    return retrieve(attached);
+  }
+  // The schedule exists at Stripe now: record it, so a retry after a failed update reuses it.
+  await deps.db
+    .update(kiloclawSubscriptions)
+    .set({ stripeScheduleId: created.id, updatedAt: deps.clock.now() })
+    .where(and(eq(kiloclawSubscriptions.userId, userId), isNull(kiloclawSubscriptions.stripeScheduleId)));
+  return created;
+}
+
 /** Switch to `plan` when the current period ends, through a subscription schedule. */
 export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan): Promise<PlanState> {
   const row = await liveSubscription(deps, userId);
@@ -140,35 +185,17 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
   if (row.scheduledPlan === plan && row.stripeScheduleId) return planState(deps, userId);
   const stripe = requireStripe(deps.stripe);
 
-  let schedule: Stripe.SubscriptionSchedule;
-  if (row.stripeScheduleId) {
-    const id = row.stripeScheduleId;
-    schedule = await callStripe(deps.log, 'subscriptionSchedules.retrieve', () =>
-      stripe.subscriptionSchedules.retrieve(id),
-    );
-  } else {
-    // `from_subscription` must be the only parameter of the create call; phases come in an update.
-    schedule = await callStripe(deps.log, 'subscriptionSchedules.create', () =>
-      stripe.subscriptionSchedules.create({ from_subscription: row.stripeSubscriptionId }),
-    );
-    // The schedule exists at Stripe now: record it, so a retry after a failed update reuses it.
-    await deps.db
-      .update(kiloclawSubscriptions)
-      .set({ stripeScheduleId: schedule.id, updatedAt: deps.clock.now() })
-      .where(eq(kiloclawSubscriptions.userId, userId));
-  }
-
+  const schedule = await scheduleFor(deps, userId, row);
   const current =
     schedule.phases.find((p) => p.start_date === schedule.current_phase?.start_date) ?? schedule.phases[0];
   if (!current) throw NoActiveSubscription();
-  const priceOf = (p: string | Stripe.Price | Stripe.DeletedPrice) => (typeof p === 'string' ? p : p.id);
   const scheduleId = schedule.id;
   await callStripe(deps.log, 'subscriptionSchedules.update', () =>
     stripe.subscriptionSchedules.update(scheduleId, {
       end_behavior: 'release',
       phases: [
         {
-          items: current.items.map((i) => ({ price: priceOf(i.price), quantity: i.quantity ?? 1 })),
+          items: current.items.map((i) => ({ price: idOf(i.price) ?? undefined, quantity: i.quantity ?? 1 })),
           start_date: current.start_date,
           end_date: current.end_date,
         },
@@ -181,6 +208,11 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
   const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
     stripe.subscriptions.retrieve(row.stripeSubscriptionId),
   );
+  if (sub.cancel_at_period_end) {
+    // a cancel landed meanwhile (another tab): the cancel wins, the switch is dropped
+    await releaseSchedule(deps, userId, row, scheduleId);
+    throw SwitchWhilePendingCancel();
+  }
   await storeAnswer(deps, userId, sub);
   await deps.db
     .update(kiloclawSubscriptions)
