@@ -10,6 +10,7 @@
 // - a key (channel) that fails keeps its previous requests; if all fail nothing changes, not even
 //   lastUpdated; no keys at all → empty list with a fresh lastUpdated;
 // - after stop() nothing refreshes and approvals answer "shutting down".
+import { errorMessage } from '../platform/error-message';
 import type { Clock, TimerHandle } from './clock';
 import type { Logger } from './log';
 import { sameJson } from './pairing-projection';
@@ -195,7 +196,7 @@ export class PairingCache<T, A> {
       message = await this.options.approve(input);
     } catch (error) {
       const invalid = this.options.isInvalidInput?.(error) ?? false;
-      const text = error instanceof Error ? error.message : String(error);
+      const text = errorMessage(error);
       this.options.log.warn('approve failed', { kind: this.kind, reason: text });
       return { ok: false, reason: invalid ? 'invalid' : 'failed', message: text };
     }
@@ -305,7 +306,7 @@ export class PairingCache<T, A> {
     settled.forEach((result, index) => {
       const key = keys[index]!;
       if (result.status === 'fulfilled') results.set(key, result.value);
-      else failed.push({ key, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+      else failed.push({ key, error: errorMessage(result.reason) });
     });
     if (failed.length > 0) log.warn('pairing refresh failed for some keys', { kind: this.kind, reason, failed });
     if (keys.length > 0 && results.size === 0) {

@@ -1,6 +1,7 @@
 // The in-process scheduler of the embedded default: every few minutes it POSTs to the app's own cron
 // endpoints with the bearer secret, exactly as an external scheduler would (so the endpoint's lock
 // and auth are exercised the same way). Off when deployed behind an external scheduler (SCHEDULER=false).
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import { CRON_ROUTES } from './http/routes';
 
@@ -52,7 +53,7 @@ export function startScheduler(opts: {
       if (!stopped) {
         const reason = controller.signal.aborted
           ? String(controller.signal.reason?.message ?? 'aborted')
-          : (err as Error).message;
+          : errorMessage(err);
         opts.logger.warn({ job: job.name, reason }, 'scheduler: job call failed');
       }
     } finally {

@@ -3,11 +3,13 @@
 // already there and does nothing), then run post-commit actions (resuming an instance).
 // Statuses: bad signature / stale timestamp / malformed body → 400 (nothing written); unknown type →
 // 200 ignored; handler failure → 500 so Stripe retries (the transaction rolled back: nothing half-written).
+
 import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { Db } from '@/db/client';
 import { stripeWebhookEvents } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { BillingConfig } from '../billing-deps';
 import type { InstanceActions } from '../ports';
@@ -50,7 +52,7 @@ export async function processStripeWebhook(
     // Verified over the exact bytes received; the SDK parses the JSON only after the HMAC matched.
     event = await Stripe.webhooks.constructEventAsync(rawBody, signature, deps.webhookSecret, SIGNATURE_TOLERANCE_S);
   } catch (err) {
-    const message = err instanceof SyntaxError ? 'Body is not valid JSON.' : (err as Error).message;
+    const message = err instanceof SyntaxError ? 'Body is not valid JSON.' : errorMessage(err);
     deps.log.warn({ reason: message }, 'stripe webhook rejected');
     return { status: 400, body: { received: false, error: `Webhook rejected: ${message}` } };
   }
@@ -107,7 +109,7 @@ export async function processStripeWebhook(
     try {
       await deps.instanceActions.resume(userId);
     } catch (err) {
-      log.error({ userId, err: (err as Error).message }, 'resume after reactivation failed');
+      log.error({ userId, err: errorMessage(err) }, 'resume after reactivation failed');
     }
   }
   log.info({ receipt: result.receipt }, 'stripe webhook');
