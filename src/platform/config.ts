@@ -1,5 +1,7 @@
 // The one place that reads environment variables. Validated once; a bad value names the variable.
+
 import { z } from 'zod';
+import { issueText } from './zod-issues';
 
 const bool = z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on');
 const optionalUrl = z.url().optional();
@@ -87,7 +89,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError(parsed.error.issues.map(issueText));
   }
   const e = parsed.data;
   const isProduction = e.APP_ENV === 'production';
