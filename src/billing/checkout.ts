@@ -15,13 +15,13 @@ async function ensureCustomer(deps: BillingDeps, user: BillingUser, row: Subscri
   const stripe = requireStripe(deps.stripe);
   // A user who opened checkout before but never paid has a customer we did not record (no row to put it
   // on): find it by email + our user id rather than creating a duplicate on every click.
-  const existing = await callStripe(deps.log, 'customers.list', () =>
+  const existing = await callStripe(deps.logger, 'customers.list', () =>
     stripe.customers.list({ email: user.email, limit: 10 }),
   );
   const mine = existing.data.find((c) => c.metadata?.userId === user.id);
   const customer =
     mine ??
-    (await callStripe(deps.log, 'customers.create', () =>
+    (await callStripe(deps.logger, 'customers.create', () =>
       stripe.customers.create({ email: user.email, metadata: { userId: user.id } }),
     ));
   if (row) {
@@ -43,7 +43,7 @@ export async function createSubscriptionCheckout(
   if (isPaying(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);
   const customer = await ensureCustomer(deps, user, row);
-  const session = await callStripe(deps.log, 'checkout.sessions.create', () =>
+  const session = await callStripe(deps.logger, 'checkout.sessions.create', () =>
     stripe.checkout.sessions.create({
       mode: 'subscription',
       customer,
@@ -69,7 +69,7 @@ export async function createEarlybirdCheckout(deps: BillingDeps, user: BillingUs
   if (isPaying(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);
   const customer = await ensureCustomer(deps, user, row);
-  const session = await callStripe(deps.log, 'checkout.sessions.create', () =>
+  const session = await callStripe(deps.logger, 'checkout.sessions.create', () =>
     stripe.checkout.sessions.create({
       mode: 'payment',
       customer,

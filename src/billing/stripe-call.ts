@@ -6,11 +6,11 @@ import type { Logger } from '@/platform/logger';
 import { BillingNotConfigured, PaymentProviderUnavailable } from './errors';
 import type { StripeClient } from './stripe-client';
 
-export async function callStripe<T>(log: Logger, what: string, fn: () => Promise<T>): Promise<T> {
+export async function callStripe<T>(logger: Logger, what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    log.error({ stripeCall: what, ...describeStripeError(err) }, 'stripe call failed');
+    logger.error({ stripeCall: what, ...describeStripeError(err) }, 'stripe call failed');
     throw PaymentProviderUnavailable();
   }
 }

@@ -46,12 +46,12 @@ async function storeAnswer(
   userId: string,
   answer: Stripe.Response<Stripe.Subscription>,
 ): Promise<void> {
-  const read = stripeReads(requireStripe(deps.stripe), (what, fn) => callStripe(deps.log, what, fn));
+  const read = stripeReads(requireStripe(deps.stripe), (what, fn) => callStripe(deps.logger, what, fn));
   await deps.db.transaction(async (tx) => {
     const row = await lockBillingRow(tx, userId);
     await applyNewestState(
       tx,
-      { prices: deps.config, log: deps.log, read },
+      { prices: deps.config, logger: deps.logger, read },
       {
         userId,
         row,
@@ -71,7 +71,7 @@ async function releaseSchedule(
   scheduleId: string,
 ): Promise<void> {
   const stripe = requireStripe(deps.stripe);
-  await callStripe(deps.log, 'subscriptionSchedules.release', async () => {
+  await callStripe(deps.logger, 'subscriptionSchedules.release', async () => {
     try {
       await stripe.subscriptionSchedules.release(scheduleId);
     } catch (err) {
@@ -85,7 +85,7 @@ async function releaseSchedule(
   if (subscriptionId) {
     // The subscription as it is now (no schedule), stamped with Stripe's time: a delayed event from
     // before the release cannot re-attach the schedule on our row.
-    const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+    const sub = await callStripe(deps.logger, 'subscriptions.retrieve', () =>
       stripe.subscriptions.retrieve(subscriptionId),
     );
     await storeAnswer(deps, userId, sub);
@@ -115,7 +115,7 @@ export async function cancelSubscription(deps: BillingDeps, userId: string): Pro
   // Stripe refuses to change the cancel behaviour of a subscription a schedule manages: drop the
   // pending plan switch first (canceling makes it moot anyway).
   if (row.stripeScheduleId) await releaseSchedule(deps, userId, row, row.stripeScheduleId);
-  const sub = await callStripe(deps.log, 'subscriptions.update', () =>
+  const sub = await callStripe(deps.logger, 'subscriptions.update', () =>
     stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }),
   );
   // A switch scheduled meanwhile (another tab) loses: a pending cancel and a pending switch never
@@ -131,7 +131,7 @@ export async function reactivateSubscription(deps: BillingDeps, userId: string):
   const row = await liveSubscription(deps, userId);
   if (!row.cancelAtPeriodEnd) throw NotPendingCancel();
   const stripe = requireStripe(deps.stripe);
-  const sub = await callStripe(deps.log, 'subscriptions.update', () =>
+  const sub = await callStripe(deps.logger, 'subscriptions.update', () =>
     stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: false }),
   );
   await storeAnswer(deps, userId, sub);
@@ -150,10 +150,10 @@ const ALREADY_SCHEDULED = /already attached to a schedule/i;
 async function scheduleFor(deps: BillingDeps, userId: string, row: LiveRow): Promise<Stripe.SubscriptionSchedule> {
   const stripe = requireStripe(deps.stripe);
   const retrieve = (id: string) =>
-    callStripe(deps.log, 'subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id));
+    callStripe(deps.logger, 'subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id));
   if (row.stripeScheduleId) return retrieve(row.stripeScheduleId);
   // `from_subscription` must be the only parameter of the create call; phases come in an update.
-  const created = await callStripe(deps.log, 'subscriptionSchedules.create', async () => {
+  const created = await callStripe(deps.logger, 'subscriptionSchedules.create', async () => {
     try {
       return await stripe.subscriptionSchedules.create({ from_subscription: row.stripeSubscriptionId });
     } catch (err) {
@@ -162,7 +162,7 @@ async function scheduleFor(deps: BillingDeps, userId: string, row: LiveRow): Pro
     }
   });
   if (!created) {
-    const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+    const sub = await callStripe(deps.logger, 'subscriptions.retrieve', () =>
       stripe.subscriptions.retrieve(row.stripeSubscriptionId),
     );
     const attached = idOf(sub.schedule);
@@ -190,7 +190,7 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
     schedule.phases.find((p) => p.start_date === schedule.current_phase?.start_date) ?? schedule.phases[0];
   if (!current) throw NoActiveSubscription();
   const scheduleId = schedule.id;
-  await callStripe(deps.log, 'subscriptionSchedules.update', () =>
+  await callStripe(deps.logger, 'subscriptionSchedules.update', () =>
     stripe.subscriptionSchedules.update(scheduleId, {
       end_behavior: 'release',
       phases: [
@@ -205,7 +205,7 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
   );
   // Stamp the row with Stripe's current state (schedule attached) so delayed older events stay stale,
   // then record the pending plan for that schedule.
-  const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+  const sub = await callStripe(deps.logger, 'subscriptions.retrieve', () =>
     stripe.subscriptions.retrieve(row.stripeSubscriptionId),
   );
   if (sub.cancel_at_period_end) {
@@ -240,7 +240,7 @@ export async function createBillingPortalSession(deps: BillingDeps, userId: stri
   if (!row?.stripeCustomerId) throw NoStripeCustomer();
   const stripe = requireStripe(deps.stripe);
   const customer = row.stripeCustomerId;
-  const session = await callStripe(deps.log, 'billingPortal.sessions.create', () =>
+  const session = await callStripe(deps.logger, 'billingPortal.sessions.create', () =>
     stripe.billingPortal.sessions.create({ customer, return_url: billingPageUrl(deps.config) }),
   );
   return { url: session.url };

@@ -51,7 +51,7 @@ const sameValue = (a: unknown, b: unknown) =>
 
 export async function applySubscriptionState(
   tx: Tx,
-  deps: { prices: PriceIds; log: Logger; loadSchedule?: (id: string) => Promise<Stripe.SubscriptionSchedule> },
+  deps: { prices: PriceIds; logger: Logger; loadSchedule?: (id: string) => Promise<Stripe.SubscriptionSchedule> },
   input: ApplyInput,
 ): Promise<ApplyOutcome> {
   const { userId, row, subscription: sub, now } = input;
@@ -63,7 +63,7 @@ export async function applySubscriptionState(
   if (row?.stripeSubscriptionId && !sameSubscription) {
     if (!isPaying(status) || isPaying(row.status)) {
       if (isPaying(status)) {
-        deps.log.warn(
+        deps.logger.warn(
           { userId, kept: row.stripeSubscriptionId, other: sub.id },
           'user has two live subscriptions; keeping the recorded one',
         );
@@ -79,10 +79,10 @@ export async function applySubscriptionState(
   // Since API 2025-03-31 the billing period lives on the item. A subscription without items (seen in the
   // wild during migrations) keeps its periods empty instead of crashing the handler.
   const item = sub.items?.data?.[0];
-  if (!item) deps.log.warn({ userId, subscription: sub.id }, 'subscription has no items; periods left empty');
+  if (!item) deps.logger.warn({ userId, subscription: sub.id }, 'subscription has no items; periods left empty');
   let plan = planForPriceId(deps.prices, item?.price?.id);
   if (item && !plan) {
-    deps.log.error(
+    deps.logger.error(
       { userId, subscription: sub.id, price: item.price?.id },
       'subscription on a price we do not sell; plan left unchanged',
     );
@@ -190,7 +190,7 @@ export type NewestStateInput = Omit<ApplyInput, 'subscription'> & {
  */
 export async function applyNewestState(
   tx: Tx,
-  deps: { prices: PriceIds; log: Logger; read: StripeReads },
+  deps: { prices: PriceIds; logger: Logger; read: StripeReads },
   input: NewestStateInput,
 ): Promise<ApplyOutcome> {
   const { snapshot, subscriptionId, ...rest } = input;
@@ -205,7 +205,7 @@ export async function applyNewestState(
   const subscription = order === 'newer' && snapshot ? snapshot : await deps.read.subscription(subscriptionId);
   return applySubscriptionState(
     tx,
-    { prices: deps.prices, log: deps.log, loadSchedule: deps.read.schedule },
+    { prices: deps.prices, logger: deps.logger, loadSchedule: deps.read.schedule },
     { ...rest, subscription },
   );
 }

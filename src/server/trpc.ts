@@ -15,7 +15,7 @@ export type TrpcContext = {
   deps: AppDeps;
   user: SessionUser | null;
   requestId: string;
-  log: Logger;
+  logger: Logger;
 };
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -51,7 +51,7 @@ const mapDomainErrors = t.middleware(async ({ ctx, next, path }) => {
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     const mapped = domainErrorToTrpc(result.error.cause);
     if (mapped) throw mapped;
-    ctx.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
+    ctx.logger.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
   }
   return result;
 });

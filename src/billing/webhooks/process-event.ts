@@ -26,7 +26,7 @@ export type WebhookDeps = {
   stripe: StripeClient | null;
   webhookSecret: string | undefined;
   config: BillingConfig;
-  log: Logger;
+  logger: Logger;
   clock: Clock;
   instanceActions: InstanceActions;
 };
@@ -42,7 +42,7 @@ export async function processStripeWebhook(
   signature: string | null,
 ): Promise<WebhookOutcome> {
   if (!deps.webhookSecret || !deps.stripe) {
-    deps.log.error('stripe webhook received but STRIPE_WEBHOOK_SECRET / STRIPE_SECRET_KEY are not configured');
+    deps.logger.error('stripe webhook received but STRIPE_WEBHOOK_SECRET / STRIPE_SECRET_KEY are not configured');
     return { status: 503, body: { received: false, error: 'Stripe webhooks are not configured on this server.' } };
   }
   if (!signature) return { status: 400, body: { received: false, error: 'Missing Stripe-Signature header.' } };
@@ -53,7 +53,7 @@ export async function processStripeWebhook(
     event = await Stripe.webhooks.constructEventAsync(rawBody, signature, deps.webhookSecret, SIGNATURE_TOLERANCE_S);
   } catch (err) {
     const message = err instanceof SyntaxError ? 'Body is not valid JSON.' : errorMessage(err);
-    deps.log.warn({ reason: message }, 'stripe webhook rejected');
+    deps.logger.warn({ reason: message }, 'stripe webhook rejected');
     return { status: 400, body: { received: false, error: `Webhook rejected: ${message}` } };
   }
   if (
@@ -68,7 +68,7 @@ export async function processStripeWebhook(
     };
   }
 
-  const log = deps.log.child({ eventId: event.id, eventType: event.type });
+  const log = deps.logger.child({ eventId: event.id, eventType: event.type });
   const type = event.type;
   if (!isHandled(type)) {
     const receipt = `ignored: event type ${type} is not handled`;
@@ -88,7 +88,7 @@ export async function processStripeWebhook(
         .onConflictDoNothing({ target: stripeWebhookEvents.eventId })
         .returning({ eventId: stripeWebhookEvents.eventId });
       if (!claimed.length) return { receipt: 'ignored: duplicate event (already processed)' };
-      const r = await dispatch({ tx, stripe, config: deps.config, log, now }, type, event);
+      const r = await dispatch({ tx, stripe, config: deps.config, logger: log, now }, type, event);
       await tx
         .update(stripeWebhookEvents)
         .set({ processedAt: now, receipt: r.receipt.slice(0, 500) })

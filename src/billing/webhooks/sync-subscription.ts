@@ -50,13 +50,13 @@ export async function syncSubscription(
     if (userId) row = await lockBillingRow(ctx.tx, userId);
   }
   if (!userId) {
-    ctx.log.warn({ eventId: event.id, subscription: subId }, 'subscription of no known user');
+    ctx.logger.warn({ eventId: event.id, subscription: subId }, 'subscription of no known user');
     return { receipt: `ignored: subscription ${subId} belongs to no known user` };
   }
 
   const outcome = await applyNewestState(
     ctx.tx,
-    { prices: ctx.config, log: ctx.log, read: stripeReads(ctx.stripe) },
+    { prices: ctx.config, logger: ctx.logger, read: stripeReads(ctx.stripe) },
     {
       userId,
       row,

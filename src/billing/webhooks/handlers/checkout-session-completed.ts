@@ -25,7 +25,7 @@ export const checkoutSessionCompleted: WebhookHandler<'checkout.session.complete
       metadataUserId: session.client_reference_id ?? session.metadata?.userId,
     });
     if (!userId) {
-      ctx.log.warn({ eventId: event.id, session: session.id }, 'earlybird purchase of no known user');
+      ctx.logger.warn({ eventId: event.id, session: session.id }, 'earlybird purchase of no known user');
       return { receipt: `ignored: earlybird session ${session.id} belongs to no known user` };
     }
     const inserted = await ctx.tx
