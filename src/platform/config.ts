@@ -119,6 +119,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   };
 }
 
+/** The secrets the app cannot run without, or a ConfigError naming each one that is missing. */
+export function appSecrets(config: Config): { authSecret: string; controllerSecret: string } {
+  const { AUTH_SECRET: authSecret, CONTROLLER_SECRET: controllerSecret } = config;
+  if (authSecret && controllerSecret) return { authSecret, controllerSecret };
+  const missing = Object.entries({ AUTH_SECRET: authSecret, CONTROLLER_SECRET: controllerSecret })
+    .filter(([, value]) => !value)
+    .map(([name]) => `${name}: not set (npm start generates one on the embedded default)`);
+  throw new ConfigError(missing);
+}
+
+/**
+ * The embedded default (`npm start`): values the start script generated or started (database URL,
+ * development secrets, the Stripe emulator's keys) fill the variables left unset, in `env` itself so
+ * that everything reading the process environment later (Next's route modules, via getConfig) sees
+ * them, and the config is read again. A variable that is set always wins.
+ */
+export function withEmbeddedDefaults(
+  values: Partial<Record<keyof Env, string>>,
+  env: Record<string, string | undefined> = process.env,
+): Config {
+  for (const [name, value] of Object.entries(values)) if (value !== undefined && !env[name]) env[name] = value;
+  cached = undefined;
+  return loadConfig(env);
+}
+
 let cached: Config | undefined;
 /** Process-wide config, read on first use. Tests call loadConfig() with their own values instead. */
 export function getConfig(): Config {
