@@ -137,7 +137,7 @@ export class PairingCache<T, A> {
     if (this.started || this.stopped) return;
     this.started = true;
     void this.warmUp().catch((error: unknown) =>
-      this.options.log.error('pairing warm-up crashed', { kind: this.kind, error }),
+      this.options.log.error({ kind: this.kind, error }, 'pairing warm-up crashed'),
     );
   }
 
@@ -197,7 +197,7 @@ export class PairingCache<T, A> {
     } catch (error) {
       const invalid = this.options.isInvalidInput?.(error) ?? false;
       const text = errorMessage(error);
-      this.options.log.warn('approve failed', { kind: this.kind, reason: text });
+      this.options.log.warn({ kind: this.kind, reason: text }, 'approve failed');
       return { ok: false, reason: invalid ? 'invalid' : 'failed', message: text };
     }
     // The approval happened; a refresh that fails now must not turn it into a failure.
@@ -257,7 +257,7 @@ export class PairingCache<T, A> {
     try {
       for (const key of keys) results.set(key, source.readFast(key, now));
     } catch (error) {
-      this.options.log.warn('fast pairing read failed; using the CLI', { kind: this.kind, error });
+      this.options.log.warn({ kind: this.kind, error }, 'fast pairing read failed; using the CLI');
       return null;
     }
     this.count('fast', reason);
@@ -293,14 +293,17 @@ export class PairingCache<T, A> {
     const settled = await Promise.allSettled(keys.map((key) => source.readCli(key, this.abort.signal)));
     if (this.stopped) return { ok: false, changed: false };
     const ok = settled.filter((r) => r.status === 'fulfilled').length;
-    log.info('pairing refresh done', {
-      kind: this.kind,
-      reason,
-      path: 'cli',
-      ms: clock.now() - started,
-      keys: keys.length,
-      ok,
-    });
+    log.info(
+      {
+        kind: this.kind,
+        reason,
+        path: 'cli',
+        ms: clock.now() - started,
+        keys: keys.length,
+        ok,
+      },
+      'pairing refresh done',
+    );
     const results = new Map<string, T[]>();
     const failed: Array<{ key: string; error: string }> = [];
     settled.forEach((result, index) => {
@@ -308,7 +311,7 @@ export class PairingCache<T, A> {
       if (result.status === 'fulfilled') results.set(key, result.value);
       else failed.push({ key, error: errorMessage(result.reason) });
     });
-    if (failed.length > 0) log.warn('pairing refresh failed for some keys', { kind: this.kind, reason, failed });
+    if (failed.length > 0) log.warn({ kind: this.kind, reason, failed }, 'pairing refresh failed for some keys');
     if (keys.length > 0 && results.size === 0) {
       this.consecutiveFailures += 1;
       return { ok: false, changed: false };
@@ -343,11 +346,14 @@ export class PairingCache<T, A> {
     this.lastUpdatedMs = this.options.clock.now();
     this.json = null;
     if (changed) {
-      this.options.log.info('pairing requests changed', {
-        kind: this.kind,
-        reason,
-        count: this.snapshot().requests.length,
-      });
+      this.options.log.info(
+        {
+          kind: this.kind,
+          reason,
+          count: this.snapshot().requests.length,
+        },
+        'pairing requests changed',
+      );
     }
     return { ok: true, changed };
   }
@@ -370,6 +376,6 @@ export class PairingCache<T, A> {
     this.stats.runs[path] += 1;
     this.stats.byReason[reason] = (this.stats.byReason[reason] ?? 0) + 1;
     if (path === 'cli' || reason !== 'poll')
-      this.options.log.info('pairing refresh', { kind: this.kind, reason, path });
+      this.options.log.info({ kind: this.kind, reason, path }, 'pairing refresh');
   }
 }

@@ -17,7 +17,7 @@ export function createControllerServer(deps: RoutesDeps): Server {
       readBody: () => readJsonBody(req),
     })
       .catch((error: unknown) => {
-        deps.log.error('request failed', { path: url.pathname, error });
+        deps.log.error({ path: url.pathname, error }, 'request failed');
         return { status: 500, body: { error: 'Internal error' }, json: undefined };
       })
       .then(({ status, body, json }) => {
@@ -29,7 +29,7 @@ export function createControllerServer(deps: RoutesDeps): Server {
         res.end(payload);
         if (status >= 400 && status !== 404) {
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          deps.log.info('request answered with an error', { method: req.method, path: url.pathname, status, ms });
+          deps.log.info({ method: req.method, path: url.pathname, status, ms }, 'request answered with an error');
         }
       });
   });
