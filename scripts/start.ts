@@ -10,7 +10,7 @@ import { createDb } from '@/db/client';
 import { DataDirLockedError, type EmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { type StripeEmulator, startStripeEmulator } from '@/emulators/stripe/server';
-import { ConfigError, loadConfig, withEmbeddedDefaults } from '@/platform/config';
+import { appSecrets, ConfigError, loadConfig, withEmbeddedDefaults } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
 
   let demo = false;
   if (!config.isProduction && config.DEMO_ACCOUNT) {
-    const auth = createAuth({ db, secret: config.AUTH_SECRET!, baseURL: config.appUrl, production: false });
+    const auth = createAuth({ db, secret: appSecrets(config).authSecret, baseURL: config.appUrl, production: false });
     await ensureDemoAccount(db, auth);
     demo = true;
   }

@@ -38,8 +38,7 @@ export function pathOf(handler: RouteHandlerName): string {
 export function pathMatches(routePath: string, pathname: string): boolean {
   const want = routePath.split('/').filter(Boolean);
   const got = pathname.split('/').filter(Boolean);
-  for (let i = 0; i < want.length; i++) {
-    const seg = want[i]!;
+  for (const [i, seg] of want.entries()) {
     if (seg.startsWith('[...')) return got.length > i;
     if (got[i] === undefined) return false;
     if (!seg.startsWith('[') && seg !== got[i]) return false;
