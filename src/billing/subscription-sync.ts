@@ -143,7 +143,7 @@ export async function applySubscriptionState(
 }
 
 /** Where a snapshot stamped `stateAt` (Stripe's seconds) stands against what the row already holds. */
-export type SnapshotOrder = 'newer' | 'stale' | 'tie';
+type SnapshotOrder = 'newer' | 'stale' | 'tie';
 
 /**
  * The out-of-order rule. Stripe snapshots are stamped to the second; the row keeps the stamp of the
@@ -163,7 +163,7 @@ export function snapshotOrder(
 }
 
 /** The two Stripe reads the sync may need; `call` wraps each (the procedures map failures to a domain error). */
-export type StripeReads = {
+type StripeReads = {
   subscription: (id: string) => Promise<Stripe.Subscription>;
   schedule: (id: string) => Promise<Stripe.SubscriptionSchedule>;
 };
@@ -178,7 +178,7 @@ export function stripeReads(
   };
 }
 
-export type NewestStateInput = Omit<ApplyInput, 'subscription'> & {
+type NewestStateInput = Omit<ApplyInput, 'subscription'> & {
   subscriptionId: string;
   /** the state as of `stateAt`; absent → read the subscription now (always safe to write) */
   snapshot?: Stripe.Subscription;

@@ -36,7 +36,7 @@ export const RECONCILE_LOCK_KEY = 0x6b637265636en;
 const BATCH = 100; // rows per pass per run; the next run takes the rest
 
 /** Errors listed in a summary; beyond this only the count grows. */
-export const MAX_LISTED_ERRORS = 50;
+const MAX_LISTED_ERRORS = 50;
 
 type PassError = { instanceId: string; step: string; message: string };
 type PassReport = { actioned: number; errors: PassError[] };
@@ -126,7 +126,7 @@ const reactivatedResumePass: Pass = async (deps) =>
     return true;
   });
 
-export const PASSES = [
+const PASSES = [
   ['start_timeout', startTimeoutPass],
   ['start_finish', startFinishPass],
   ['running_check', runningCheckPass],
@@ -136,9 +136,9 @@ export const PASSES = [
   ['reactivated_resume', reactivatedResumePass],
 ] as const satisfies ReadonlyArray<readonly [string, Pass]>;
 
-export type PassName = (typeof PASSES)[number][0];
+type PassName = (typeof PASSES)[number][0];
 
-export type ReconcileError = { pass: PassName; instanceId?: string; step: string; message: string };
+type ReconcileError = { pass: PassName; instanceId?: string; step: string; message: string };
 
 export type ReconcileSummary = {
   skipped: false;

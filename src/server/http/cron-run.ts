@@ -8,7 +8,7 @@ import { errorMessage } from '@/platform/error-message';
 import type { AppDeps } from '../app-deps';
 import { NO_STORE, refuseUnlessScheduler } from './cron-auth';
 
-export type CronJobRun = {
+type CronJobRun = {
   /** the endpoint's path, for the log of a refused call */
   path: string;
   /** PostgreSQL advisory lock key of this job */
@@ -16,7 +16,7 @@ export type CronJobRun = {
   run: () => Promise<{ skipped: false; ok: boolean }>;
 };
 
-export const RUN_DID_NOT_START = 'The database is unavailable; the run did not start. The next scheduled call retries.';
+const RUN_DID_NOT_START = 'The database is unavailable; the run did not start. The next scheduled call retries.';
 
 export function createCronHandler(deps: AppDeps, job: CronJobRun) {
   return async (req: Request): Promise<Response> => {

@@ -3,7 +3,7 @@
 // table, the in-process scheduler takes its jobs from it, and test/server/route-table.test.ts checks
 // it against the route files on disk (each file is in the table with the same methods, and back).
 
-export type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST';
 
 export const ROUTES = [
   { path: '/api/trpc/[trpc]', methods: ['GET', 'POST'], handler: 'trpc' },
@@ -24,7 +24,7 @@ export const ROUTES = [
   },
 ] as const satisfies ReadonlyArray<{ path: string; methods: readonly Method[]; handler: string; cron?: string }>;
 
-export type Route = (typeof ROUTES)[number];
+type Route = (typeof ROUTES)[number];
 export type RouteHandlerName = Route['handler'];
 
 /** The path of the route served by `handler` (for logs and callers that need the URL). */
@@ -35,7 +35,7 @@ export function pathOf(handler: RouteHandlerName): string {
 }
 
 /** Whether `pathname` is served by a route folder path: `[x]` is one segment, `[...x]` one or more. */
-export function pathMatches(routePath: string, pathname: string): boolean {
+function pathMatches(routePath: string, pathname: string): boolean {
   const want = routePath.split('/').filter(Boolean);
   const got = pathname.split('/').filter(Boolean);
   for (const [i, seg] of want.entries()) {
