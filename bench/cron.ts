@@ -21,14 +21,14 @@ import { startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import type { EmailType } from '@/db/schema';
 import * as schema from '@/db/schema';
-import { fixedClock } from '@/platform/clock';
+import { DAY_MS, fixedClock } from '@/platform/clock';
 import { createLogger } from '@/platform/logger';
 import type { Mailer, MailMessage } from '@/platform/mailer';
+import { sized } from './lib';
 
-const SUBSCRIPTIONS = 100_000;
+const SUBSCRIPTIONS = sized(100_000, 2_000);
 const DUE_PER_SWEEP = SUBSCRIPTIONS / 100; // 1%
 const NOW = new Date();
-const DAY = 86_400_000;
 const logger = createLogger({ level: 'silent' });
 
 /** A postgres.js client that counts every statement it sends. */
@@ -47,11 +47,12 @@ function sinkMailer(): Mailer & { messages: MailMessage[] } {
 
 /**
  * 100,000 subscription rows (+1,000 earlybird-only users), built by generate_series in a few
- * statements. Users by number: each block of 1,000 below 7,000 is due for one sweep; the rest are
- * healthy (active, or past due for only 3 days) and must be left alone.
+ * statements. Users by number, in blocks of DUE_PER_SWEEP (1,000): each of the first seven blocks is
+ * due for one sweep; the rest are healthy (active, or past due for only 3 days) and must be left alone.
  */
 async function seed(client: postgres.Sql) {
   const now = NOW.toISOString();
+  const B = DUE_PER_SWEEP; // one block of users per sweep
   await client.unsafe(
     `
     insert into users (id, name, email)
@@ -60,29 +61,31 @@ async function seed(client: postgres.Sql) {
     insert into kiloclaw_subscriptions
       (user_id, status, plan, trial_started_at, trial_ends_at, past_due_since, suspended_at, destruction_deadline)
     select 'u' || g,
-      case when g <= 1000 then 'trialing'          -- 1 trial ends tomorrow
-           when g <= 2000 then 'canceled'          -- 2 canceled, earlybird ends in 3 days (warn, keep)
-           when g <= 3000 then 'trialing'          -- 3 trial ended yesterday
-           when g <= 4000 then 'canceled'          -- 5 canceled
-           when g <= 5000 then 'past_due'          -- 6 past due for 20 days
-           when g <= 6000 then 'canceled'          -- 7 suspended 6 days ago
-           when g <= 7000 then 'unpaid'            -- 8 suspended 9 days ago
-           when g <= 12000 then 'past_due'         -- healthy: past due for 3 days
+      case when g <= ${B} then 'trialing'          -- 1 trial ends tomorrow
+           when g <= ${2 * B} then 'canceled'          -- 2 canceled, earlybird ends in 3 days (warn, keep)
+           when g <= ${3 * B} then 'trialing'          -- 3 trial ended yesterday
+           when g <= ${4 * B} then 'canceled'          -- 5 canceled
+           when g <= ${5 * B} then 'past_due'          -- 6 past due for 20 days
+           when g <= ${6 * B} then 'canceled'          -- 7 suspended 6 days ago
+           when g <= ${7 * B} then 'unpaid'            -- 8 suspended 9 days ago
+           when g <= ${12 * B} then 'past_due'         -- healthy: past due for 3 days
            else 'active' end,
-      case when g <= 1000 or (g > 2000 and g <= 3000) then null else 'standard' end,
-      case when g <= 1000 then $1::timestamptz - interval '6 days' when g > 2000 and g <= 3000 then $1::timestamptz - interval '8 days' end,
-      case when g <= 1000 then $1::timestamptz + interval '1 day' when g > 2000 and g <= 3000 then $1::timestamptz - interval '1 day' end,
-      case when g > 4000 and g <= 5000 then $1::timestamptz - interval '20 days'
-           when g > 7000 and g <= 12000 then $1::timestamptz - interval '3 days' end,
-      case when g > 5000 and g <= 6000 then $1::timestamptz - interval '6 days'
-           when g > 6000 and g <= 7000 then $1::timestamptz - interval '9 days' end,
-      case when g > 5000 and g <= 6000 then $1::timestamptz + interval '1 day'
-           when g > 6000 and g <= 7000 then $1::timestamptz - interval '2 days' end
+      case when g <= ${B} or (g > ${2 * B} and g <= ${3 * B}) then null else 'standard' end,
+      case when g <= ${B} then $1::timestamptz - interval '6 days'
+           when g > ${2 * B} and g <= ${3 * B} then $1::timestamptz - interval '8 days' end,
+      case when g <= ${B} then $1::timestamptz + interval '1 day'
+           when g > ${2 * B} and g <= ${3 * B} then $1::timestamptz - interval '1 day' end,
+      case when g > ${4 * B} and g <= ${5 * B} then $1::timestamptz - interval '20 days'
+           when g > ${7 * B} and g <= ${12 * B} then $1::timestamptz - interval '3 days' end,
+      case when g > ${5 * B} and g <= ${6 * B} then $1::timestamptz - interval '6 days'
+           when g > ${6 * B} and g <= ${7 * B} then $1::timestamptz - interval '9 days' end,
+      case when g > ${5 * B} and g <= ${6 * B} then $1::timestamptz + interval '1 day'
+           when g > ${6 * B} and g <= ${7 * B} then $1::timestamptz - interval '2 days' end
     from generate_series(1, ${SUBSCRIPTIONS}) g;
 
     insert into kiloclaw_earlybird_purchases (user_id, stripe_checkout_session_id, purchased_at, expires_at)
     select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz + interval '3 days'  -- 2: ends in 3 days
-    from generate_series(1001, 2000) g union all
+    from generate_series(${B + 1}, ${2 * B}) g union all
     select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz - interval '1 day'   -- 4: ended yesterday
     from generate_series(${SUBSCRIPTIONS + 1}, ${SUBSCRIPTIONS + DUE_PER_SWEEP}) g;
 
@@ -135,7 +138,7 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
       earlybird: new Map(eb.map((e) => [e.userId, { ...e, expiresAt: new Date(e.expiresAt) }])),
     };
   };
-  const ms = (days: number) => days * DAY;
+  const ms = (days: number) => days * DAY_MS;
   const deadline = new Date(now.getTime() + ms(s.destructionAfterDays));
   const sendOnce = async (
     userId: string,

@@ -19,13 +19,14 @@ import {
   runOpenclaw,
   startController,
 } from '../test/harness/openclaw';
+import { sized } from './lib';
 
 const TOKEN = 'bench-controller-token-0123456789abcdef';
-const CACHED_REQUESTS = 5_000;
-const WARM_UP_REQUESTS = 3_000; // let both processes' JIT settle: the first few thousand requests are slower
-const CLI_RUNS = 3;
-const FRESHNESS_RUNS = 5;
-const STORM_SETTLE_MS = 2_000 + 5_000; // debounce, then room for a second (unwanted) refresh to show up
+const CACHED_REQUESTS = sized(5_000, 50);
+const WARM_UP_REQUESTS = sized(3_000, 20); // let both processes' JIT settle: the first few thousand requests are slower
+const CLI_RUNS = sized(3, 1);
+const FRESHNESS_RUNS = sized(5, 1);
+const STORM_SETTLE_MS = 2_000 + sized(5_000, 500); // debounce, then room for a second (unwanted) refresh to show up
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

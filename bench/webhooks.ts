@@ -17,12 +17,13 @@ import { loadConfig } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
 import { createAppDeps } from '@/server/app-deps';
 import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
-import { benchDatabase, round, serveFetch } from './lib';
+import { benchDatabase, round, serveFetch, sized } from './lib';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? sized(10, 1));
 const SENDERS = 10;
-const SLICE_S = 2;
-const SUBSCRIPTIONS = 1_000;
+const SLICE_S = sized(2, 0.5);
+const WARM_UP_S = sized(3, 0.5);
+const SUBSCRIPTIONS = sized(1_000, 50);
 const WEBHOOK_SECRET = 'whsec_bench_secret_0123456789abcdef';
 
 type Sent = { latenciesMs: number[]; ok: number; failed: number; seconds: number };
@@ -174,7 +175,7 @@ async function main() {
   let next = 0;
   const nextEvent = () => prepared[next++] ?? null;
 
-  const warm = await send(`${server.url}/api/stripe/webhook`, nextEvent, 3); // JIT, pool, prepared statements
+  const warm = await send(`${server.url}/api/stripe/webhook`, nextEvent, WARM_UP_S); // JIT, pool, prepared statements
   if (warm.failed) throw new Error(`warm-up: ${warm.failed} deliveries failed`);
   const sentBefore = next;
   // Interleaved 2 s slices, so both series see the same background load on a shared machine.

@@ -1,6 +1,8 @@
 // Calls to one instance's controller over HTTP, with a timeout and the instance's bearer token.
 // The answer is returned as {status, body}; deciding what a status means is the caller's job.
+
 import { controllerToken } from '@/contracts/controller-token';
+import { errorMessage } from '@/platform/error-message';
 import { readCapped } from '@/platform/read-capped';
 
 export const CONTROLLER_TIMEOUT_MS = 5_000; // the controller answers lists from memory in milliseconds
@@ -45,7 +47,7 @@ export async function callController(
     });
   } catch (err) {
     throw new ControllerUnreachable(
-      (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message,
+      err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : errorMessage(err),
     );
   }
   const maxBytes = opts.maxReplyBytes ?? CONTROLLER_MAX_REPLY_BYTES;
@@ -55,7 +57,7 @@ export async function callController(
   } catch (err) {
     // the timeout covers the body too: a controller trickling bytes is cut off by the same signal
     throw new ControllerUnreachable(
-      (err as Error).name === 'TimeoutError' ? `no full reply within ${timeoutMs} ms` : (err as Error).message,
+      err instanceof Error && err.name === 'TimeoutError' ? `no full reply within ${timeoutMs} ms` : errorMessage(err),
     );
   }
   if (!read.ok) throw new ControllerUnreachable(`reply larger than ${maxBytes} bytes (not read further)`);

@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planForPriceId } from '@/billing/plans';
 import { scheduledPlanOf } from '@/billing/scheduled-plan';
 import { mapStripeStatus } from '@/billing/stripe-status';
-import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents, users } from '@/db/schema';
-import { type BillingWorld, DAY_MS, postSignedEvent, startBillingWorld } from '../harness/billing';
+import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents } from '@/db/schema';
+import { DAY_MS } from '@/platform/clock';
+import { type BillingWorld, postSignedEvent, startBillingWorld } from '../harness/billing';
 import { stripeEvent, subscriptionObject } from '../harness/stripe-events';
+import { makeUser } from '../harness/users';
 
 let w: BillingWorld;
-let seq = 0;
 beforeAll(async () => {
   // deliveries are held: (b) delivers the whole history at once, shuffled
   w = await startBillingWorld({ emulator: { holdWebhooks: true } });
@@ -21,18 +22,13 @@ afterAll(async () => {
 });
 
 const nowS = () => Math.floor(Date.now() / 1000);
-async function newUser(): Promise<string> {
-  const uid = `u_rel_${process.pid}_${++seq}`;
-  await w.tdb.db.insert(users).values({ id: uid, name: 'Reliability User', email: `${uid}@example.test` });
-  return uid;
-}
 const row = async (userId: string) =>
   (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0]!;
 const resumes = (userId: string) => w.actions.calls.filter((c) => c.action === 'resume' && c.userId === userId).length;
 
 describe('reliability', () => {
   it('(a) applies one event delivered 20 times at once exactly once', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const subId = `sub_dup_${userId}`;
     await w.tdb.db
       .insert(kiloclawSubscriptions)
@@ -67,7 +63,7 @@ describe('reliability', () => {
     const eventsBefore = w.emu.events().length;
     const subs: Array<{ userId: string; subId: string }> = [];
     for (let i = 0; i < 50; i++) {
-      const userId = await newUser();
+      const { id: userId } = await makeUser(w.tdb.db);
       const customer = await stripe.customers.create({ email: `${userId}@example.test`, metadata: { userId } });
       const session = await stripe.checkout.sessions.create({
         mode: 'subscription',
@@ -167,7 +163,7 @@ describe('reliability', () => {
   });
 
   it('(c) never leaves a suspended active subscriber when a reactivation races the cron 100 times', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const subId = `sub_race_${userId}`;
     await w.tdb.db
       .insert(kiloclawSubscriptions)

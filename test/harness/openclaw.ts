@@ -8,11 +8,12 @@
 //   await createChannelRequest(home, { channel: 'telegram', id: '42' });
 //   const { requestId } = await createDeviceRequest(home);
 //   await ctl.stop(); home.remove();
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@/platform/free-port';
 import { openclawCliPath, openclawNodeBin, openclawToolsDir, repoRoot } from '@/platform/openclaw-paths';
 
 const ROOT = repoRoot(import.meta.dirname);
@@ -105,20 +106,6 @@ export function killProcessesWithEnv(name: string, value: string): number {
     }
   }
   return killed;
-}
-
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export interface RunResult {
@@ -351,27 +338,6 @@ export async function startController(
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body),
   };
-}
-
-/** Polls `check` until it returns a value (not undefined) or the time is up. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 async function waitForHttp(url: string, timeoutMs: number, exited: () => boolean): Promise<void> {

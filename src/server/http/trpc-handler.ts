@@ -17,7 +17,7 @@ export function createTrpcHandler(deps: AppDeps) {
       req,
       router: appRouter,
       maxBatchSize: MAX_BATCH_SIZE,
-      createContext: async () => ({ deps, user: await sessionUser(deps.auth, req.headers), requestId, log }),
+      createContext: async () => ({ deps, user: await sessionUser(deps.auth, req.headers), requestId, logger: log }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ path, err: error.cause ?? error }, 'trpc error');
       },
