@@ -11,7 +11,7 @@ import { createLogger } from '@/platform/logger';
 import { createAppDeps } from '@/server/app-deps';
 import { sessionUser } from '@/server/auth';
 import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
-import { benchConfig, benchDatabase, type LoadResult, load, round, serveFetch, sized } from './lib';
+import { benchConfig, benchDatabase, confirmEmail, type LoadResult, load, round, serveFetch, sized } from './lib';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,6 +62,7 @@ async function main() {
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');
+  await confirmEmail(serverUrl, 'bench@example.test', cookie);
   const trial = await fetch(`${serverUrl}/api/trpc/kiloclaw.startTrial`, {
     method: 'POST',
     headers: { cookie, 'content-type': 'application/json' },

@@ -98,3 +98,24 @@ const SMOKE = process.env.BENCH_SMOKE === '1';
 export function sized<T>(full: T, smoke: T): T {
   return SMOKE ? smoke : full;
 }
+
+/**
+ * Confirms a new account's email address as its owner would: the link from the development outbox
+ * (GET /api/dev/mail), opened in the account's session. A free trial and an instance need it.
+ */
+export async function confirmEmail(serverUrl: string, email: string, cookie: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const res = await fetch(`${serverUrl}/api/dev/mail?to=${encodeURIComponent(email)}`);
+    const { mails } = (await res.json()) as { mails: Array<{ text: string }> };
+    const link = mails.map((m) => m.text.match(/https?:\/\/\S+\/api\/auth\/verify-email\?\S+/)?.[0]).find(Boolean);
+    if (link) {
+      // the link carries APP_URL (benchConfig's has no port): open the same path on this server
+      const { pathname, search } = new URL(link);
+      const opened = await fetch(`${serverUrl}${pathname}${search}`, { redirect: 'manual', headers: { cookie } });
+      if (opened.status !== 302) throw new Error(`email confirmation failed: ${opened.status}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no confirmation mail to ${email}`);
+}

@@ -21,7 +21,7 @@ import { createLogger } from '@/platform/logger';
 import { createAppDeps } from '@/server/app-deps';
 import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
 import { createChannelRequest, ensureOpenclaw } from '../test/harness/openclaw';
-import { benchConfig, benchDatabase, round, serveFetch, sized } from './lib';
+import { benchConfig, benchDatabase, confirmEmail, round, serveFetch, sized } from './lib';
 
 const CONTROLLER_CALLS = Number(process.env.BENCH_CONTROLLER_CALLS ?? sized(300, 5));
 const FALLBACK_CALLS = Number(process.env.BENCH_FALLBACK_CALLS ?? sized(3, 1));
@@ -84,6 +84,7 @@ async function main() {
       .getSetCookie()
       .map((c) => c.split(';')[0])
       .join('; ');
+    await confirmEmail(server.url, 'bench@example.test', cookie);
     await database.db.insert(kiloclawSubscriptions).values({ userId, status: 'active', plan: 'standard' });
 
     const start = await fetch(`${server.url}/api/trpc/kiloclaw.startInstance`, {
