@@ -28,13 +28,20 @@ type PlanNode = {
   Plans?: PlanNode[];
 };
 
-export type SweepPlans = { statements: number; ms: number; buffers: number; scans: Map<string, number> };
+export type SweepPlans = {
+  statements: number;
+  ms: number;
+  buffers: number;
+  scans: Map<string, number>;
+  /** each statement's own auto_explain text, for `CRON_EXPLAIN_DUMP=<sweep>` */
+  raw: string[];
+};
 
 /** Collects auto_explain notices; `take()` returns (and forgets) what arrived since the last call. */
 export function planCollector() {
   let current: SweepPlans = empty();
   function empty(): SweepPlans {
-    return { statements: 0, ms: 0, buffers: 0, scans: new Map() };
+    return { statements: 0, ms: 0, buffers: 0, scans: new Map(), raw: [] };
   }
   function walk(node: PlanNode, scans: Map<string, number>) {
     if (node['Relation Name']) {
@@ -56,6 +63,7 @@ export function planCollector() {
       if (!m) return;
       const plan = JSON.parse(m[2]!) as { Plan: PlanNode };
       current.statements++;
+      current.raw.push(notice.message ?? '');
       current.ms += Number(m[1]);
       current.buffers += (plan.Plan['Shared Hit Blocks'] ?? 0) + (plan.Plan['Shared Read Blocks'] ?? 0);
       walk(plan.Plan, current.scans);

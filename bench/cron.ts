@@ -111,12 +111,13 @@ async function seed(client: postgres.Sql, n: number) {
       case when g > ${b(5)} and g <= ${b(6)} then $1::timestamptz + interval '1 day' when g > ${b(6)} and g <= ${b(7)} then $1::timestamptz - interval '2 days' end
     from generate_series(1, ${n}) g;
 
-    insert into kiloclaw_earlybird_purchases (user_id, stripe_checkout_session_id, purchased_at, expires_at)
-    select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz + interval '3 days'   -- 2: ends in 3 days
+    insert into kiloclaw_earlybird_purchases (user_id, stripe_checkout_session_id, purchased_at, expires_at, expiry_checked_at)
+    select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz + interval '3 days', null   -- 2: ends in 3 days
     from generate_series(${b(1) + 1}, ${b(2)}) g union all
-    select 'u' || g, 'cs_' || g, $1::timestamptz - interval '120 days', $1::timestamptz - interval '30 days' -- healthy: ran out a month ago
+    select 'u' || g, 'cs_' || g, $1::timestamptz - interval '120 days', $1::timestamptz - interval '30 days',      -- healthy: ran out a
+           $1::timestamptz - interval '30 days'                                                                   -- month ago, judged then
     from generate_series(${b(32) + 1}, ${b(42)}) g union all
-    select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz - interval '1 day'    -- 4: ended yesterday
+    select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz - interval '1 day', null    -- 4: ended yesterday
     from generate_series(${n + 1}, ${n + d}) g;
 
     -- the suspended users were told when they were suspended
@@ -401,6 +402,7 @@ async function explainSweeps(pg: { url: (db?: string) => string }) {
     const report = await sweep(input);
     const p = plans.take();
     console.log(describePlans(name, report.actioned, p));
+    if (process.env.CRON_EXPLAIN_DUMP === name) console.log(p.raw.join('\n'));
     const rowsRead = [...p.scans.values()].reduce((a, b) => a + b, 0);
     out[name] = { actioned: report.actioned, statements: p.statements, buffers: p.buffers, rows_read: rowsRead };
   }
