@@ -376,10 +376,13 @@ async function lifecycleRun(url: string, n: number) {
   return { seconds, statements, peakMb };
 }
 
-async function createSeeded(pg: { url: (db?: string) => string }, name: string, n: number) {
+async function createDatabase(pg: { url: (db?: string) => string }, name: string, template = 'template1') {
   const admin = postgres(pg.url(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  await admin.unsafe(`create database ${name} template ${template}`);
   await admin.end();
+}
+
+async function createSeeded(pg: { url: (db?: string) => string }, name: string, n: number) {
   // one connection: the seed's session settings must apply to every statement of it
   const client = postgres(pg.url(name), { max: 1, onnotice: () => {} });
   await runMigrations(drizzle(client, { schema }) as unknown as Db);
@@ -393,15 +396,18 @@ async function createSeeded(pg: { url: (db?: string) => string }, name: string, 
 
 /** --explain: every sweep over 1M rows, one at a time, with the plans of its statements summed. */
 async function explainSweeps(pg: { url: (db?: string) => string }) {
+  await createDatabase(pg, 'million');
   await createSeeded(pg, 'million', MILLION);
   const plans = planCollector();
   const h = countingDb(pg.url('million'), { onnotice: plans.onNotice, connection: AUTO_EXPLAIN_SESSION });
   const input = { deps: deps(h.db, sinkMailer(), countingInstanceActions()), now: NOW };
   const out: Record<string, { actioned: number; statements: number; buffers: number; rows_read: number }> = {};
   for (const [name, sweep] of SWEEPS) {
+    const t = performance.now();
     const report = await sweep(input);
+    const wallMs = performance.now() - t;
     const p = plans.take();
-    console.log(describePlans(name, report.actioned, p));
+    console.log(`${describePlans(name, report.actioned, p)}\n    (${wallMs.toFixed(0)} ms in all)`);
     if (process.env.CRON_EXPLAIN_DUMP === name) console.log(p.raw.join('\n'));
     const rowsRead = [...p.scans.values()].reduce((a, b) => a + b, 0);
     out[name] = { actioned: report.actioned, statements: p.statements, buffers: p.buffers, rows_read: rowsRead };
@@ -418,16 +424,16 @@ async function main() {
     console.log(`load average at start: ${loadAverage()}`);
     if (process.argv.includes('--explain')) return await explainSweeps(pg);
 
-    // the naive loop gets an identical copy of the 100k dataset (a template copy is a file copy)
-    await createSeeded(pg, 'lifecycle', SUBSCRIPTIONS);
-    const admin = postgres(pg.url(), { max: 1, onnotice: () => {} });
-    await admin.unsafe('create database naive template lifecycle');
-    await admin.end();
+    // both datasets are built before anything is timed, side by side (one backend each); the naive
+    // loop gets an identical copy of the 100k one (a template copy is a file copy)
+    await createDatabase(pg, 'lifecycle');
+    await createDatabase(pg, 'million');
+    await Promise.all([createSeeded(pg, 'lifecycle', SUBSCRIPTIONS), createSeeded(pg, 'million', MILLION)]);
+    await createDatabase(pg, 'naive', 'lifecycle');
 
     // --- the lifecycle run at 100k, then at 1M (before the naive loop, whose select-everything
     //     design would set this process's peak RSS)
     const small = await lifecycleRun(pg.url('lifecycle'), SUBSCRIPTIONS);
-    await createSeeded(pg, 'million', MILLION);
     const large = await lifecycleRun(pg.url('million'), MILLION);
 
     // --- the naive loop, same data as the 100k run

@@ -7,11 +7,11 @@ import { sql } from 'drizzle-orm';
 import { errorMessage } from '@/platform/error-message';
 import { ts } from './access-sql';
 import {
-  anyOf,
   days,
   emptyReport,
   forEachChunk,
   forEachInstance,
+  lockedChunk,
   mailBatch,
   type SweepInput,
   type SweepReport,
@@ -30,24 +30,17 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
   const candidates = sql`select s.id from kiloclaw_subscriptions s where ${due}`;
 
   await forEachChunk<{ id: string }>(deps.db, candidates, batch, async (chunk) => {
-    // the chunk's ids in both places: rows are found by primary key, not by a second scan of the condition
-    const ids = anyOf(
-      chunk.map((r) => r.id),
-      'uuid',
-    );
+    // \`before\`: the row as the statement found it, for the deadline a failed destroy puts back
     const rows = await deps.db.execute<{ user_id: string; suspended_at: string; deadline: string }>(sql`
-      with due as (
-        select s.id, s.destruction_deadline as deadline from kiloclaw_subscriptions s where s.id = ${ids}
-        for update of s skip locked
-      )
       update kiloclaw_subscriptions s
       set destruction_deadline = null, updated_at = ${ts(now)}
-      from due
-      where s.id = due.id and s.id = ${ids} and ${due}
-      returning s.user_id, s.suspended_at, due.deadline`);
+      from kiloclaw_subscriptions before
+      where ${lockedChunk(chunk.map((r) => r.id))} and before.id = s.id and ${due}
+      returning s.user_id, s.suspended_at, before.destruction_deadline as deadline`);
     const byUser = new Map(rows.map((r) => [r.user_id, r]));
     const failed = await forEachInstance(input, report, 'destroy', [...byUser.keys()], async (userId) => {
-      const r = byUser.get(userId)!;
+      const r = byUser.get(userId);
+      if (!r) return; // forEachInstance only passes users of this chunk
       try {
         // only if it is still the same suspension: a reactivation meanwhile has cleared suspended_at
         await deps.db.execute(sql`

@@ -16,11 +16,11 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { EmailType } from '@/db/schema';
 import { hasAccessIgnoringSuspension, ts, validEarlybird } from './access-sql';
 import {
-  anyOf,
   days,
   emptyReport,
   forEachChunk,
   forEachInstance,
+  lockedChunk,
   mailBatch,
   type SweepInput,
   type SweepReport,
@@ -47,20 +47,10 @@ async function suspendWhere(input: SweepInput, report: SweepReport, condition: S
   const { deps, now } = input;
   const candidates = sql`select s.id from kiloclaw_subscriptions s where ${condition}`;
   await forEachChunk<{ id: string }>(deps.db, candidates, deps.settings.batchSize, async (chunk) => {
-    // the chunk's ids in both places: rows are found by primary key, not by a second scan of the condition
-    const ids = anyOf(
-      chunk.map((r) => r.id),
-      'uuid',
-    );
     const rows = await deps.db.execute<{ user_id: string }>(sql`
-      with due as (
-        select s.id from kiloclaw_subscriptions s where s.id = ${ids}
-        for update of s skip locked
-      )
       update kiloclaw_subscriptions s
       set suspended_at = ${ts(now)}, destruction_deadline = ${ts(destructionDeadline(input))}, updated_at = ${ts(now)}
-      from due
-      where s.id = due.id and s.id = ${ids} and ${condition}
+      where ${lockedChunk(chunk.map((r) => r.id))} and ${condition}
       returning s.user_id`);
     report.actioned += rows.length;
     // after the statement committed: the instance follows the row, never the other way round
@@ -128,13 +118,11 @@ export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepRepo
     const rows = await deps.db.execute<{ user_id: string }>(sql`
       with due as (
         select e.id, e.user_id from kiloclaw_earlybird_purchases e
-        where e.id = ${anyOf(
-          chunk.map((r) => r.id),
-          'uuid',
-        )} and ${expired}
+        where e.id = any(${sql.param(chunk.map((r) => r.id))}::uuid[]) and ${expired}
         for update skip locked
       ), checked as (
-        update kiloclaw_earlybird_purchases e set expiry_checked_at = ${ts(now)} from due where e.id = due.id
+        update kiloclaw_earlybird_purchases e set expiry_checked_at = ${ts(now)}
+        where e.id = any(array(select due.id from due))
       )
       insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline, created_at, updated_at)
       select distinct due.user_id, 'canceled', ${ts(now)}, ${ts(destructionDeadline(input))}, ${ts(now)}, ${ts(now)}

@@ -98,9 +98,17 @@ export async function forEachChunk<T>(
   }
 }
 
-/** `= any(…)`: one array parameter however many ids a chunk holds. */
-export const anyOf = (ids: readonly string[], type: 'text' | 'uuid'): SQL =>
-  sql`any(${sql.param([...ids])}::${sql.raw(type)}[])`;
+/**
+ * `s.id = any(array(…))`: the subscription rows of a chunk (ids from a cursor), each locked first —
+ * skip locked: a row a webhook is changing right now is left for the next run. As an array rather
+ * than a join, the statement finds its rows by primary key whatever the planner thinks of the rest
+ * of its WHERE (a join let it re-scan the sweep's whole index and compare every pair).
+ */
+export function lockedChunk(ids: readonly string[]): SQL {
+  return sql`s.id = any(array(
+    select l.id from kiloclaw_subscriptions l where l.id = any(${sql.param([...ids])}::uuid[])
+    for update skip locked))`;
+}
 
 /**
  * Claims and sends `emailType` to each recipient, adding the outcome to `report`. Returns the users
