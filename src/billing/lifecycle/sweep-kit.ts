@@ -69,7 +69,7 @@ export const days = (n: number): SQL => sql`make_interval(days => ${n})`;
 const dialect = new PgDialect();
 
 /** Fewest pooled connections a run needs: the lock's, a streaming cursor's, and one for the statements. */
-export const MIN_POOL_CONNECTIONS = 3;
+const MIN_POOL_CONNECTIONS = 3;
 
 /**
  * Streams the rows of ONE select in chunks of `size` through a cursor, calling `each` per chunk. One
