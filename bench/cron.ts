@@ -19,23 +19,23 @@ import { EMAIL_TEMPLATES } from '@/billing/emails/templates';
 import { DEFAULT_LIFECYCLE_SETTINGS, LIFECYCLE_LOCK_KEY } from '@/billing/lifecycle/constants';
 import { withAdvisoryLock } from '@/billing/lifecycle/exclusive-run';
 import { type LifecycleSummary, runBillingLifecycle, SWEEPS } from '@/billing/lifecycle/run-lifecycle';
-import type { LifecycleDeps } from '@/billing/lifecycle/sweep-kit';
+import type { SweepDeps } from '@/billing/lifecycle/sweep-kit';
 import { type InstanceActions, recordingInstanceActions } from '@/billing/ports';
 import type { Db } from '@/db/client';
 import { startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import type { EmailType } from '@/db/schema';
 import * as schema from '@/db/schema';
-import { fixedClock } from '@/platform/clock';
+import { DAY_MS, fixedClock } from '@/platform/clock';
 import { createLogger } from '@/platform/logger';
 import type { Mailer } from '@/platform/mailer';
 import { AUTO_EXPLAIN_SESSION, describePlans, planCollector } from './cron-explain';
+import { sized } from './lib';
 
-const SUBSCRIPTIONS = 100_000;
+const SUBSCRIPTIONS = sized(100_000, 2_000);
 const DUE_PER_SWEEP = SUBSCRIPTIONS / 100; // 1%
-const MILLION = 1_000_000;
+const MILLION = sized(1_000_000, 10_000);
 const NOW = new Date();
-const DAY = 86_400_000;
 const logger = createLogger({ level: 'silent' });
 
 /** A postgres.js client that counts every statement it sends. */
@@ -197,7 +197,7 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
       earlybird: new Map(eb.map((e) => [e.userId, { ...e, expiresAt: new Date(e.expiresAt) }])),
     };
   };
-  const ms = (days: number) => days * DAY;
+  const ms = (days: number) => days * DAY_MS;
   const deadline = new Date(now.getTime() + ms(s.destructionAfterDays));
   const sendOnce = async (
     userId: string,
@@ -206,14 +206,17 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
     dates: Record<string, Date | null>,
   ) => {
     const claimed = await db.execute(
-      sql`insert into kiloclaw_email_log (user_id, email_type, sent_at) values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`,
+      sql`insert into kiloclaw_email_log (user_id, email_type, sent_at)
+        values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`,
     );
     if (claimed.length === 0) return;
     await mailer.send(renderEmail(EMAIL_TEMPLATES[type], { ...to, ...dates, appUrl: 'http://bench.test' }));
   };
   const suspend = async (userId: string) =>
     db.execute(
-      sql`update kiloclaw_subscriptions set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz where user_id = ${userId}`,
+      sql`update kiloclaw_subscriptions
+        set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz
+        where user_id = ${userId}`,
     );
   const ebValid = (eb: Map<string, { expiresAt: Date }>, id: string) => (eb.get(id)?.expiresAt ?? new Date(0)) > now;
 
@@ -266,7 +269,9 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
   for (const e of earlybird.values()) {
     if (!hasRow.has(e.userId) && e.expiresAt <= now) {
       await db.execute(
-        sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline) values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz) on conflict do nothing`,
+        sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline)
+          values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz)
+          on conflict do nothing`,
       );
       await actions.stop(e.userId);
       await sendOnce(e.userId, 'earlybird_expired', e, {
@@ -328,7 +333,7 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
 // ------------------------------------------------------------------ main
 const count = (n: number) => n.toLocaleString('en-US');
 
-function deps(db: Db, mailer: Mailer, instanceActions: InstanceActions): LifecycleDeps {
+function deps(db: Db, mailer: Mailer, instanceActions: InstanceActions): SweepDeps {
   const settings = DEFAULT_LIFECYCLE_SETTINGS;
   return { db, clock: fixedClock(NOW), mailer, logger, instanceActions, settings, appUrl: 'http://bench.test' };
 }
@@ -454,9 +459,10 @@ async function main() {
 
     const ratio = naiveSeconds / small.seconds;
     const rssGrowth = large.peakMb - small.peakMb;
-    console.log(`ratio (naive / lifecycle at 100k): ${ratio.toFixed(1)}×`);
+    console.log(`ratio (naive / lifecycle at ${count(SUBSCRIPTIONS)}): ${ratio.toFixed(1)}×`);
     console.log(
-      `1M: ${large.seconds.toFixed(2)} s, ${large.statements} statements (100k: ${small.statements}); peak RSS grew ${rssGrowth.toFixed(0)} MB from 100k to 1M`,
+      `${count(MILLION)}: ${large.seconds.toFixed(2)} s, ${large.statements} statements (${count(SUBSCRIPTIONS)}: ` +
+        `${small.statements}); peak RSS grew ${rssGrowth.toFixed(0)} MB from ${count(SUBSCRIPTIONS)} to ${count(MILLION)}`,
     );
     console.log(`load average at end: ${loadAverage()}`);
     console.log(

@@ -3,8 +3,6 @@
 import { z } from 'zod';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
 
-export { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
-
 /** Default port of the controller inside a machine. */
 export const CONTROLLER_DEFAULT_PORT = 18789;
 
@@ -60,11 +58,6 @@ export const DevicePairingListResponse = z.object({
   lastUpdated,
 });
 export type DevicePairingListResponse = z.infer<typeof DevicePairingListResponse>;
-
-/** Query of both list routes: `?refresh=true` waits for a fresh read instead of answering from the cache. */
-export const PairingListQuery = z.object({
-  refresh: z.enum(['true', 'false']).optional(),
-});
 
 // ---- approvals -----------------------------------------------------------------------------
 

@@ -100,8 +100,8 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
 }
 
 function authorized(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match ? tokensEqual(match[1]!, token) : false;
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+  return given ? tokensEqual(given, token) : false;
 }
 
 async function listRoute<T, A>(cache: PairingCache<T, A>, req: RouteRequest): Promise<RouteResponse> {

@@ -8,19 +8,10 @@ import { createDb } from '@/db/client';
 import { kiloclawEarlybirdPurchases } from '@/db/schema';
 import { fixedClock } from '@/platform/clock';
 import type { Mailer } from '@/platform/mailer';
-import {
-  at,
-  lifecycleDeps,
-  loggedEmails,
-  makeUser,
-  type Person,
-  sinkMailer,
-  subOf,
-  suspended,
-  trial,
-} from '../harness/cron-fixtures';
+import { at, lifecycleDeps, loggedEmails, sinkMailer, subOf, suspended, trial } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { makeUser, type Person } from '../harness/users';
 
 let tdb: TestDb;
 let sink: SmtpSink;

@@ -40,7 +40,7 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
     const byUser = new Map(rows.map((r) => [r.user_id, r]));
     const failed = await forEachInstance(input, report, 'destroy', [...byUser.keys()], async (userId) => {
       const r = byUser.get(userId);
-      if (!r) return; // forEachInstance only passes users of this chunk
+      if (!r) return; // every id given to forEachInstance came from byUser
       try {
         // only if it is still the same suspension: a reactivation meanwhile has cleared suspended_at
         await deps.db.execute(sql`

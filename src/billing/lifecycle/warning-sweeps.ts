@@ -3,6 +3,7 @@
 // statement's cost to the users still owed the email.
 import { type SQL, sql } from 'drizzle-orm';
 import type { EmailType } from '@/db/schema';
+import { PAYING_STATUSES } from '../stripe-status';
 import { ts } from './access-sql';
 import {
   days,
@@ -61,7 +62,7 @@ export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepRep
         and not exists (select 1 from kiloclaw_earlybird_purchases later where later.user_id = e.user_id and later.expires_at > ${horizon})
         -- a scalar subquery on purpose: it stays a probe of the user's one row, where \`not exists\`
         -- becomes an anti-join that the planner may run by hashing every subscription
-        and not coalesce((select s.suspended_at is not null or s.status in ('active', 'past_due')
+        and not coalesce((select s.suspended_at is not null or s.status in ${[...PAYING_STATUSES]}
                           from kiloclaw_subscriptions s where s.user_id = e.user_id), false)
         and ${notYetSent('earlybird_ending')}
       group by u.id, u.email, u.name`,
