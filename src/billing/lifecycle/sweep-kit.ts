@@ -1,6 +1,6 @@
 // What every sweep shares: its dependencies, its report, the batch loop and the row → recipient mapping.
 
-import { and, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { and, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '@/db/client';
 import { type EmailType, kiloclawSubscriptions } from '@/db/schema';
@@ -157,7 +157,13 @@ export async function forEachInstance(
   const stillSuspended = await input.deps.db
     .select({ userId: kiloclawSubscriptions.userId })
     .from(kiloclawSubscriptions)
-    .where(and(inArray(kiloclawSubscriptions.userId, [...userIds]), isNotNull(kiloclawSubscriptions.suspendedAt)));
+    // one array parameter, not a thousand: `in (…)` of a whole chunk costs more to parse than to run
+    .where(
+      and(
+        sql`${kiloclawSubscriptions.userId} = any(${sql.param([...userIds])}::text[])`,
+        isNotNull(kiloclawSubscriptions.suspendedAt),
+      ),
+    );
   const due = stillSuspended.map((r) => r.userId);
   await forEachLimited(due, input.deps.settings.concurrency, async (userId) => {
     try {
