@@ -111,17 +111,17 @@ export function lockedChunk(ids: readonly string[]): SQL {
 }
 
 /**
- * Claims and sends `emailType` to each recipient, adding the outcome to `report`. Returns the users
- * not sent to (already in the log, or failed): the batch loop excludes them so it always progresses.
+ * Claims and sends `emailType` to each recipient, adding the outcome to `report`. A failed send gave
+ * its claim back and is retried by the next run (a streamed pass never meets the same row twice).
  */
 export async function mailBatch(
   input: SweepInput,
   report: SweepReport,
   emailType: EmailType,
   recipients: Recipient[],
-): Promise<string[]> {
+): Promise<void> {
   const { deps, now } = input;
-  const { tally, failures, notSent } = await deliverOnce(
+  const { tally, failures } = await deliverOnce(
     {
       db: deps.db,
       mailer: deps.mailer,
@@ -137,7 +137,6 @@ export async function mailBatch(
   report.emails.skipped += tally.skipped;
   report.emails.failed += tally.failed;
   for (const f of failures) report.errors.push({ userId: f.userId, step: 'email', message: f.message });
-  return notSent;
 }
 
 /**
