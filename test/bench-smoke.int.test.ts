@@ -20,6 +20,7 @@ const BENCHES: Record<string, string[]> = {
     'freshness_s',
   ],
   'bench:pairing-e2e': ['controller_p99_ms', 'fallback_p50_ms', 'ratio'],
+  'bench:reconcile': ['instances', 'provider_calls', 'seconds', 'baseline_provider_calls', 'ratio'],
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
