@@ -2,6 +2,8 @@
 import type { DbOrTx } from '@/db/client';
 import type { Plan, SubscriptionStatus } from '@/db/schema';
 import { type AccessDenialReason, decideAccess } from './access';
+import type { BillingConfig } from './billing-deps';
+import { earlybirdOnSale } from './checkout';
 import { findSubscription, latestEarlybirdExpiry } from './subscription-store';
 
 export type BillingStatus = {
@@ -17,10 +19,17 @@ export type BillingStatus = {
   suspendedAt: Date | null;
   destructionDeadline: Date | null;
   hasStripeCustomer: boolean;
+  /** earlybird can still be bought (the dashboard hides the offer once it closed) */
+  earlybirdOnSale: boolean;
   access: { allowed: true } | { allowed: false; reason: AccessDenialReason };
 };
 
-export async function getBillingStatus(db: DbOrTx, userId: string, now: Date): Promise<BillingStatus> {
+export async function getBillingStatus(
+  db: DbOrTx,
+  userId: string,
+  now: Date,
+  config: Pick<BillingConfig, 'EARLYBIRD_EXPIRES_AT'>,
+): Promise<BillingStatus> {
   const [sub, earlybirdExpiresAt] = await Promise.all([
     findSubscription(db, userId),
     latestEarlybirdExpiry(db, userId),
@@ -39,6 +48,7 @@ export async function getBillingStatus(db: DbOrTx, userId: string, now: Date): P
     suspendedAt: sub?.suspendedAt ?? null,
     destructionDeadline: sub?.destructionDeadline ?? null,
     hasStripeCustomer: Boolean(sub?.stripeCustomerId),
+    earlybirdOnSale: earlybirdOnSale(config, now),
     access: decision.allowed ? { allowed: true } : { allowed: false, reason: decision.reason },
   };
 }
