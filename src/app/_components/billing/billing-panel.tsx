@@ -83,10 +83,10 @@ function BillingPanelInner() {
           <Notice tone="success" title="Thank you — your subscription is active.">
             <p>Your assistant is ready to use.</p>
           </Notice>
-        ) : earlybirdActive(s) ? (
+        ) : s.earlybirdExpiresAt && earlybirdActive(s) ? (
           <Notice tone="success" title="Thank you — your earlybird access is active.">
             <p>
-              You have access until {formatDateTime(s.earlybirdExpiresAt!)}.{' '}
+              You have access until {formatDateTime(s.earlybirdExpiresAt)}.{' '}
               {s.access.allowed ? <Link href="/instance">Go to your instance</Link> : null}
             </p>
           </Notice>
