@@ -105,6 +105,8 @@ describe('billing in a real browser', () => {
     await page.reload();
     await page.getByText(ACCESS_DENIAL_MESSAGES.suspended).waitFor();
     await page.getByText(/will be deleted on/).waitFor();
+    await page.getByText(/because your free trial ended/).waitFor();
+    await expect(page.getByTestId('billing-status').textContent()).resolves.toBe('Trial ended');
     await page.getByRole('button', { name: 'Buy earlybird access' }).waitFor();
     await shot(page, '01-suspended');
 
@@ -113,6 +115,7 @@ describe('billing in a real browser', () => {
     await page.getByText('Thank you — your earlybird access is active.').waitFor({ timeout: 60_000 });
     await expect(page.getByText(ACCESS_DENIAL_MESSAGES.suspended).count()).resolves.toBe(0);
     await expect(page.getByText(/will be deleted on/).count()).resolves.toBe(0);
+    await expect(page.getByTestId('billing-status').textContent()).resolves.toBe('Earlybird access');
     await shot(page, '02-earlybird-bought');
     expect(await rowOf(userId)).toMatchObject({ suspendedAt: null, destructionDeadline: null });
 
