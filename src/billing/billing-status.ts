@@ -4,7 +4,7 @@ import type { Plan, SubscriptionStatus } from '@/db/schema';
 import { type AccessDenialReason, decideAccess } from './access';
 import type { BillingConfig } from './billing-deps';
 import { earlybirdOnSale } from './checkout';
-import { findSubscription, latestEarlybirdExpiry } from './subscription-store';
+import { loadBillingRows } from './subscription-store';
 
 export type BillingStatus = {
   status: SubscriptionStatus | 'none';
@@ -30,10 +30,7 @@ export async function getBillingStatus(
   now: Date,
   config: Pick<BillingConfig, 'EARLYBIRD_EXPIRES_AT'>,
 ): Promise<BillingStatus> {
-  const [sub, earlybirdExpiresAt] = await Promise.all([
-    findSubscription(db, userId),
-    latestEarlybirdExpiry(db, userId),
-  ]);
+  const { subscription: sub, earlybirdExpiresAt } = await loadBillingRows(db, userId);
   const decision = decideAccess({ subscription: sub, earlybirdExpiresAt }, now);
   return {
     status: sub?.status ?? 'none',

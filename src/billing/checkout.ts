@@ -4,7 +4,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
 import { type BillingConfig, type BillingDeps, type BillingUser, billingPageUrl } from './billing-deps';
-import { EarlybirdAlreadyOwned, EarlybirdClosed, SubscriptionConflict } from './errors';
+import { EarlybirdAlreadyOwned, EarlybirdClosed, EarlybirdPaymentPending, SubscriptionConflict } from './errors';
 import { type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
 import { isPaying } from './stripe-status';
@@ -115,6 +115,12 @@ export async function createEarlybirdCheckout(deps: BillingDeps, user: BillingUs
   if (isPaying(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);
   const customer = await ensureCustomer(deps, user, row);
+  // A bank debit of an earlier session still settling: paying again would pay twice.
+  const done = await callStripe(deps.logger, 'checkout.sessions.list', () =>
+    stripe.checkout.sessions.list({ customer, status: 'complete', limit: 10 }),
+  );
+  if (done.data.some((s) => s.metadata?.kind === 'earlybird' && s.payment_status === 'unpaid'))
+    throw EarlybirdPaymentPending();
   const open = await reuseOpenSession(deps, customer, { mode: 'payment', kind: 'earlybird' });
   if (open?.url) return { url: open.url };
   const session = await callStripe(deps.logger, 'checkout.sessions.create', () =>

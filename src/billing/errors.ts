@@ -54,6 +54,12 @@ export const NoStripeCustomer = () =>
     'You have no billing account yet — subscribe first to manage payment details.',
     'no_billing_account',
   );
+export const EarlybirdPaymentPending = () =>
+  new BillingError(
+    'conflict',
+    'Your earlybird payment is still being confirmed by your bank — no need to pay again. It shows here once it clears.',
+    'payment_pending',
+  );
 export const EarlybirdClosed = () =>
   new BillingError(
     'precondition_failed',

@@ -58,8 +58,20 @@ describe('earlybird bought while suspended', () => {
     expect(reason(await trpcError(u.trpc.kiloclaw.getInstanceStatus.query()))).toBe('suspended');
 
     const { url } = await u.trpc.kiloclaw.createEarlybirdCheckout.mutate();
+    // the page polls while the webhook commits: no answer may show the purchase and the suspension together
+    const seen: Array<{ earlybird: boolean; suspended: boolean }> = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const s = await u.trpc.kiloclaw.getBillingStatus.query();
+        seen.push({ earlybird: s.earlybirdExpiresAt !== null, suspended: s.suspendedAt !== null });
+      }
+    })();
     await payOnCheckoutPage(url);
     await eventually(async () => (await purchasesOf(u.id)).length === 1, { what: 'the earlybird purchase recorded' });
+    polling = false;
+    await poller;
+    expect(seen.filter((x) => x.earlybird && x.suspended)).toEqual([]);
 
     expect(await rowOf(u.id)).toMatchObject({ suspendedAt: null, destructionDeadline: null });
     expect(await emailsOf(u.id)).not.toContain('destruction_warning');
@@ -137,6 +149,9 @@ describe('asynchronous payments', () => {
     w.emu.completeCheckout(b, { async: true });
     await w.emu.webhooksIdle();
     expect(await purchasesOf(paid.id)).toHaveLength(0);
+    // while the debit settles, buying again is refused (it would pay twice)
+    const again = await trpcError(paid.trpc.kiloclaw.createEarlybirdCheckout.mutate());
+    expect([again.data?.code, reason(again)]).toEqual(['CONFLICT', 'payment_pending']);
 
     w.emu.settleAsyncPayment(a, true);
     w.emu.settleAsyncPayment(b, false);
