@@ -17,7 +17,7 @@ import {
 import { PLAN_INTERVAL, type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
 import { idOf } from './stripe-ids';
-import { answeredAt, withStripeReads } from './stripe-reads';
+import { answeredAt, StripeReadNeeded, withStripeReads } from './stripe-reads';
 import { isPaying } from './stripe-status';
 import { findSubscription, type SubscriptionRow } from './subscription-store';
 import { applyNewestState, lockBillingRow } from './subscription-sync';
@@ -44,6 +44,23 @@ async function storeAnswer(
   const stripe = requireStripe(deps.stripe);
   const call = <T>(what: string, fn: () => Promise<T>) => callStripe(deps.logger, what, fn);
   // Any further read (a same-second tie, the schedule) is fetched outside the transaction (stripe-reads.ts).
+  try {
+    await storeWithReads(deps, userId, answer, stripe, call);
+  } catch (err) {
+    // A row other writers kept changing while we read (many clicks at once): what Stripe did stands, and
+    // the webhook of this very change brings the row up to date; the caller is not told of a failure.
+    if (!(err instanceof StripeReadNeeded)) throw err;
+    deps.logger.warn({ userId, subscription: answer.id }, 'answer not stored: row busy; its webhook will apply it');
+  }
+}
+
+async function storeWithReads(
+  deps: BillingDeps,
+  userId: string,
+  answer: Stripe.Response<Stripe.Subscription>,
+  stripe: ReturnType<typeof requireStripe>,
+  call: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<void> {
   await withStripeReads({ db: deps.db, stripe, call }, (reads) =>
     deps.db.transaction(async (tx) => {
       const row = await lockBillingRow(tx, userId);
