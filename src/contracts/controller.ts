@@ -146,6 +146,8 @@ export const HealthResponse = z.object({
   /** Seconds since the controller started. */
   uptime: z.number().optional(),
   gateway: GatewayState.optional(),
+  /** How approvals go right now: the pairing worker over the gateway protocol, or the CLI. */
+  approvals: z.enum(['gateway', 'cli']).optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 

@@ -180,6 +180,7 @@ export function createController(
     watches: { channels: new ListWatch(channels, clock), devices: new ListWatch(devices, clock) },
     slowRouteLimitMs: overrides.slowRouteLimitMs,
     inFlight: { approvals: 0 },
+    approvalPath: () => (worker?.status === 'connected' ? 'gateway' : 'cli'),
   });
 
   return {

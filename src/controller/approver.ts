@@ -67,7 +67,7 @@ export function createApprover(deps: ApproverDeps): Approver {
 
   async function fastChannel(input: ApproveChannelBody): Promise<Approval | null> {
     const request = deps.findChannelRequest(input.channel, input.code);
-    if (!deps.worker || deps.worker.status !== 'connected' || !request?.createdAt) return null;
+    if (deps.worker?.status !== 'connected' || !request?.createdAt) return null;
     const accountId = request.meta?.accountId ?? 'default';
     const senderId = request.meta?.senderId ?? request.id;
     const started = deps.clock.now();
@@ -111,7 +111,7 @@ export function createApprover(deps: ApproverDeps): Approver {
   }
 
   async function fastDevice(input: ApproveDeviceBody): Promise<Approval | null> {
-    if (!deps.worker || deps.worker.status !== 'connected') return null;
+    if (deps.worker?.status !== 'connected') return null;
     try {
       const result = (await deps.worker.call('approve-device', { requestId: input.requestId }, timeoutMs)) as
         | DeviceApproveResult

@@ -61,8 +61,8 @@ export class PairingWorkerClient {
 
   start(): void {
     if (this.stopped || this.child) return;
-    const [file, ...args] = this.options.command;
-    const child = spawn(file!, args, {
+    const [file = '', ...args] = this.options.command;
+    const child = spawn(file, args, {
       env: this.options.env as NodeJS.ProcessEnv,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'json',

@@ -40,6 +40,8 @@ export interface RoutesDeps {
   watches?: { channels: ListWatch; devices: ListWatch };
   /** Time limit of approvals and `?refresh=true` (CONTROLLER_SLOW_ROUTE_LIMIT_MS; tests shorten it). */
   slowRouteLimitMs?: number;
+  /** Which way approvals go now (the pairing worker is connected: 'gateway'). */
+  approvalPath?: () => 'gateway' | 'cli';
   /** Shared counter of approvals in progress (one per controller). */
   inFlight?: { approvals: number };
 }
@@ -102,7 +104,12 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
 export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise<RouteResponse> {
   // Health first: public, and never waits on anything (the CLI may be hung).
   if (req.path === CONTROLLER_ROUTES.health && req.method === 'GET') {
-    const body: HealthResponse = { status: 'ok', uptime: deps.uptimeSeconds(), gateway: deps.gatewayStatus().state };
+    const body: HealthResponse = {
+      status: 'ok',
+      uptime: deps.uptimeSeconds(),
+      gateway: deps.gatewayStatus().state,
+      approvals: deps.approvalPath?.() ?? 'cli',
+    };
     return json(200, body);
   }
   if (!req.path.startsWith(CONTROLLER_ROUTE_PREFIX)) return json(404, { error: 'Not Found' });
