@@ -45,9 +45,10 @@ export function createApprover(deps: ApproverDeps): Approver {
   /** Resolves when the state database shows the approval committed; never when it cannot tell. */
   function committed(channel: string, accountId: string, code: string, senderId: string, until: Promise<unknown>) {
     let done = false;
-    void until.finally(() => {
+    const finish = () => {
       done = true;
-    });
+    };
+    until.then(finish, finish); // settles either way; the caller handles the rejection itself
     return new Promise<true>((resolve) => {
       const check = () => {
         if (done) return;
