@@ -5,6 +5,12 @@ import { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-inp
 
 export { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
 
+/**
+ * The controller version this code base ships and the app expects (GET /_kilo/version →
+ * `controller`). Bump it with every change of behaviour the app can see.
+ */
+export const CONTROLLER_API_VERSION = '1.1.0';
+
 /** Default port of the controller inside a machine. */
 export const CONTROLLER_DEFAULT_PORT = 18789;
 

@@ -6,13 +6,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_SLOW_CALL_TIMEOUT_MS, CLI_RUN_LIMIT_MS, CONTROLLER_SLOW_ROUTE_LIMIT_MS } from '@/contracts/controller';
+import {
+  APP_SLOW_CALL_TIMEOUT_MS,
+  CLI_RUN_LIMIT_MS,
+  CONTROLLER_API_VERSION,
+  CONTROLLER_SLOW_ROUTE_LIMIT_MS,
+} from '@/contracts/controller';
 import { kiloclawInstances } from '@/db/schema';
 import type { FlyEmulator } from '@/emulators/fly/server';
 import { CONTROLLER_REFRESH_TIMEOUT_MS } from '@/instances/controller-client';
+import { checkControllerVersion } from '@/instances/pairing/controller-version';
 import type { MachineProvider } from '@/instances/providers/provider';
 import { fixedClock } from '@/platform/clock';
-import type { TestApp } from '../harness/app';
+import { createLogger } from '@/platform/logger';
+import { TEST_SECRETS, type TestApp } from '../harness/app';
 import { signUp, type TestUser, trpcError } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
 import { flyWithEmulator, grantAccess, instanceOf, startAppWith } from '../harness/instances';
@@ -134,5 +141,63 @@ describe('pairing states', () => {
     expect(CLI_RUN_LIMIT_MS).toBeLessThan(CONTROLLER_SLOW_ROUTE_LIMIT_MS);
     expect(CONTROLLER_SLOW_ROUTE_LIMIT_MS).toBeLessThan(APP_SLOW_CALL_TIMEOUT_MS);
     expect(CONTROLLER_REFRESH_TIMEOUT_MS).toBe(APP_SLOW_CALL_TIMEOUT_MS);
+  });
+
+  describe('the controller version, read when the instance becomes ready', () => {
+    const capture = () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const logger = createLogger({
+        level: 'info',
+        destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+      });
+      return { lines, logger };
+    };
+    const versionOf = async (instanceId: string) =>
+      (await tdb.db.select().from(kiloclawInstances).where(eq(kiloclawInstances.id, instanceId)))[0]?.controllerVersion;
+
+    it('records a mismatch, logs it with the version expected, and shows it on the instance', async () => {
+      const { u, instanceId } = await runningUser();
+      const close = await standInController(instanceId, 200, { controller: '0.9.0', openclaw: null, node: 'v24' });
+      const { lines, logger } = capture();
+      try {
+        const row = (await instanceOf(tdb.db, u.id))!;
+        const check = await checkControllerVersion(
+          { db: tdb.db, logger },
+          { baseUrl: row.controllerUrl!, secret: TEST_SECRETS.CONTROLLER_SECRET, instanceId },
+        );
+        expect(check).toMatchObject({ ok: true, version: '0.9.0', matches: false });
+      } finally {
+        await close();
+      }
+      expect(await versionOf(instanceId)).toBe('0.9.0');
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          msg: 'controller version differs from the one this app expects',
+          controllerVersion: '0.9.0',
+          expected: CONTROLLER_API_VERSION,
+        }),
+      );
+      expect(await u.trpc.kiloclaw.getInstanceStatus.query()).toMatchObject({ controllerVersion: '0.9.0' });
+    });
+
+    it('logs a failed probe instead of swallowing it, and records the version as unknown', async () => {
+      const { instanceId } = await runningUser();
+      const close = await standInController(instanceId, 500, { error: 'Internal error' });
+      const { lines, logger } = capture();
+      try {
+        const [row] = await tdb.db.select().from(kiloclawInstances).where(eq(kiloclawInstances.id, instanceId));
+        const check = await checkControllerVersion(
+          { db: tdb.db, logger },
+          { baseUrl: row!.controllerUrl!, secret: TEST_SECRETS.CONTROLLER_SECRET, instanceId },
+        );
+        expect(check).toEqual({ ok: false, reason: 'answered HTTP 500' });
+      } finally {
+        await close();
+      }
+      expect(await versionOf(instanceId)).toBeNull();
+      expect(lines).toContainEqual(
+        expect.objectContaining({ msg: 'controller version probe failed', reason: 'answered HTTP 500', instanceId }),
+      );
+    });
   });
 });

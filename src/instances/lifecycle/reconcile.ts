@@ -19,6 +19,7 @@ import {
   markStopped,
   patchWhile,
 } from '../instance-store';
+import { checkControllerVersion } from '../pairing/controller-version';
 import { STARTING_TIMEOUT_MS } from '../transitions';
 import { errorText, type LifecycleDeps } from './deps';
 import { attemptDestroy } from './destroy';
@@ -85,6 +86,7 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
         (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()))
       ) {
         report.startsFinished += 1;
+        await checkControllerVersion(deps, target);
       }
     });
   }
