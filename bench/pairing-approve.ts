@@ -36,6 +36,8 @@ export interface ApproveFigures {
   cliFailures: string[];
   paths: Record<string, number>;
   burst: { byStatus: Record<string, number>; peakRssMb: number; baseRssMb: number; peakCli: number; seconds: number };
+  /** Steady RSS of the pairing worker beside the gateway-path controller. */
+  workerRssMb: number;
 }
 
 export interface ApproveBench {
@@ -125,11 +127,12 @@ async function untilListed(c: RunningController, kind: 'channels' | 'devices', i
   );
 }
 
-/** RSS (MB) and CLI process count of a process and all its descendants, from /proc. */
-function treeUsage(rootPid: number): { rssMb: number; cli: number } {
+/** RSS (MB) and CLI process count of a process and all its descendants, from /proc; `worker`: the pairing worker's RSS. */
+function treeUsage(rootPid: number): { rssMb: number; cli: number; workerMb: number } {
   const parent = new Map<number, number>();
   const rss = new Map<number, number>();
   const isCli = new Map<number, boolean>();
+  const isWorker = new Map<number, boolean>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -139,21 +142,24 @@ function treeUsage(rootPid: number): { rssMb: number; cli: number } {
       rss.set(Number(entry), (Number(fields[21]) * 4096) / 1e6);
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       isCli.set(Number(entry), cmd.includes('openclaw.mjs\0pairing') || cmd.includes('openclaw.mjs\0devices'));
+      isWorker.set(Number(entry), cmd.includes('--pairing-worker'));
     } catch {
       // exited meanwhile
     }
   }
   let total = 0;
   let cli = 0;
+  let workerMb = 0;
   for (const pid of parent.keys()) {
     for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) {
       if (p !== rootPid) continue;
       total += rss.get(pid) ?? 0;
       if (isCli.get(pid)) cli += 1;
+      if (isWorker.get(pid)) workerMb += rss.get(pid) ?? 0;
       break;
     }
   }
-  return { rssMb: total, cli };
+  return { rssMb: total, cli, workerMb };
 }
 
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
@@ -196,7 +202,7 @@ export async function measureApprovals(bench: ApproveBench, say?: (line: string)
   const sampler = (async () => {
     while (sampling) {
       const now = treeUsage(pid);
-      peak = { rssMb: Math.max(peak.rssMb, now.rssMb), cli: Math.max(peak.cli, now.cli) };
+      peak = { rssMb: Math.max(peak.rssMb, now.rssMb), cli: Math.max(peak.cli, now.cli), workerMb: 0 };
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
@@ -221,5 +227,6 @@ export async function measureApprovals(bench: ApproveBench, say?: (line: string)
     cliFailures,
     paths,
     burst: { byStatus, peakRssMb: peak.rssMb, baseRssMb: base.rssMb, peakCli: peak.cli, seconds },
+    workerRssMb: treeUsage(viaGateway.child.pid ?? 0).workerMb,
   };
 }

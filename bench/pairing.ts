@@ -253,6 +253,7 @@ async function main(): Promise<void> {
       `burst of 50 approvals on the CLI path: answers ${JSON.stringify(b.byStatus)} in ${b.seconds.toFixed(1)} s; ` +
         `peak ${b.peakCli} CLI processes; controller tree RSS ${b.baseRssMb.toFixed(0)} MB → peak ${b.peakRssMb.toFixed(0)} MB`,
     );
+    say(`pairing worker (gateway path) RSS: ${approvals.workerRssMb.toFixed(0)} MB, steady`);
     say(`load average during approvals: ${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
 
     say(`bench took ${((Date.now() - benchStarted) / 1000).toFixed(1)} s`);
@@ -273,6 +274,7 @@ async function main(): Promise<void> {
         burst_peak_rss_mb: Math.round(b.peakRssMb),
         burst_peak_cli_processes: b.peakCli,
         burst_busy_503: b.byStatus['503'] ?? 0,
+        worker_rss_mb: Math.round(approvals.workerRssMb),
         load_avg_1m: round(loadavg()[0]!, 2),
       }),
     );
