@@ -8,26 +8,27 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HealthResponse } from '@/contracts/controller';
+import { eventually } from '../test/harness/eventually';
 import {
   childEnv,
   createDeviceRequest,
   createOpenclawHome,
   ensureOpenclaw,
-  eventually,
   type OpenclawHome,
   type RunningController,
   run,
   startController,
 } from '../test/harness/openclaw';
+import { sized } from './lib';
 
 const CONFIG = {
   gateway: { mode: 'local' },
   channels: { telegram: { enabled: true, botToken: '123456:FAKE-token-for-bench', dmPolicy: 'pairing' } },
 };
-const CHANNEL_ROUNDS = 7; // × 3 requests (openclaw keeps at most 3 pending per account)
-const DEVICE_APPROVALS = 10;
-const CLI_APPROVALS = 3; // each costs a CLI process (5–8 s idle)
-const BURST = 50;
+const CHANNEL_ROUNDS = sized(7, 1); // × 3 requests (openclaw keeps at most 3 pending per account)
+const DEVICE_APPROVALS = sized(10, 1);
+const CLI_APPROVALS = sized(3, 1); // each costs a CLI process (5–8 s idle)
+const BURST = sized(50, 3);
 
 export interface ApproveFigures {
   channelMs: number[];
@@ -56,8 +57,7 @@ export async function startApproveBench(token: string): Promise<ApproveBench> {
       const health = HealthResponse.parse(await (await fetch(`${viaGateway.base}/_kilo/health`)).json());
       return health.approvals === 'gateway' ? true : undefined;
     },
-    180_000,
-    250,
+    { timeoutMs: 180_000, intervalMs: 250 },
   );
   const viaCli = await startController(home, {
     token,
@@ -122,8 +122,7 @@ async function untilListed(c: RunningController, kind: 'channels' | 'devices', i
       const now = await listed(c, kind, key);
       return ids.every((id) => now.includes(id)) ? true : undefined;
     },
-    30_000,
-    50,
+    { timeoutMs: 30_000, intervalMs: 50 },
   );
 }
 

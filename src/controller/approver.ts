@@ -82,12 +82,15 @@ export function createApprover(deps: ApproverDeps): Approver {
     rpc.then(
       (result) => {
         if ('notFound' in result) return;
-        log.info('channel approval finished', {
-          channel: input.channel,
-          notification: result.notification,
-          commandOwner: result.commandOwnerBootstrap,
-          ms: deps.clock.now() - started,
-        });
+        log.info(
+          {
+            channel: input.channel,
+            notification: result.notification,
+            commandOwner: result.commandOwnerBootstrap,
+            ms: deps.clock.now() - started,
+          },
+          'channel approval finished',
+        );
       },
       () => {},
     );
@@ -98,7 +101,7 @@ export function createApprover(deps: ApproverDeps): Approver {
     if ('committed' in first) return { message: approvedMessage, path: 'gateway' };
     if ('result' in first) {
       if ('notFound' in first.result) {
-        log.info('the gateway does not list this channel request; using the CLI', { channel: input.channel });
+        log.info({ channel: input.channel }, 'the gateway does not list this channel request; using the CLI');
         return null;
       }
       return { message: approvedMessage, path: 'gateway' };
@@ -107,7 +110,7 @@ export function createApprover(deps: ApproverDeps): Approver {
     if (deps.channelApproved(input.channel, accountId, input.code, senderId)) {
       return { message: approvedMessage, path: 'gateway' };
     }
-    log.warn('gateway approval failed; using the CLI', { channel: input.channel, error: first.error });
+    log.warn({ channel: input.channel, error: first.error }, 'gateway approval failed; using the CLI');
     return null;
   }
 
@@ -120,7 +123,7 @@ export function createApprover(deps: ApproverDeps): Approver {
       const device = result?.deviceId ? `${result.deviceId} ` : '';
       return { message: `Approved ${device}(${input.requestId})`, path: 'gateway' };
     } catch (error) {
-      log.warn('gateway device approval failed; using the CLI', { error });
+      log.warn({ error }, 'gateway device approval failed; using the CLI');
       return null;
     }
   }

@@ -3,9 +3,11 @@
 // argument array and a 45 s timeout. One cap covers every CLI call (lists, approvals, --version):
 // at most CLI_MAX_RUNNING at once (each costs ~0.4 GB), at most CLI_MAX_QUEUED waiting behind
 // them; past that a call fails at once as 'busy' (the HTTP API answers 503 "try again").
+
 import { z } from 'zod';
 import { CLI_RUN_LIMIT_MS } from '../contracts/controller';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from '../contracts/pairing-input';
+import { issueText } from '../platform/zod-issues';
 import type { Env, ExecFn, ExecResult } from './exec';
 import type { RawChannelRequest, RawDeviceRequest } from './openclaw-rules';
 
@@ -126,7 +128,10 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
   const must = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
     const parsed = schema.safeParse(value);
     if (!parsed.success)
-      throw new OpenclawCliError('invalid-input', `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw new OpenclawCliError(
+        'invalid-input',
+        `${what}: ${parsed.error.issues[0] ? issueText(parsed.error.issues[0]) : 'invalid'}`,
+      );
     return parsed.data;
   };
 

@@ -70,14 +70,14 @@ export class PairingWorkerClient {
     this.child = child;
     this.state = 'starting';
     child.on('message', (message: WorkerReply) => this.onMessage(message));
-    child.on('error', (error) => this.options.log.warn('pairing worker could not start', { error }));
+    child.on('error', (error) => this.options.log.warn({ error }, 'pairing worker could not start'));
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = null;
       this.state = 'off';
       this.failAll('the pairing worker exited');
       if (this.stopped) return;
-      this.options.log.warn('pairing worker exited; restarting', { code, signal, inMs: this.restartMs });
+      this.options.log.warn({ code, signal, inMs: this.restartMs }, 'pairing worker exited; restarting');
       this.restartTimer = this.options.clock.setTimeout(() => this.start(), this.restartMs);
       this.restartMs = Math.min(this.restartMs * 2, RESTART_MAX_MS);
     });
@@ -122,11 +122,11 @@ export class PairingWorkerClient {
         return;
       case 'disconnected':
         if (this.state === 'connected')
-          this.options.log.warn('pairing worker lost the gateway', { reason: message.reason });
+          this.options.log.warn({ reason: message.reason }, 'pairing worker lost the gateway');
         this.state = 'disconnected';
         return;
       case 'fatal':
-        this.options.log.warn('pairing worker cannot run; approvals use the CLI', { reason: message.message });
+        this.options.log.warn({ reason: message.message }, 'pairing worker cannot run; approvals use the CLI');
         return;
       case 'result': {
         const waiter = this.pending.get(message.id);

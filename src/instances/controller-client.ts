@@ -2,6 +2,7 @@
 // The answer is returned as {status, body}; deciding what a status means is the caller's job.
 import { APP_SLOW_CALL_TIMEOUT_MS } from '@/contracts/controller';
 import { controllerToken } from '@/contracts/controller-token';
+import { errorMessage } from '@/platform/error-message';
 
 export const CONTROLLER_TIMEOUT_MS = 5_000; // the controller answers lists from memory in milliseconds
 /** ?refresh=true and approves: longer than the controller's own limit (50 s), so it reports its timeout itself. */
@@ -39,7 +40,7 @@ export async function callController(
     });
   } catch (err) {
     throw new ControllerUnreachable(
-      (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message,
+      err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : errorMessage(err),
     );
   }
   const text = await res.text();

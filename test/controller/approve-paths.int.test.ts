@@ -11,13 +11,13 @@ import {
   HealthResponse,
 } from '@/contracts/controller';
 import { controllerToken } from '@/contracts/controller-token';
+import { eventually } from '../harness/eventually';
 import {
   childEnv,
   createChannelRequest,
   createDeviceRequest,
   createOpenclawHome,
   ensureOpenclaw,
-  eventually,
   type OpenclawHome,
   type RunningController,
   run,
@@ -49,8 +49,7 @@ describe('approval paths against the real openclaw', { timeout: 300_000 }, () =>
         );
         return health.approvals === 'gateway' ? health : undefined;
       },
-      200_000,
-      500,
+      { timeoutMs: 200_000, intervalMs: 500 },
     );
     viaCli = await startController(home, {
       token: TOKEN,
@@ -81,7 +80,10 @@ describe('approval paths against the real openclaw', { timeout: 300_000 }, () =>
   it('approves a channel request either way with the same result: gone, allowed, owner set', async () => {
     const alice = await createChannelRequest(home, { id: '700001', meta: { username: 'alice' } });
     const bob = await createChannelRequest(home, { id: '700002', meta: { username: 'bob' } });
-    await eventually(async () => ((await channelCodes(viaGateway)).length === 2 ? true : undefined), 20_000, 100);
+    await eventually(async () => ((await channelCodes(viaGateway)).length === 2 ? true : undefined), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
 
     const fast = await viaGateway.post('/_kilo/pairing/channels/approve', { channel: 'telegram', code: alice.code });
     expect(fast.status).toBe(200);
@@ -109,14 +111,17 @@ describe('approval paths against the real openclaw', { timeout: 300_000 }, () =>
     await eventually(
       async () =>
         /DM pairing approval notification failed channel=telegram/.test(viaGateway.output()) ? true : undefined,
-      60_000,
+      { timeoutMs: 60_000 },
     );
   });
 
   it('approves a device request either way with the same result: gone and paired', async () => {
     const one = await createDeviceRequest(home, { displayName: 'Laptop via gateway' });
     const two = await createDeviceRequest(home, { displayName: 'Laptop via CLI' });
-    await eventually(async () => ((await deviceIds(viaGateway)).length === 2 ? true : undefined), 20_000, 100);
+    await eventually(async () => ((await deviceIds(viaGateway)).length === 2 ? true : undefined), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
 
     const fast = await viaGateway.post('/_kilo/pairing/devices/approve', { requestId: one.requestId });
     expect(ApproveResponse.parse(fast.body)).toMatchObject({ success: true, path: 'gateway' });

@@ -172,7 +172,9 @@ describe('the dashboard in a real browser', () => {
       newer.code,
       older.code,
     ]);
-    await expect(channelRows.first().getByTestId('expiry').textContent()).resolves.toMatch(/^Expires in (5\d min|60 min|1 h)$/);
+    await expect(channelRows.first().getByTestId('expiry').textContent()).resolves.toMatch(
+      /^Expires in (5\d min|60 min|1 h)$/,
+    );
     const deviceRow = page.locator(`[data-testid=device-request][data-request-id="${device.requestId}"]`);
     await deviceRow.waitFor({ timeout: 120_000 });
     await expect(deviceRow.getByTestId('expiry').textContent()).resolves.toMatch(/^Expires in [1-5] min$/);

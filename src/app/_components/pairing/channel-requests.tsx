@@ -4,12 +4,11 @@
 import { type UseQueryResult, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CHANNEL_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
+import { type ChannelList, channelRequestsQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
-import { CHANNELS_KEY } from './pairing-keys';
 import { AgeAndExpiry, ApproveOutcome, ListStates, titleCase, tookText } from './request-parts';
 
-type ChannelList = Awaited<ReturnType<typeof api.listChannelPairingRequests.query>>;
 type ChannelRequest = ChannelList['requests'][number];
 
 const createdAt = (r: ChannelRequest): Date | null => (r.createdAt ? new Date(r.createdAt) : null);
@@ -31,8 +30,8 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
     async (r: ChannelRequest) => {
       const out = await api.approveChannelPairingRequest.mutate({ channel: r.channel, code: r.code });
       // Read the list now (not a long-poll: after a refusal nothing changes and it would wait).
-      await qc.cancelQueries({ queryKey: CHANNELS_KEY });
-      qc.setQueryData(CHANNELS_KEY, await api.listChannelPairingRequests.query({}));
+      await qc.cancelQueries({ queryKey: channelRequestsQuery.queryKey });
+      qc.setQueryData(channelRequestsQuery.queryKey, await api.listChannelPairingRequests.query({}));
       return out;
     },
     { onDone: approvedDone },

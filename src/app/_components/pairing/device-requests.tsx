@@ -4,12 +4,11 @@
 import { type UseQueryResult, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { DEVICE_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
+import { type DeviceList, deviceRequestsQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
-import { DEVICES_KEY } from './pairing-keys';
 import { AgeAndExpiry, ApproveOutcome, ListStates, tookText } from './request-parts';
 
-type DeviceList = Awaited<ReturnType<typeof api.listDevicePairingRequests.query>>;
 type DeviceRequest = DeviceList['requests'][number];
 
 const askedAt = (r: DeviceRequest): Date | null => (typeof r.ts === 'number' ? new Date(r.ts) : null);
@@ -28,8 +27,8 @@ export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceLis
     async (r: DeviceRequest) => {
       const out = await api.approveDevicePairingRequest.mutate({ requestId: r.requestId });
       // Read the list now (not a long-poll: after a refusal nothing changes and it would wait).
-      await qc.cancelQueries({ queryKey: DEVICES_KEY });
-      qc.setQueryData(DEVICES_KEY, await api.listDevicePairingRequests.query({}));
+      await qc.cancelQueries({ queryKey: deviceRequestsQuery.queryKey });
+      qc.setQueryData(deviceRequestsQuery.queryKey, await api.listDevicePairingRequests.query({}));
       return out;
     },
     { onDone: approvedDone },

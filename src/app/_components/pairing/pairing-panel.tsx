@@ -7,16 +7,15 @@
 import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { CONTROLLER_API_VERSION } from '@/contracts/controller';
+import { channelRequestsQuery, deviceRequestsQuery, instanceQuery } from '../../_lib/queries';
 import { formatAge } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { useNow } from '../../_lib/use-now';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { ErrorNotice } from '../error-notice';
-import { INSTANCE_KEY } from '../instance/instance-panel';
 import { Notice } from '../notice';
 import { ChannelRequests } from './channel-requests';
 import { DeviceRequests } from './device-requests';
-import { CHANNELS_KEY, DEVICES_KEY } from './pairing-keys';
 
 const LONG_POLL_WAIT_S = 20; // under the controller's 25 s cap and common proxy idle timeouts (30 s+)
 const NEXT_LONG_POLL_MS = 50; // the next long-poll starts right after one answers
@@ -37,21 +36,22 @@ export function PairingPanel() {
   const qc = useQueryClient();
   const now = useNow(5_000);
   const instance = useQuery({
-    queryKey: INSTANCE_KEY,
-    queryFn: () => api.getInstanceStatus.query(),
+    ...instanceQuery,
     refetchInterval: 15_000,
   });
   const running = instance.data?.status === 'running';
   const longPoll = (signal: AbortSignal) => ({ signal, context: { longPoll: true } });
   const channels = useQuery({
-    queryKey: CHANNELS_KEY,
-    queryFn: ({ signal }) => api.listChannelPairingRequests.query(listInput(qc, CHANNELS_KEY), longPoll(signal)),
+    queryKey: channelRequestsQuery.queryKey,
+    queryFn: ({ signal }) =>
+      api.listChannelPairingRequests.query(listInput(qc, channelRequestsQuery.queryKey), longPoll(signal)),
     enabled: running,
     refetchInterval: pollEvery,
   });
   const devices = useQuery({
-    queryKey: DEVICES_KEY,
-    queryFn: ({ signal }) => api.listDevicePairingRequests.query(listInput(qc, DEVICES_KEY), longPoll(signal)),
+    queryKey: deviceRequestsQuery.queryKey,
+    queryFn: ({ signal }) =>
+      api.listDevicePairingRequests.query(listInput(qc, deviceRequestsQuery.queryKey), longPoll(signal)),
     enabled: running,
     refetchInterval: pollEvery,
   });
@@ -60,8 +60,8 @@ export function PairingPanel() {
       api.listChannelPairingRequests.query({ refresh: true }),
       api.listDevicePairingRequests.query({ refresh: true }),
     ]);
-    qc.setQueryData(CHANNELS_KEY, c);
-    qc.setQueryData(DEVICES_KEY, d);
+    qc.setQueryData(channelRequestsQuery.queryKey, c);
+    qc.setQueryData(deviceRequestsQuery.queryKey, d);
   });
 
   const header = (
