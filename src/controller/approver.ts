@@ -7,7 +7,7 @@ import type { ApproveChannelBody, ApproveDeviceBody, ChannelPairingRequest } fro
 import type { Clock } from './clock';
 import type { Logger } from './log';
 import type { OpenclawCli } from './openclaw-cli';
-import type { PairingWorkerClient } from './pairing-worker-client';
+import { type PairingWorkerClient, WorkerUnavailable } from './pairing-worker-client';
 import type { ChannelApproveResult, DeviceApproveResult } from './pairing-worker-protocol';
 
 /** The gateway answers an approval in ~5–100 ms; past this the CLI is tried instead. */
@@ -66,9 +66,12 @@ export function createApprover(deps: ApproverDeps): Approver {
     });
   }
 
-  async function fastChannel(input: ApproveChannelBody): Promise<Approval | null> {
-    const request = deps.findChannelRequest(input.channel, input.code);
-    if (deps.worker?.status !== 'connected' || !request?.createdAt) return null;
+  /** The approval, or why not: `uncertain` when our own gateway call may still have landed. */
+  type FastOutcome = Approval | { fallback: true; uncertain: boolean };
+  const fallback = (uncertain: boolean): FastOutcome => ({ fallback: true, uncertain });
+
+  async function fastChannel(input: ApproveChannelBody, request?: ChannelPairingRequest): Promise<FastOutcome> {
+    if (deps.worker?.status !== 'connected' || !request?.createdAt) return fallback(false);
     const accountId = request.meta?.accountId ?? 'default';
     const senderId = request.meta?.senderId ?? request.id;
     const started = deps.clock.now();
@@ -102,16 +105,53 @@ export function createApprover(deps: ApproverDeps): Approver {
     if ('result' in first) {
       if ('notFound' in first.result) {
         log.info({ channel: input.channel }, 'the gateway does not list this channel request; using the CLI');
-        return null;
+        return fallback(false);
       }
       return { message: approvedMessage, path: 'gateway' };
     }
-    // The call failed or timed out: it may still have been applied before failing.
-    if (deps.channelApproved(input.channel, accountId, input.code, senderId)) {
+    // No answer (timeout, worker gone): the call may still have been applied. A refusal is definite.
+    const uncertain = first.error instanceof WorkerUnavailable;
+    if (uncertain && deps.channelApproved(input.channel, accountId, input.code, senderId)) {
       return { message: approvedMessage, path: 'gateway' };
     }
     log.warn({ channel: input.channel, error: first.error }, 'gateway approval failed; using the CLI');
-    return null;
+    return fallback(uncertain);
+  }
+
+  async function approveChannelNow(input: ApproveChannelBody): Promise<Approval> {
+    const request = deps.findChannelRequest(input.channel, input.code);
+    const fast = await fastChannel(input, request);
+    if (!('fallback' in fast)) return fast;
+    try {
+      const message = await deps.cli.approveChannel(input.channel, input.code, { notify: true });
+      return { message, path: 'cli' };
+    } catch (error) {
+      // Our gateway call that timed out may have landed meanwhile: the CLI then finds nothing to
+      // approve, and the approval did happen.
+      const senderId = request?.meta?.senderId ?? request?.id;
+      const accountId = request?.meta?.accountId ?? 'default';
+      if (fast.uncertain && senderId && deps.channelApproved(input.channel, accountId, input.code, senderId)) {
+        return { message: `Approved ${input.channel} sender ${senderId}.`, path: 'gateway' };
+      }
+      throw error;
+    }
+  }
+
+  // Approvals of the same code run one after the other: of two at once (a double click, two tabs)
+  // exactly one approves, the other finds nothing pending, as with the CLI alone.
+  const inProgress = new Map<string, Promise<unknown>>();
+  async function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const before = inProgress.get(key) ?? Promise.resolve();
+    const mine = before.then(run, run);
+    const settled = mine.then(
+      () => {},
+      () => {},
+    );
+    inProgress.set(key, settled);
+    void settled.then(() => {
+      if (inProgress.get(key) === settled) inProgress.delete(key);
+    });
+    return mine;
   }
 
   async function fastDevice(input: ApproveDeviceBody): Promise<Approval | null> {
@@ -129,28 +169,13 @@ export function createApprover(deps: ApproverDeps): Approver {
   }
 
   return {
-    async approveChannel(input) {
-      const request = deps.findChannelRequest(input.channel, input.code);
-      const fast = await fastChannel(input);
-      if (fast) return fast;
-      try {
-        const message = await deps.cli.approveChannel(input.channel, input.code, { notify: true });
-        return { message, path: 'cli' };
-      } catch (error) {
-        // A gateway call that timed out may have landed meanwhile: then the CLI finds nothing to
-        // approve, and the approval did happen.
-        const senderId = request?.meta?.senderId ?? request?.id;
-        const accountId = request?.meta?.accountId ?? 'default';
-        if (senderId && deps.channelApproved(input.channel, accountId, input.code, senderId)) {
-          return { message: `Approved ${input.channel} sender ${senderId}.`, path: 'gateway' };
-        }
-        throw error;
-      }
-    },
-    async approveDevice(input) {
-      const fast = await fastDevice(input);
-      if (fast) return fast;
-      return { message: await deps.cli.approveDevice(input.requestId), path: 'cli' };
-    },
+    approveChannel: (input) =>
+      oneAtATime(`channel:${input.channel}:${input.code.toUpperCase()}`, () => approveChannelNow(input)),
+    approveDevice: (input) =>
+      oneAtATime(`device:${input.requestId.toLowerCase()}`, async () => {
+        const fast = await fastDevice(input);
+        if (fast) return fast;
+        return { message: await deps.cli.approveDevice(input.requestId), path: 'cli' as const };
+      }),
   };
 }

@@ -134,4 +134,34 @@ describe('approvals', () => {
     });
     expect(slow.cliCalls).toEqual([['devices', 'approve', id]]);
   });
+
+  it('let exactly one of two simultaneous approvals of the same code succeed', async () => {
+    let pending = true;
+    const approver = createApprover({
+      worker: {
+        status: 'connected',
+        call: async () => {
+          if (!pending) throw new WorkerCallFailed('pending DM access request no longer exists', 'INVALID_REQUEST');
+          pending = false;
+          return { senderId: '111', notification: 'sent', commandOwnerBootstrap: 'configured' };
+        },
+      } as unknown as PairingWorkerClient,
+      cli: {
+        approveChannel: async () => {
+          if (!pending) throw new Error('No pending pairing request found for code "ABCD2345".');
+          pending = false;
+          return 'Approved telegram sender 111.';
+        },
+      } as unknown as OpenclawCli,
+      findChannelRequest: () => (pending ? REQUEST : undefined),
+      channelApproved: () => !pending,
+      clock: systemClock,
+      log: silentLogger,
+    });
+    const both = await Promise.allSettled([
+      approver.approveChannel({ channel: 'telegram', code: 'ABCD2345' }),
+      approver.approveChannel({ channel: 'telegram', code: 'abcd2345' }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+  });
 });
