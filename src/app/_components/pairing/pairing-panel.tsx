@@ -21,12 +21,12 @@ const LONG_POLL_WAIT_S = 20; // under the controller's 25 s cap and common proxy
 const NEXT_LONG_POLL_MS = 50; // the next long-poll starts right after one answers
 const PLAIN_POLL_MS = 5_000; // lists without versions (older controller, exec fallback) or after an error
 
-type Versioned = { version?: number; stale?: boolean };
+type Versioned = { version?: number };
 
 /** The next list call: wait for a version newer than the one shown, when there is one. */
 function listInput(qc: QueryClient, key: readonly string[]) {
   const shown = qc.getQueryData<Versioned>(key);
-  return shown?.version !== undefined && !shown.stale ? { since: shown.version, wait: LONG_POLL_WAIT_S } : {};
+  return shown?.version !== undefined ? { since: shown.version, wait: LONG_POLL_WAIT_S } : {};
 }
 
 const pollEvery = (q: { state: { data?: Versioned; status: string } }) =>
@@ -62,6 +62,7 @@ export function PairingPanel() {
     ]);
     qc.setQueryData(channelRequestsQuery.queryKey, c);
     qc.setQueryData(deviceRequestsQuery.queryKey, d);
+    return [c, d];
   });
 
   const header = (
@@ -105,7 +106,8 @@ export function PairingPanel() {
   }
 
   const lastUpdated = latest(channels.data?.lastUpdated, devices.data?.lastUpdated);
-  const stale = [channels.data, devices.data].find((d) => d?.stale);
+  // A re-read that could not read anything says so until the next Refresh (the lists keep polling).
+  const stale = refresh.data?.find((d) => d.stale);
   const neverRead = running && [channels.data, devices.data].some((d) => d && d.lastUpdated === null);
   const controllerVersion = instance.data?.controllerVersion ?? null;
   return (
