@@ -126,7 +126,7 @@ async function untilListed(c: RunningController, kind: 'channels' | 'devices', i
   );
 }
 
-/** RSS (MB) and CLI process count of a process and all its descendants, from /proc; `worker`: the pairing worker's RSS. */
+/** RSS (MB) of a process and all its descendants, the CLI invocations it started, and the pairing worker's RSS, from /proc. */
 function treeUsage(rootPid: number): { rssMb: number; cli: number; workerMb: number } {
   const parent = new Map<number, number>();
   const rss = new Map<number, number>();
@@ -153,7 +153,7 @@ function treeUsage(rootPid: number): { rssMb: number; cli: number; workerMb: num
     for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) {
       if (p !== rootPid) continue;
       total += rss.get(pid) ?? 0;
-      if (isCli.get(pid)) cli += 1;
+      if (isCli.get(pid) && parent.get(pid) === rootPid) cli += 1; // one per invocation (openclaw re-execs itself)
       if (isWorker.get(pid)) workerMb += rss.get(pid) ?? 0;
       break;
     }
