@@ -354,8 +354,9 @@ describe('controller HTTP API while the CLI hangs', () => {
 
   it('refuses approvals past the CLI queue with 503 "busy" and never runs more than 2 CLI processes', async () => {
     const burst = await Promise.all(
-      Array.from({ length: 12 }, () =>
-        post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'telegram', code: 'ABCD2345' })),
+      // distinct codes: approvals of one code wait for each other before they reach the CLI queue
+      Array.from({ length: 12 }, (_, i) =>
+        post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'telegram', code: `BURST${i}` })),
       ),
     );
     const busy = burst.filter((r) => r.status === 503);
