@@ -41,6 +41,10 @@ async function newCustomer(): Promise<{ context: BrowserContext; page: Page; use
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
+  // a new account confirms its address first: the link is on the development mail page
+  await page.waitForURL('**/verify');
+  await page.goto(`${system.url}/dev/mail`);
+  await page.locator(`[data-testid=dev-mail][data-to="${email}"] a[href*="/api/auth/verify-email"]`).first().click();
   await page.waitForURL('**/billing');
   const [user] = await tdb.db.select({ id: users.id }).from(users).where(eq(users.email, email));
   return { context, page, userId: user!.id };
