@@ -9,6 +9,7 @@ import type {
   DevicePairingRequest,
   GatewayStatus,
 } from '../contracts/controller';
+import { controllerTokenVerifier } from '../contracts/controller-token';
 import { configuredChannels } from './channels-config';
 import { type Clock, systemClock } from './clock';
 import type { ControllerConfig } from './config';
@@ -128,7 +129,7 @@ export function createController(
   let openclawVersion: string | null = null;
   const stoppedStatus: GatewayStatus = { state: 'stopped', pid: null, uptime: 0, restarts: 0, lastExit: null };
   const server = createControllerServer({
-    token: config.token,
+    tokenSha256: config.tokenSha256 ?? controllerTokenVerifier(config.token),
     channels,
     devices,
     gatewayStatus: () => supervisor?.status() ?? stoppedStatus,

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ secrets: [config.token, config.gateway.token] });
+  const log = createLogger({ secrets: [config.token, config.gateway.token].filter(Boolean) });
   const controller = createController(config, log);
 
   let stopping = false;

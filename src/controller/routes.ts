@@ -14,13 +14,14 @@ import {
   ROUTE_UNAVAILABLE_CODE,
   type VersionResponse,
 } from '../contracts/controller';
-import { tokensEqual } from '../contracts/controller-token';
+import { tokenMatchesVerifier } from '../contracts/controller-token';
 import { checkInput } from '../contracts/pairing-input';
 import type { Logger } from './log';
 import type { ApproveOutcome, PairingCache } from './pairing-cache';
 
 export interface RoutesDeps {
-  token: string;
+  /** sha256 (hex) of the bearer token this controller accepts. */
+  tokenSha256: string;
   channels: PairingCache<ChannelPairingRequest, ApproveChannelBody>;
   devices: PairingCache<DevicePairingRequest, ApproveDeviceBody>;
   gatewayStatus: () => GatewayStatus;
@@ -89,7 +90,7 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
     return json(200, body);
   }
   if (!req.path.startsWith(CONTROLLER_ROUTE_PREFIX)) return json(404, { error: 'Not Found' });
-  if (!authorized(req.authorization, deps.token)) return json(401, { error: 'Unauthorized' });
+  if (!authorized(req.authorization, deps.tokenSha256)) return json(401, { error: 'Unauthorized' });
 
   const route = ROUTES[req.path];
   if (!route)
@@ -99,9 +100,9 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
   return handler(deps, req);
 }
 
-function authorized(header: string | undefined, token: string): boolean {
+function authorized(header: string | undefined, tokenSha256: string): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match ? tokensEqual(match[1]!, token) : false;
+  return match ? tokenMatchesVerifier(match[1]!, tokenSha256) : false;
 }
 
 async function listRoute<T, A>(cache: PairingCache<T, A>, req: RouteRequest): Promise<RouteResponse> {

@@ -3,10 +3,15 @@
 // exec → {stdout, stderr, exit_code}; a 409 on a taken machine name with the existing id in the
 // error text; a 404 for a volume that is gone; 408 from /wait; and, on request, machines that never
 // start. Each started machine also answers its controller's routes under /vm/<machine id>/_kilo/*.
+// Machines play the instance image of the machine contract: one whose environment lacks a variable
+// the contract requires fails to start, a controller call must present the token whose sha256 the
+// machine was given, and exec knows only the image's entrypoint (there is no bare `openclaw` on PATH).
 // Test-only knobs are plain properties of the returned object (no HTTP surface for them).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tokenMatchesVerifier } from '@/contracts/controller-token';
+import { MACHINE_ENV, MACHINE_IMAGE, machineOpenclawCommand, missingMachineEnv } from '@/contracts/machine';
 import { type ControllerGeneration, MachineImage } from './machine-image';
 
 export type EmulatedMachine = {
@@ -58,6 +63,8 @@ export type FlyEmulator = {
   };
   /** "METHOD /path" of every API call, in order. */
   calls: string[];
+  /** The body of every create-machine call, in order (what the provider asked Fly to run). */
+  createRequests: Array<{ name?: string; region?: string; config: EmulatedMachine['config'] }>;
   /** The controller URL template for the fly provider. */
   controllerUrlTemplate: string;
   close: () => Promise<void>;
@@ -80,12 +87,15 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     failVolumeDelete: false,
   };
   const calls: string[] = [];
+  const createRequests: FlyEmulator['createRequests'] = [];
 
   function launch(m: EmulatedMachine) {
     m.state = 'starting';
     if (behaviour.neverStart) return;
+    // the image's entrypoint and controller exit at once without the contract's variables
+    const broken = missingMachineEnv(m.config.env).length > 0;
     setTimeout(() => {
-      if (m.state === 'starting') m.state = 'started';
+      if (m.state === 'starting') m.state = broken ? 'failed' : 'started';
     }, behaviour.startDelayMs);
   }
 
@@ -152,6 +162,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
         ];
       }
       const config = (b.config ?? {}) as EmulatedMachine['config'];
+      createRequests.push(structuredClone({ name: b.name as string | undefined, region: b.region as string, config }));
       if (!config.image) return [400, { error: 'config.image is required' }];
       const problem = mountProblem(config, null);
       if (problem) return [problem.status, { error: problem.error }];
@@ -220,9 +231,10 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
           return [400, { error: 'command must be a non-empty array of strings' }];
         }
         if (behaviour.execDelayMs) await sleep(behaviour.execDelayMs);
-        if (command[0] !== 'openclaw')
+        const viaEntrypoint = machineOpenclawCommand(MACHINE_IMAGE, []);
+        if (!viaEntrypoint.every((part, i) => command[i] === part))
           return [200, { stdout: '', stderr: `${command[0]}: not found\n`, exit_code: 127 }];
-        return [200, m.image.runCli(command.slice(1) as string[])];
+        return [200, m.image.runCli(command.slice(viaEntrypoint.length) as string[])];
       }
     }
     if (kind === 'volumes' && !id && method === 'POST') {
@@ -264,7 +276,9 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     // Fly's proxy cannot reach a machine that is not started
     if (!m || m.state !== 'started') return [502, { error: 'machine not reachable' }];
     if (path === '/_kilo/health') return [200, { status: 'ok' }];
-    if (auth !== `Bearer ${m.config.env?.CONTROLLER_TOKEN ?? ''}`) return [401, { error: 'Unauthorized' }];
+    const presented = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
+    const verifier = m.config.env?.[MACHINE_ENV.controllerTokenSha256] ?? '';
+    if (!presented || !tokenMatchesVerifier(presented, verifier)) return [401, { error: 'Unauthorized' }];
     if (path === '/_kilo/gateway/status')
       return [200, { state: 'running', pid: 42, uptime: 5, restarts: 0, lastExit: null }];
     if (m.controller === 'legacy') return [404, { code: 'controller_route_unavailable' }];
@@ -305,6 +319,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     volumes,
     behaviour,
     calls,
+    createRequests,
     controllerUrlTemplate: `${url}/vm/{machine_id}`,
     close: () =>
       new Promise<void>((resolve) => {
