@@ -5,9 +5,11 @@
 //   entrypoint.mjs              start the controller (which supervises `openclaw gateway`)
 //   entrypoint.mjs openclaw …   run the openclaw CLI in this machine's environment (the exec fallback)
 //
-// Plain Node (the pinned Node 24 of the image), no dependencies: it must run before anything is built.
+// Started as root with KILOCLAW_UID set (the image), it gives the volume to that user and drops to
+// it before anything else runs: a fresh Fly volume is owned by root, and nothing of openclaw's should
+// run as root. Plain Node (the pinned Node 24 of the image), no dependencies.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chownSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,16 +28,33 @@ function required(name) {
   return value;
 }
 
-/** The state dir and HOME live on the volume, which is empty on a machine's first boot. */
+/** The user to run as when started as root, from KILOCLAW_UID (null: stay who we are). */
+function runAsUid() {
+  const raw = process.env.KILOCLAW_UID?.trim();
+  if (!raw || process.getuid?.() !== 0) return null;
+  const uid = Number(raw);
+  if (!Number.isInteger(uid) || uid <= 0) fail(`KILOCLAW_UID must be a non-root user id, not "${raw}"`);
+  return uid;
+}
+
+/** The state dir and HOME live on the volume, which is empty (and root's) on a machine's first boot. */
 function prepareVolume() {
-  for (const name of ['OPENCLAW_STATE_DIR', 'HOME']) {
-    const dir = required(name);
+  const uid = runAsUid();
+  const dirs = ['OPENCLAW_STATE_DIR', 'HOME'].map((name) => [name, required(name)]);
+  const volume = process.env.KILOCLAW_VOLUME?.trim();
+  for (const [name, dir] of dirs) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       fail(`cannot create ${name} (${dir}): ${error.message}`);
     }
   }
+  if (uid === null) return;
+  // the volume's root and our two directories (not recursively: their content is already the user's)
+  for (const dir of [...(volume ? [volume] : []), ...dirs.map(([, dir]) => dir)]) chownSync(dir, uid, uid);
+  process.setgroups?.([]);
+  process.setgid(uid);
+  process.setuid(uid);
 }
 
 async function startController() {

@@ -29,6 +29,10 @@ export const MACHINE_ENV = {
   cli: 'OPENCLAW_CLI',
   /** Where the entrypoint finds the controller bundle (default: controller.mjs next to it). */
   controllerBundle: 'KILOCLAW_CONTROLLER_BUNDLE',
+  /** The volume mount (the entrypoint gives it to the machine's user on first boot). */
+  volume: 'KILOCLAW_VOLUME',
+  /** Set by the image: started as root, the entrypoint drops to this user id. */
+  runAsUid: 'KILOCLAW_UID',
 } as const;
 
 /** Where things live on a machine: the image's fixed paths, or a directory per volume on this host. */
@@ -65,12 +69,13 @@ export const MACHINE_IMAGE: MachineLayout = {
   gatewayPort: MACHINE_PORTS.gateway,
 };
 
-/** The non-root user of the image, owner of the volume mount. */
+/** The non-root user everything in a machine runs as; the entrypoint gives it the volume. */
 export const MACHINE_USER = { name: 'kiloclaw', uid: 10001 } as const;
 
 /** The environment a layout implies (no secrets: those come per instance in `machineSecretsEnv`). */
 export function machineLayoutEnv(layout: MachineLayout): Record<string, string> {
   return {
+    [MACHINE_ENV.volume]: layout.volumeMount,
     [MACHINE_ENV.stateDir]: layout.stateDir,
     [MACHINE_ENV.home]: layout.home,
     [MACHINE_ENV.nodeBin]: layout.nodeBin,

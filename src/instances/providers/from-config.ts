@@ -10,9 +10,9 @@ export function providerFromConfig(config: Config, logger: Logger): MachineProvi
   if (config.MACHINE_PROVIDER === 'fly') {
     return createFlyProvider({
       baseUrl: config.FLY_API_BASE,
-      appName: config.FLY_APP_NAME!,
+      appName: config.FLY_INSTANCES_APP!,
       token: config.FLY_API_TOKEN ?? '',
-      region: config.FLY_REGION,
+      region: config.FLY_INSTANCES_REGION,
       image: config.FLY_IMAGE!,
       controllerUrlTemplate: config.FLY_CONTROLLER_URL,
     });

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm run build`: everything the two images copy.
+//   .next/standalone, .next/static   the web app (Next.js standalone output)      → Dockerfile
+//   dist/app-server.mjs               its start program (migrations, serve, cron)  → Dockerfile
+//   dist/controller.mjs               the in-machine controller                    → machine/Dockerfile
+// `--skip-next` builds only the two bundles (seconds; the web build takes minutes).
+import { spawnSync } from 'node:child_process';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { buildController } from './build-controller.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const NEXT_BUILD_TIMEOUT_MS = 20 * 60_000; // ~1–3 min here; far longer means it hung
+
+/** The app image's start program, with its dependencies inlined (the standalone tree lacks the migrator). */
+export async function buildAppServer({ outfile = join(root, 'dist', 'app-server.mjs') } = {}) {
+  await build({
+    entryPoints: [join(root, 'scripts', 'app-server.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: join(root, 'tsconfig.json'),
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __kiloCreateRequire } from 'node:module'; const require = __kiloCreateRequire(import.meta.url);",
+    },
+  });
+  return outfile;
+}
+
+const say = (line) => process.stdout.write(`[build] ${line}\n`);
+
+if (!process.argv.includes('--skip-next')) {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    timeout: NEXT_BUILD_TIMEOUT_MS,
+  });
+  if (r.status !== 0) {
+    process.stderr.write(`[build] next build failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})\n`);
+    process.exit(1);
+  }
+  say(`web app (.next/standalone) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+say(relative(root, await buildController()));
+say(relative(root, await buildAppServer()));
