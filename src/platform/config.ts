@@ -60,6 +60,9 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** The name of every variable this module reads (the runbook may name no other). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export type Config = Env & {
   appUrl: string;
   isProduction: boolean;

@@ -279,6 +279,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     const presented = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
     const verifier = m.config.env?.[MACHINE_ENV.controllerTokenSha256] ?? '';
     if (!presented || !tokenMatchesVerifier(presented, verifier)) return [401, { error: 'Unauthorized' }];
+    if (path === '/_kilo/version') return [200, { controller: 'emulated', openclaw: null, node: process.version }];
     if (path === '/_kilo/gateway/status')
       return [200, { state: 'running', pid: 42, uptime: 5, restarts: 0, lastExit: null }];
     if (m.controller === 'legacy') return [404, { code: 'controller_route_unavailable' }];
