@@ -41,13 +41,14 @@ async function migrate(url: string): Promise<void> {
 
 async function main(mode: string): Promise<void> {
   const config = configOrExit();
-  if (!config.DATABASE_URL && mode !== 'cron') {
+  const databaseUrl = config.DATABASE_URL ?? '';
+  if (!databaseUrl && mode !== 'cron') {
     process.stderr.write('\nDATABASE_URL: required (this program never starts an embedded database)\n\n');
     process.exit(2);
   }
-  if (mode === 'migrate') return migrate(config.DATABASE_URL!);
+  if (mode === 'migrate') return migrate(databaseUrl);
   if (mode === 'serve') {
-    await migrate(config.DATABASE_URL!);
+    await migrate(databaseUrl);
     // Next's standalone server reads PORT and HOSTNAME; ours are PORT and HOST
     process.env.HOSTNAME = config.HOST;
     process.env.PORT = String(config.PORT);

@@ -90,11 +90,13 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     throw new ControllerConfigError(messages.join('; '));
   }
   const e = parsed.data;
-  if (!e.CONTROLLER_TOKEN && !e.CONTROLLER_TOKEN_SHA256)
+  const token = e.CONTROLLER_TOKEN ?? '';
+  const tokenSha256 = (e.CONTROLLER_TOKEN_SHA256 ?? (token ? controllerTokenVerifier(token) : '')).toLowerCase();
+  if (!tokenSha256)
     throw new ControllerConfigError(
       'CONTROLLER_TOKEN or CONTROLLER_TOKEN_SHA256 is required (the bearer token the app derives for this instance, or its sha256)',
     );
-  if (!e.CONTROLLER_TOKEN && !e.OPENCLAW_GATEWAY_TOKEN)
+  if (!token && !e.OPENCLAW_GATEWAY_TOKEN)
     throw new ControllerConfigError('OPENCLAW_GATEWAY_TOKEN is required when only CONTROLLER_TOKEN_SHA256 is given');
   const extraChannels = (e.CONTROLLER_EXTRA_CHANNELS ?? '')
     .split(',')
@@ -112,8 +114,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const cliPath = openclawCliPath(env);
   // The gateway's shared token is derived from the controller token unless given, so it is never
   // the bearer token itself (the gateway and the CLI never see CONTROLLER_TOKEN).
-  const gatewayToken =
-    e.OPENCLAW_GATEWAY_TOKEN ?? createHmac('sha256', e.CONTROLLER_TOKEN!).update('openclaw-gateway').digest('hex');
+  const gatewayToken = e.OPENCLAW_GATEWAY_TOKEN ?? createHmac('sha256', token).update('openclaw-gateway').digest('hex');
   const command = e.CONTROLLER_GATEWAY_COMMAND ?? [
     nodeBin,
     cliPath,
@@ -132,8 +133,8 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   return {
     host: e.CONTROLLER_HOST,
     port: e.CONTROLLER_PORT,
-    token: e.CONTROLLER_TOKEN ?? '',
-    tokenSha256: (e.CONTROLLER_TOKEN_SHA256 ?? controllerTokenVerifier(e.CONTROLLER_TOKEN!)).toLowerCase(),
+    token,
+    tokenSha256,
     stateDir,
     nodeBin,
     cliPath,

@@ -50,7 +50,12 @@ type LocalMachine = {
 };
 
 /** A process this provider started for a machine: what the contract test holds to the contract. */
-export type LocalSpawn = { machineId: string; kind: 'machine' | 'exec'; command: string[]; env: Record<string, string> };
+export type LocalSpawn = {
+  machineId: string;
+  kind: 'machine' | 'exec';
+  command: string[];
+  env: Record<string, string>;
+};
 
 export type LocalProvider = MachineProvider & {
   /** Every machine and exec process started, in order (program + args, and the full environment). */
@@ -141,10 +146,10 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     m.layout = layout;
     m.state = 'starting';
     m.output = '';
-    const [file, ...args] = machineCommand(layout);
+    const command = machineCommand(layout);
     const childEnv = machineEnv(m, layout);
-    record({ machineId: m.id, kind: 'machine', command: [file!, ...args], env: childEnv });
-    const child = spawn(file!, args, {
+    record({ machineId: m.id, kind: 'machine', command, env: childEnv });
+    const child = spawn(layout.nodeBin, command.slice(1), {
       env: childEnv as unknown as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: a stop reaches the gateway and the CLI calls too
@@ -303,10 +308,15 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
         );
       if (command[0] !== 'openclaw' || !m.layout)
         return { stdout: '', stderr: `${command[0]}: not found\n`, exitCode: 127 };
-      const [file, ...args] = machineOpenclawCommand(m.layout, command.slice(1));
+      const argv = machineOpenclawCommand(m.layout, command.slice(1));
       const execEnv = machineEnv(m, m.layout);
-      record({ machineId: m.id, kind: 'exec', command: [file!, ...args], env: execEnv });
-      const r = await spawnExec({ file: file!, args, env: execEnv, timeoutMs: timeoutS * 1000 });
+      record({ machineId: m.id, kind: 'exec', command: argv, env: execEnv });
+      const r = await spawnExec({
+        file: m.layout.nodeBin,
+        args: argv.slice(1),
+        env: execEnv,
+        timeoutMs: timeoutS * 1000,
+      });
       if (r.spawnError) throw new ProviderError('exec', null, null, `local exec: ${r.spawnError}`);
       if (r.timedOut) throw new ProviderError('exec', 408, null, `local exec: no result within ${timeoutS} s`);
       return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code ?? 1 };
