@@ -21,6 +21,7 @@ import {
 import type { FlyEmulator } from '@/emulators/fly/server';
 import { createInstanceService } from '@/instances/instance-service';
 import { createFallback } from '@/instances/pairing/fallback';
+import { createFlyProvider } from '@/instances/providers/fly/fly-provider';
 import { machineEntrypointPath } from '@/instances/providers/local/controller-bundle';
 import { createLocalProvider, type LocalProvider } from '@/instances/providers/local/local-provider';
 import type { MachineProvider } from '@/instances/providers/provider';
@@ -29,7 +30,7 @@ import { createLogger } from '@/platform/logger';
 import { openclawCliPath, openclawNodeBin } from '@/platform/openclaw-paths';
 import { TEST_SECRETS } from '../harness/app';
 import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, insertUser, instanceOf, lifecycleDeps } from '../harness/instances';
+import { FLY_APP, flyWithEmulator, insertUser, instanceOf, lifecycleDeps } from '../harness/instances';
 import { ensureOpenclaw } from '../harness/openclaw';
 
 const REAL_START_MS = 240_000; // controller + real openclaw gateway on a busy 2-core machine
@@ -109,6 +110,34 @@ describe('the Fly provider builds the machine from the contract', () => {
       'openclaw',
     ]);
     expect((await provider.exec(row.machineId!, ['sh', '-c', 'id'], 30)).exitCode).toBe(127);
+  });
+
+  it('restarts a stopped machine on the current image and secrets (a new FLY_IMAGE, a rotated CONTROLLER_SECRET)', async () => {
+    const userId = await insertUser(tdb.db);
+    await createInstanceService(lifecycleDeps(tdb.db, clock, provider)).start(userId);
+    const row = (await instanceOf(tdb.db, userId))!;
+    const service = createInstanceService(lifecycleDeps(tdb.db, clock, provider));
+    await service.stop(userId);
+
+    const upgraded = createFlyProvider({
+      baseUrl: emulator.url,
+      appName: FLY_APP,
+      token: emulator.token,
+      region: 'iad',
+      image: 'registry.fly.io/kiloclaw:v2',
+      controllerUrlTemplate: emulator.controllerUrlTemplate,
+    });
+    const rotated = 'rotated-controller-secret-0123456789abcdef';
+    const deps = { ...lifecycleDeps(tdb.db, clock, upgraded), controllerSecret: rotated };
+    expect((await createInstanceService(deps).start(userId)).status).toBe('running');
+
+    const machine = emulator.machines.get(row.machineId!)!;
+    expect((await instanceOf(tdb.db, userId))!.machineId).toBe(row.machineId); // the same machine and volume
+    expect(machine.config.image).toBe('registry.fly.io/kiloclaw:v2');
+    expect(machine.config.env).toEqual({
+      ...machineLayoutEnv(MACHINE_IMAGE),
+      ...machineSecretsEnv(rotated, row.id),
+    });
   });
 
   it('marks a machine without the contract variables failed, as the image would exit', async () => {

@@ -153,7 +153,9 @@ async function bringUp(
     machine = await provider.updateMachine(machine.id, spec);
   }
   if (machine.state !== 'started' && machine.state !== 'starting') {
-    await provider.startMachine(machine.id);
+    // A stopped machine starts from its spec, not its old config: a new FLY_IMAGE, a changed machine
+    // contract or a rotated CONTROLLER_SECRET reach every instance at its next start (update launches).
+    machine = await provider.updateMachine(machine.id, spec);
   }
   return machine;
 }

@@ -58,9 +58,10 @@ export function createFlyProvider(opts: FlyProviderOptions): MachineProvider {
       .replace(/\/$/, ''),
   });
 
+  // The configured image, always: an update is how a new FLY_IMAGE reaches an existing machine.
   const configFor = (spec: MachineSpec, base: FlyMachineConfig = {}): FlyMachineConfig => ({
     ...base,
-    image: base.image ?? opts.image,
+    image: opts.image,
     env: { ...spec.env, ...machineLayoutEnv(MACHINE_IMAGE) },
     metadata: spec.metadata,
     mounts: [{ volume: spec.volumeId, path: MACHINE_IMAGE.volumeMount }],
