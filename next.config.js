@@ -11,8 +11,5 @@ const nextConfig = {
   output: 'standalone',
   // Trace from this folder, so the standalone tree is .next/standalone/server.js wherever the checkout is.
   outputFileTracingRoot: dirname(fileURLToPath(import.meta.url)),
-  // The tracer follows the local machine provider's file lookups into the checkout (the openclaw
-  // runtime, sources, tests); a production server runs instances on Fly and needs none of them.
-  outputFileTracingExcludes: { '*': ['tools/**', 'src/**', 'test/**', 'scripts/**', 'machine/**', 'bench/**'] },
 };
 export default nextConfig;

@@ -5,6 +5,7 @@
 //   dist/controller.mjs               the in-machine controller                    → machine/Dockerfile
 // `--skip-next` builds only the two bundles (seconds; the web build takes minutes).
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -12,6 +13,11 @@ import { buildController } from './build-controller.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NEXT_BUILD_TIMEOUT_MS = 20 * 60_000; // ~1–3 min here; far longer means it hung
+// Next's tracer follows the local machine provider's file lookups into the checkout (the openclaw
+// runtime, sources, tests) and copies them into the standalone tree; a production server runs its
+// instances on Fly and needs none of them. (outputFileTracingExcludes cannot say this: its patterns
+// match anywhere in a path, and `src/**` also drops node_modules/postgres/src.)
+const NOT_SHIPPED = ['tools', 'src', 'test', 'bench', 'scripts', 'machine'];
 
 /** The app image's start program, with its dependencies inlined (the standalone tree lacks the migrator). */
 export async function buildAppServer({ outfile = join(root, 'dist', 'app-server.mjs') } = {}) {
@@ -46,6 +52,7 @@ if (!process.argv.includes('--skip-next')) {
     process.stderr.write(`[build] next build failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})\n`);
     process.exit(1);
   }
+  for (const dir of NOT_SHIPPED) rmSync(join(root, '.next', 'standalone', dir), { recursive: true, force: true });
   say(`web app (.next/standalone) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 say(relative(root, await buildController()));
