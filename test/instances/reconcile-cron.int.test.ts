@@ -31,7 +31,7 @@ const cron = (headers: Record<string, string> = {}, method = 'POST') =>
   fetch(`${app.url}/api/cron/reconcile-instances`, { method, headers });
 
 describe('POST /api/cron/reconcile-instances', () => {
-  it('answers 401 without the bearer secret and 405 to a GET, and changes nothing', async () => {
+  it('answers 401 without the bearer secret (POST or Vercel Cron’s GET) and 405 to other methods, and changes nothing', async () => {
     const userId = await insertUser(tdb.db);
     await app.deps.instances.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
@@ -40,7 +40,8 @@ describe('POST /api/cron/reconcile-instances', () => {
     const denied = await cron({ authorization: 'Bearer wrong-secret-wrong-secret' });
     expect(denied.status).toBe(401);
     expect((await denied.json()).error).toMatch(/CRON_SECRET/);
-    expect((await cron({}, 'GET')).status).toBe(405);
+    expect((await cron({}, 'GET')).status).toBe(401);
+    expect((await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` }, 'PUT')).status).toBe(405);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
   });
 
