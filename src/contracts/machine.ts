@@ -102,7 +102,7 @@ export const machineOpenclawCommand = (layout: MachineLayout, args: readonly str
 ];
 
 /** Variables the app must set per instance; a machine without them does not start. */
-export const MACHINE_REQUIRED_SECRETS = [MACHINE_ENV.controllerTokenSha256, MACHINE_ENV.gatewayToken] as const;
+const MACHINE_REQUIRED_SECRETS = [MACHINE_ENV.controllerTokenSha256, MACHINE_ENV.gatewayToken] as const;
 
 /**
  * The per-instance secrets of a machine's environment. The controller token itself never leaves the
@@ -117,7 +117,7 @@ export function machineSecretsEnv(controllerSecret: string, instanceId: string):
 }
 
 /** Variables a machine cannot start without (the image's ENV provides the rest). */
-export const MACHINE_REQUIRED_ENV = [
+const MACHINE_REQUIRED_ENV = [
   ...MACHINE_REQUIRED_SECRETS,
   MACHINE_ENV.stateDir,
   MACHINE_ENV.home,

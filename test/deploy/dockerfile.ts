@@ -3,7 +3,7 @@
 // instructions our Dockerfiles use, in the forms they use them.
 import { readFileSync } from 'node:fs';
 
-export type Instruction = { op: string; args: string };
+type Instruction = { op: string; args: string };
 export type Copy = { from: string | null; sources: string[]; dest: string };
 export type Stage = { name: string | null; base: string; instructions: Instruction[] };
 

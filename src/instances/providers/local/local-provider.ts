@@ -50,7 +50,7 @@ type LocalMachine = {
 };
 
 /** A process this provider started for a machine: what the contract test holds to the contract. */
-export type LocalSpawn = {
+type LocalSpawn = {
   machineId: string;
   kind: 'machine' | 'exec';
   command: string[];
