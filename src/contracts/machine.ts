@@ -69,6 +69,15 @@ export const MACHINE_IMAGE: MachineLayout = {
   gatewayPort: MACHINE_PORTS.gateway,
 };
 
+/**
+ * What a machine needs from its host: the gateway and one CLI call each take ~0.4–0.5 GB and the
+ * controller runs up to two CLI lists at once, so the platform default (256 MB) would be killed.
+ */
+export const MACHINE_GUEST = { cpuKind: 'shared', cpus: 1, memoryMb: 2048 } as const;
+
+/** How a machine is stopped: SIGTERM, then time for the controller to stop the gateway (it allows 10 s). */
+export const MACHINE_STOP = { signal: 'SIGTERM', timeoutS: 20 } as const;
+
 /** The non-root user everything in a machine runs as; the entrypoint gives it the volume. */
 export const MACHINE_USER = { name: 'kiloclaw', uid: 10001 } as const;
 

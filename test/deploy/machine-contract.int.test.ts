@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllerToken } from '@/contracts/controller-token';
 import {
   MACHINE_ENV,
+  MACHINE_GUEST,
   MACHINE_IMAGE,
   MACHINE_ROUTES,
+  MACHINE_STOP,
   machineCommand,
   machineLayoutEnv,
   machineOpenclawCommand,
@@ -73,6 +75,8 @@ describe('the Fly provider builds the machine from the contract', () => {
     expect(config.env?.[MACHINE_ENV.gatewayPort]).toBe('3001');
     expect(config.env?.[MACHINE_ENV.gatewayPort]).not.toBe(config.env?.[MACHINE_ENV.controllerPort]);
     expect(config.mounts).toEqual([{ volume: row.volumeId, path: MACHINE_IMAGE.volumeMount }]);
+    expect(config.guest).toEqual({ cpu_kind: 'shared', cpus: 1, memory_mb: MACHINE_GUEST.memoryMb });
+    expect(config.stop_config).toEqual({ signal: 'SIGTERM', timeout: `${MACHINE_STOP.timeoutS}s` });
     // the machine can check its bearer token but never holds it, nor the server secret
     const sent = JSON.stringify(config);
     expect(sent).not.toContain(controllerToken(TEST_SECRETS.CONTROLLER_SECRET, row.id));

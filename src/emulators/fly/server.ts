@@ -26,6 +26,8 @@ export type EmulatedMachine = {
     env?: Record<string, string>;
     mounts?: Array<{ volume: string; path: string }>;
     metadata?: Record<string, string>;
+    guest?: { cpu_kind?: string; cpus?: number; memory_mb?: number };
+    stop_config?: { signal?: string; timeout?: string };
   };
   created_at: string;
   image: MachineImage;

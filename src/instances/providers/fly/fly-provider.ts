@@ -1,7 +1,13 @@
 // MachineProvider over the Fly Machines API: one machine + one volume per instance. The machine is
 // the instance image (machine/Dockerfile, named by FLY_IMAGE) with the environment and mount the
 // machine contract (src/contracts/machine.ts) gives for that image.
-import { MACHINE_IMAGE, machineLayoutEnv, machineOpenclawCommand } from '@/contracts/machine';
+import {
+  MACHINE_GUEST,
+  MACHINE_IMAGE,
+  MACHINE_STOP,
+  machineLayoutEnv,
+  machineOpenclawCommand,
+} from '@/contracts/machine';
 
 import {
   type Machine,
@@ -62,6 +68,8 @@ export function createFlyProvider(opts: FlyProviderOptions): MachineProvider {
   const configFor = (spec: MachineSpec, base: FlyMachineConfig = {}): FlyMachineConfig => ({
     ...base,
     image: opts.image,
+    guest: { cpu_kind: MACHINE_GUEST.cpuKind, cpus: MACHINE_GUEST.cpus, memory_mb: MACHINE_GUEST.memoryMb },
+    stop_config: { signal: MACHINE_STOP.signal, timeout: `${MACHINE_STOP.timeoutS}s` },
     env: { ...spec.env, ...machineLayoutEnv(MACHINE_IMAGE) },
     metadata: spec.metadata,
     mounts: [{ volume: spec.volumeId, path: MACHINE_IMAGE.volumeMount }],
