@@ -5,7 +5,7 @@
 //   dist/controller.mjs               the in-machine controller                    → machine/Dockerfile
 // `--skip-next` builds only the two bundles (seconds; the web build takes minutes).
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -40,7 +40,30 @@ export async function buildAppServer({ outfile = join(root, 'dist', 'app-server.
 
 const say = (line) => process.stdout.write(`[build] ${line}\n`);
 
+const BUILD_LOCK = join(root, '.next-build.lock'); // the same lock `npm start` builds under (scripts/start.ts)
+const BUILD_LOCK_STALE_MS = 10 * 60_000;
+
+/** Waits for the web-build lock, so a build never writes .next while `npm start` (or a test) builds it. */
+async function lockWebBuild() {
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      return () => rmSync(BUILD_LOCK, { recursive: true, force: true });
+    } catch {
+      const held = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > BUILD_LOCK_STALE_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 if (!process.argv.includes('--skip-next')) {
+  const unlock = await lockWebBuild();
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.once(signal, () => {
+      unlock();
+      process.exit(130);
+    });
   const started = Date.now();
   const r = spawnSync(process.execPath, [join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
     cwd: root,
@@ -48,11 +71,13 @@ if (!process.argv.includes('--skip-next')) {
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
     timeout: NEXT_BUILD_TIMEOUT_MS,
   });
+  if (r.status === 0)
+    for (const dir of NOT_SHIPPED) rmSync(join(root, '.next', 'standalone', dir), { recursive: true, force: true });
+  unlock();
   if (r.status !== 0) {
     process.stderr.write(`[build] next build failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})\n`);
     process.exit(1);
   }
-  for (const dir of NOT_SHIPPED) rmSync(join(root, '.next', 'standalone', dir), { recursive: true, force: true });
   say(`web app (.next/standalone) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 say(relative(root, await buildController()));
