@@ -32,8 +32,9 @@ import { createLogger } from '@/platform/logger';
 import { openclawCliPath, openclawNodeBin } from '@/platform/openclaw-paths';
 import { TEST_SECRETS } from '../harness/app';
 import { createTestDb, type TestDb } from '../harness/db';
-import { FLY_APP, flyWithEmulator, insertUser, instanceOf, lifecycleDeps } from '../harness/instances';
+import { FLY_APP, flyWithEmulator, instanceOf, lifecycleDeps } from '../harness/instances';
 import { ensureOpenclaw } from '../harness/openclaw';
+import { makeUser } from '../harness/users';
 
 const REAL_START_MS = 240_000; // controller + real openclaw gateway on a busy 2-core machine
 const clock = fixedClock('2026-11-29T12:00:00Z');
@@ -60,7 +61,7 @@ describe('the Fly provider builds the machine from the contract', () => {
   });
 
   it('asks Fly for the image, the contract environment and the volume at the contract mount', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const service = createInstanceService(lifecycleDeps(tdb.db, clock, provider));
     expect((await service.start(userId)).status).toBe('running');
     const row = (await instanceOf(tdb.db, userId))!;
@@ -84,7 +85,7 @@ describe('the Fly provider builds the machine from the contract', () => {
   });
 
   it("answers the contract's health and version routes at the machine's controller URL", async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const service = createInstanceService(lifecycleDeps(tdb.db, clock, provider));
     await service.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
@@ -101,7 +102,7 @@ describe('the Fly provider builds the machine from the contract', () => {
   });
 
   it('runs the exec fallback through the image entrypoint (a bare `openclaw` is not on the image PATH)', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const service = createInstanceService(lifecycleDeps(tdb.db, clock, provider));
     await service.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
@@ -117,7 +118,7 @@ describe('the Fly provider builds the machine from the contract', () => {
   });
 
   it('restarts a stopped machine on the current image and secrets (a new FLY_IMAGE, a rotated CONTROLLER_SECRET)', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await createInstanceService(lifecycleDeps(tdb.db, clock, provider)).start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
     const service = createInstanceService(lifecycleDeps(tdb.db, clock, provider));
@@ -175,7 +176,7 @@ describe('the local provider runs the image entrypoint with the contract environ
       logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     });
     const service = createInstanceService(lifecycleDeps(tdb.db, clock, provider, REAL_START_MS - 30_000));
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     expect((await service.start(userId)).status).toBe('running');
     const row = (await instanceOf(tdb.db, userId))!;
     instanceId = row.id;

@@ -276,7 +276,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     body: unknown,
   ): [number, unknown] {
     // Fly's proxy cannot reach a machine that is not started
-    if (!m || m.state !== 'started') return [502, { error: 'machine not reachable' }];
+    if (m?.state !== 'started') return [502, { error: 'machine not reachable' }];
     if (path === '/_kilo/health') return [200, { status: 'ok' }];
     const presented = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
     const verifier = m.config.env?.[MACHINE_ENV.controllerTokenSha256] ?? '';
