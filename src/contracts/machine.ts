@@ -2,8 +2,8 @@
 // whichever provider starts it. The machine image (machine/Dockerfile) lays its files out as
 // MACHINE_IMAGE says, the Fly provider sends MACHINE_IMAGE's environment, the local provider runs
 // the same entrypoint with the same variables pointing into a directory of this host, and the exec
-// fallback runs the CLI through that entrypoint. test/deploy/machine-contract.test.ts holds all of
-// them to this file.
+// fallback runs the CLI through that entrypoint. test/deploy/machine-contract.int.test.ts holds all of
+// them to this file (docs/controller.md §2).
 import { CONTROLLER_DEFAULT_PORT, CONTROLLER_ROUTES } from './controller';
 import { controllerToken, controllerTokenVerifier } from './controller-token';
 
