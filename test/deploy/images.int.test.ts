@@ -44,7 +44,12 @@ const app = readDockerfile(join(ROOT, 'Dockerfile'));
 const machine = readDockerfile(join(ROOT, 'machine', 'Dockerfile'));
 
 beforeAll(() => {
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+  // --if-stale: a web build that is newer than its sources is kept (another test's server may be serving it)
+  const r = spawnSync('npm', ['run', 'build', '--', '--if-stale'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: BUILD_TIMEOUT_MS,
+  });
   expect(r.status, `${r.stdout}\n${r.stderr}`.slice(-3000)).toBe(0);
 }, BUILD_TIMEOUT_MS);
 
