@@ -9,6 +9,7 @@ import { controllerTokenVerifier } from '../contracts/controller-token';
 import { MACHINE_PORTS } from '../contracts/machine';
 import { channelSchema } from '../contracts/pairing-input';
 import { openclawCliPath, openclawNodeBin } from '../platform/openclaw-paths';
+import { describeIssues } from '../platform/zod-issues';
 import type { Env } from './exec';
 
 export const DEFAULT_GATEWAY_PORT = MACHINE_PORTS.gateway;
@@ -83,11 +84,7 @@ const EnvSchema = z.object({
 export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const messages = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '');
-      return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-    });
-    throw new ControllerConfigError(messages.join('; '));
+    throw new ControllerConfigError(describeIssues(parsed.error));
   }
   const e = parsed.data;
   const token = e.CONTROLLER_TOKEN ?? '';

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MachineLayout, machineCommand, machineLayoutEnv, machineOpenclawCommand } from '@/contracts/machine';
 import { spawnExec } from '@/controller/exec';
-import { freePort } from '@/db/embedded';
+import { freePort } from '@/platform/free-port';
 import type { Logger } from '@/platform/logger';
 import { openclawCliPath, openclawNodeBin } from '@/platform/openclaw-paths';
 import {
