@@ -11,7 +11,7 @@ import { dirname, join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MACHINE_IMAGE, MACHINE_USER, machineCommand, machineLayoutEnv } from '@/contracts/machine';
 import { createDb } from '@/db/client';
-import { freePort } from '@/db/embedded';
+import { freePort } from '@/platform/free-port';
 import { openclawToolsDir, repoRoot } from '@/platform/openclaw-paths';
 import { createEmptyDatabase } from '../harness/db';
 import { all, copies, type Dockerfile, envOf, execForm, readDockerfile, type Stage, workdirOf } from './dockerfile';
