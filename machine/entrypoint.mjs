@@ -60,6 +60,9 @@ function prepareVolume() {
 async function startController() {
   prepareVolume();
   const bundle = process.env.KILOCLAW_CONTROLLER_BUNDLE?.trim() || join(here, 'controller.mjs');
+  // The controller sees itself as the script it was started as (it starts its pairing worker as
+  // `node <script> --pairing-worker`, which needs no volume setup: the worker inherits this process).
+  process.argv.splice(1, process.argv.length - 1, bundle);
   // In this process: signals reach the controller directly and it owns the gateway's lifetime.
   await import(pathToFileURL(bundle).href);
 }
