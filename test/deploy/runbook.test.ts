@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isHandled } from '@/billing/webhooks/dispatch-table';
 import { CONFIG_VARIABLES, loadConfig } from '@/platform/config';
 import { repoRoot } from '@/platform/openclaw-paths';
 
@@ -44,6 +45,18 @@ describe('README "Deploying"', () => {
     expect(names.size).toBeGreaterThan(15);
     const unknown = [...names].filter((n) => !CONFIG_VARIABLES.includes(n));
     expect(unknown).toEqual([]);
+  });
+
+  it('subscribes the Stripe endpoint to exactly the events the webhook handles', () => {
+    const listed = [...deploying.matchAll(/`([a-z_]+\.[a-z_.]+)`/g)]
+      .map(([, e = '']) => e)
+      .filter((e) => !e.includes('.mjs'));
+    const table = readFileSync(join(ROOT, 'src', 'billing', 'webhooks', 'dispatch-table.ts'), 'utf8');
+    const handled = [...new Set([...table.matchAll(/'([a-z_]+\.[a-z_.]+)'/g)].map(([, e = '']) => e))];
+    expect(handled.length).toBeGreaterThan(5);
+    for (const event of handled) expect(listed, event).toContain(event);
+    for (const event of listed.filter((e) => /^(checkout|customer|invoice|subscription_schedule)\./.test(e)))
+      expect(isHandled(event), event).toBe(true);
   });
 
   it('tells the operator to set a production configuration the app accepts, on Fly', () => {
