@@ -1,8 +1,12 @@
 // In-memory view of one kind of pending pairing requests (channels or devices), kept fresh so
 // the dashboard never waits for the openclaw CLI (seconds per call). Rules, from PAIRING.md §2:
 // - warm-up at start is fire-and-forget; health never waits for it;
-// - periodic CLI refresh, adaptive 60–120 s, failure backoff 30 s → 300 s; every CLI read also
-//   verifies the read-only state-database path, which is polled every second when available;
+// - the read-only state-database path, when available, is polled every second (a query only when
+//   its data_version moved or a listed request may expire) and answers every refresh;
+// - every CLI read also verifies that path; once one has, an idle cache runs no CLI at all: only
+//   lists the fast path changed get verified, at most once per SAFETY_VERIFY_INTERVAL_MS, and losing
+//   the fast path brings the CLI straight back (refresh-schedule.ts holds the rule);
+// - without a verified fast path: periodic CLI refresh, adaptive 60–120 s, failure backoff 30 s → 300 s;
 // - gateway log lines about pairing trigger one debounced (2 s) refresh;
 // - single-flight: at most one CLI refresh per kind in flight, callers share it; a caller that
 //   needs data newer than its own change (approve, log line) gets one shared follow-up run;
@@ -13,6 +17,7 @@
 import type { Clock, TimerHandle } from './clock';
 import type { Logger } from './log';
 import { sameJson } from './pairing-projection';
+import { nextScheduledRefresh, type ScheduleTiming } from './refresh-schedule';
 
 export type PairingKind = 'channels' | 'devices';
 
@@ -23,29 +28,34 @@ export interface PairingSource<T> {
   /** Opens the fast path if it can be (retrying a database that did not exist yet); true when usable. */
   prepareFast(): Promise<boolean>;
   fastReady(): boolean;
+  /** A stamp that moves whenever the state database changes (SQLite data_version); null when unknown. */
+  fastVersion(): number | null;
   /** Synchronous read of one key from the state database; throws when it cannot answer. */
   readFast(key: string, nowMs: number): T[];
   /** One CLI read of one key (seconds). */
   readCli(key: string, signal: AbortSignal): Promise<T[]>;
 }
 
-export interface CacheTiming {
-  /** Next periodic refresh after one that found requests or a change. */
-  refreshMinMs: number;
-  /** Next periodic refresh after one that found nothing new. */
-  refreshMaxMs: number;
-  failureBaseMs: number;
-  failureMaxMs: number;
+export interface CacheTiming extends ScheduleTiming {
   debounceMs: number;
   /** State-database poll interval; 0 disables polling. */
   pollMs: number;
 }
+
+/**
+ * 60 min between two CLI verifications of a fast path already proven against the CLI: a
+ * verification re-checks lists the fast path produced since the last one, and an hour is the life
+ * of a channel request (60 min TTL), so a request the fast path got wrong is still pending when it
+ * is caught. One CLI run (≈ 5 CPU-s) per hour per kind is < 0.3 % of a core; an idle hour runs none.
+ */
+export const SAFETY_VERIFY_INTERVAL_MS = 60 * 60_000;
 
 export const DEFAULT_CACHE_TIMING: CacheTiming = {
   refreshMinMs: 60_000,
   refreshMaxMs: 120_000,
   failureBaseMs: 30_000,
   failureMaxMs: 300_000,
+  verifyIntervalMs: SAFETY_VERIFY_INTERVAL_MS,
   debounceMs: 2_000, // a burst of log lines (one per WebSocket frame) becomes one refresh
   pollMs: 1_000, // a new request shows within ~2 s
 };
@@ -98,6 +108,8 @@ export interface CacheStats {
   byReason: Record<string, number>;
   discarded: number;
   pairingLines: number;
+  /** Polls answered without a query: the database had not changed and nothing listed could expire. */
+  unchangedPolls: number;
 }
 
 export class PairingCache<T, A> {
@@ -117,7 +129,24 @@ export class PairingCache<T, A> {
   private periodicTimer: TimerHandle | undefined;
   private pollTimer: TimerHandle | undefined;
   private debounceTimer: TimerHandle | undefined;
-  readonly stats: CacheStats = { runs: { fast: 0, cli: 0 }, byReason: {}, discarded: 0, pairingLines: 0 };
+  // Scheduling of the CLI's own runs (refresh-schedule.ts): set up once warm-up has read.
+  private schedulingStarted = false;
+  private scheduledRunning = false;
+  private fastVerified = false;
+  /** Fast reads that changed the list, and how many of them the last verification covered. */
+  private fastChanges = 0;
+  private verifiedChanges = 0;
+  private lastVerifiedMs = -Infinity;
+  /** data_version and keys of the last fast read: an unchanged database needs no new query. */
+  private fastVersionRead: number | null = null;
+  private fastKeysRead = '';
+  readonly stats: CacheStats = {
+    runs: { fast: 0, cli: 0 },
+    byReason: {},
+    discarded: 0,
+    pairingLines: 0,
+    unchangedPolls: 0,
+  };
 
   constructor(private readonly options: PairingCacheOptions<T, A>) {
     this.timing = { ...DEFAULT_CACHE_TIMING, ...options.timing };
@@ -216,7 +245,8 @@ export class PairingCache<T, A> {
     if (this.stopped) return;
     // With the fast path this CLI read doubles as its first verification.
     const outcome = await this.refresh({ reason: 'warm-up', verify: true });
-    this.schedulePeriodic(outcome);
+    this.schedulingStarted = true;
+    this.scheduleNext(outcome);
   }
 
   private schedulePoll(): void {
@@ -227,23 +257,79 @@ export class PairingCache<T, A> {
   }
 
   private async poll(): Promise<void> {
-    if (this.stopped || !(await this.options.source.prepareFast()) || this.stopped) return;
-    this.runFast('poll');
+    const { source } = this.options;
+    if (this.stopped) return;
+    const ready = await source.prepareFast();
+    if (this.stopped) return;
+    if (ready) {
+      if (this.unchangedSinceLastFastRead()) {
+        this.stats.unchangedPolls += 1;
+        this.lastUpdatedMs = this.options.clock.now(); // the list is confirmed current as of now
+      } else this.runFast('poll');
+    }
+    if (!source.fastReady() && this.fastVerified) {
+      // Switched off between verifications (read errors): the CLI takes over at once.
+      this.fastVerified = false;
+      this.options.log.warn('state database fast path lost; refreshing from the CLI again', { kind: this.kind });
+      if (this.schedulingStarted && !this.scheduledRunning) {
+        this.options.clock.clearTimeout(this.periodicTimer);
+        this.periodicTimer = undefined;
+        this.runScheduled('fast-path-off');
+      }
+    }
   }
 
-  private schedulePeriodic(last: RefreshOutcome): void {
+  /**
+   * A request can only appear, change or go through a write (which moves data_version), but one
+   * listed can expire without any: so only an empty list of unchanged keys stays valid unread.
+   */
+  private unchangedSinceLastFastRead(): boolean {
+    const { source } = this.options;
+    if (this.fastVersionRead === null || source.fastVersion() !== this.fastVersionRead) return false;
+    for (const requests of this.entries.values()) if (requests.length > 0) return false;
+    return source.keys().join('\n') === this.fastKeysRead;
+  }
+
+  /** Plans the next CLI run of the cache's own (refresh-schedule.ts); none while a verified fast path is idle. */
+  private scheduleNext(last: RefreshOutcome): void {
     if (this.stopped) return;
-    let delay: number;
-    if (last.ok) {
-      const busy = last.changed || this.snapshot().requests.length > 0;
-      delay = busy ? this.timing.refreshMinMs : this.timing.refreshMaxMs;
-    } else {
-      const exponent = Math.max(0, this.consecutiveFailures - 1);
-      delay = Math.min(this.timing.failureBaseMs * 2 ** exponent, this.timing.failureMaxMs);
-    }
-    this.periodicTimer = this.options.clock.setTimeout(() => {
-      void this.refresh({ reason: 'periodic', verify: true }).then((outcome) => this.schedulePeriodic(outcome));
-    }, delay);
+    const { clock } = this.options;
+    clock.clearTimeout(this.periodicTimer);
+    this.periodicTimer = undefined;
+    const next = nextScheduledRefresh(
+      {
+        nowMs: clock.now(),
+        fastVerified: this.fastVerified,
+        unverifiedChange: this.fastChanges > this.verifiedChanges,
+        lastVerifiedMs: this.lastVerifiedMs,
+        lastOk: last.ok,
+        lastChanged: last.changed,
+        pending: this.snapshot().requests.length,
+        consecutiveFailures: this.consecutiveFailures,
+      },
+      this.timing,
+    );
+    if (!next) return;
+    this.periodicTimer = clock.setTimeout(() => {
+      this.periodicTimer = undefined;
+      this.runScheduled(next.reason);
+    }, next.delayMs);
+  }
+
+  private runScheduled(reason: string): void {
+    this.scheduledRunning = true;
+    void this.refresh({ reason, verify: true })
+      .catch((): RefreshOutcome => ({ ok: false, changed: false }))
+      .then((outcome) => {
+        this.scheduledRunning = false;
+        this.scheduleNext(outcome);
+      });
+  }
+
+  /** A fast read changed the list: a verified fast path owes the CLI one check of it. */
+  private verificationOwed(): void {
+    if (!this.fastVerified || !this.schedulingStarted || this.scheduledRunning || this.periodicTimer) return;
+    this.scheduleNext({ ok: true, changed: true });
   }
 
   /** One synchronous state-database read of every key; null when the fast path could not answer. */
@@ -252,6 +338,8 @@ export class PairingCache<T, A> {
     const generation = ++this.nextGeneration;
     const keys = source.keys();
     const now = clock.now();
+    // Read before the query: a write landing in between shows as a change at the next poll.
+    const version = source.fastVersion();
     const results = new Map<string, T[]>();
     try {
       for (const key of keys) results.set(key, source.readFast(key, now));
@@ -260,7 +348,16 @@ export class PairingCache<T, A> {
       return null;
     }
     this.count('fast', reason);
-    return this.apply(generation, keys, results, reason);
+    const outcome = this.apply(generation, keys, results, reason);
+    if (!outcome.discarded) {
+      this.fastVersionRead = version;
+      this.fastKeysRead = keys.join('\n');
+    }
+    if (outcome.changed) {
+      this.fastChanges += 1;
+      this.verificationOwed();
+    }
+    return outcome;
   }
 
   private refreshCli(reason: string, fresh: boolean): Promise<RefreshOutcome> {
@@ -289,6 +386,8 @@ export class PairingCache<T, A> {
     this.count('cli', reason);
     const keys = source.keys();
     const started = clock.now();
+    const fastAtStart = source.fastReady();
+    const changeMark = this.fastChanges;
     const settled = await Promise.allSettled(keys.map((key) => source.readCli(key, this.abort.signal)));
     if (this.stopped) return { ok: false, changed: false };
     const ok = settled.filter((r) => r.status === 'fulfilled').length;
@@ -308,12 +407,24 @@ export class PairingCache<T, A> {
       else failed.push({ key, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
     });
     if (failed.length > 0) log.warn('pairing refresh failed for some keys', { kind: this.kind, reason, failed });
+    // Every key compared with the database while the fast path stayed on: it is proven up to here.
+    const wasVerified = this.fastVerified;
+    this.fastVerified = fastAtStart && source.fastReady() && failed.length === 0;
+    if (this.fastVerified) {
+      this.verifiedChanges = changeMark;
+      this.lastVerifiedMs = clock.now();
+    }
     if (keys.length > 0 && results.size === 0) {
       this.consecutiveFailures += 1;
-      return { ok: false, changed: false };
+      const failedOutcome = { ok: false, changed: false };
+      if (wasVerified && !this.scheduledRunning) this.scheduleNext(failedOutcome);
+      return failedOutcome;
     }
     this.consecutiveFailures = 0;
     const outcome = this.apply(generation, keys, results, reason);
+    if (!outcome.discarded) this.fastVersionRead = null; // the list now comes from the CLI: query again
+    // A check outside the schedule (a fallback read) failed or disagreed: back on the CLI's timer.
+    if (wasVerified && !this.fastVerified && !this.scheduledRunning) this.scheduleNext(outcome);
     if (outcome.discarded && !source.fastReady()) {
       // A newer fast-path result won, but this very read just switched the fast path off
       // (it disagreed with the CLI): replace that result with a fresh CLI read right away.

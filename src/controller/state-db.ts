@@ -50,6 +50,11 @@ const BUSY_TIMEOUT_MS = 1_000; // a read waits at most this long for a checkpoin
 export interface StateDbReader {
   readChannel(channel: string, nowMs: number): RawChannelRequest[];
   readDevices(nowMs: number): RawDeviceRequest[];
+  /**
+   * SQLite's data_version: moves whenever another connection commits (openclaw's CLI or gateway),
+   * so a poll can tell "nothing changed" without running the queries. Costs no disk read.
+   */
+  dataVersion(): number;
   close(): void;
 }
 
@@ -109,12 +114,18 @@ export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = l
         'WHERE channel_key = ? ORDER BY created_at ASC, account_id ASC, request_id ASC',
     );
     const deviceRows = db.prepare('SELECT * FROM device_pairing_pending');
+    const dataVersion = db.prepare('PRAGMA data_version');
     return {
       ok: true,
       reader: {
         readChannel: (channel, nowMs) =>
           channelRequestsFromRows(channelRows.all(channel.trim().toLowerCase()) as ChannelRequestRow[], nowMs),
         readDevices: (nowMs) => devicePendingFromRows(deviceRows.all() as DevicePendingRow[], nowMs),
+        dataVersion: () => {
+          const version = Number((dataVersion.all()[0] as { data_version?: unknown } | undefined)?.data_version);
+          if (!Number.isInteger(version)) throw new Error('PRAGMA data_version gave no number');
+          return version;
+        },
         close: () => db.close(),
       },
     };
