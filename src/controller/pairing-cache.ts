@@ -1,12 +1,10 @@
 // In-memory view of one kind of pending pairing requests (channels or devices), kept fresh so
 // the dashboard never waits for the openclaw CLI (seconds per call). Rules, from PAIRING.md §2:
 // - warm-up at start is fire-and-forget; health never waits for it;
-// - the read-only state-database path, when available, is polled every second (a query only when
-//   its data_version moved or a listed request may expire) and answers every refresh;
-// - every CLI read also verifies that path; once one has, an idle cache runs no CLI at all: only
-//   lists the fast path changed get verified, at most once per SAFETY_VERIFY_INTERVAL_MS, and losing
-//   the fast path brings the CLI straight back (refresh-schedule.ts holds the rule);
-// - without a verified fast path: periodic CLI refresh, adaptive 60–120 s, failure backoff 30 s → 300 s;
+// - the read-only state-database path, when available, answers every refresh and is polled every
+//   second (a query only when its data_version moved or a listed request may expire);
+// - every CLI read also verifies that path; the cache's own CLI runs follow refresh-schedule.ts:
+//   none while a verified fast path is idle, else periodic, adaptive 60–120 s, backoff 30 s → 300 s;
 // - gateway log lines about pairing trigger one debounced (2 s) refresh;
 // - single-flight: at most one CLI refresh per kind in flight, callers share it; a caller that
 //   needs data newer than its own change (approve, log line) gets one shared follow-up run;
@@ -17,7 +15,7 @@
 import type { Clock, TimerHandle } from './clock';
 import type { Logger } from './log';
 import { sameJson } from './pairing-projection';
-import { nextScheduledRefresh, type ScheduleTiming } from './refresh-schedule';
+import { CliSchedule, type ScheduleTiming } from './refresh-schedule';
 
 export type PairingKind = 'channels' | 'devices';
 
@@ -43,10 +41,10 @@ export interface CacheTiming extends ScheduleTiming {
 }
 
 /**
- * 60 min between two CLI verifications of a fast path already proven against the CLI: a
- * verification re-checks lists the fast path produced since the last one, and an hour is the life
- * of a channel request (60 min TTL), so a request the fast path got wrong is still pending when it
- * is caught. One CLI run (≈ 5 CPU-s) per hour per kind is < 0.3 % of a core; an idle hour runs none.
+ * 60 min between two CLI verifications of a fast path already proven against the CLI: one
+ * re-checks the lists the fast path changed since the last, and an hour is the life of a channel
+ * request (60 min TTL), so a request the fast path got wrong is still pending when it is caught.
+ * One CLI run (≈ 5 CPU-s) per hour per kind is < 0.3 % of a core; an idle hour runs none.
  */
 export const SAFETY_VERIFY_INTERVAL_MS = 60 * 60_000;
 
@@ -122,21 +120,12 @@ export class PairingCache<T, A> {
   private appliedGeneration = 0;
   private cliRun: Promise<RefreshOutcome> | null = null;
   private followUp: Promise<RefreshOutcome> | null = null;
-  private consecutiveFailures = 0;
   private stopped = false;
   private started = false;
   private readonly abort = new AbortController();
-  private periodicTimer: TimerHandle | undefined;
+  private readonly schedule: CliSchedule;
   private pollTimer: TimerHandle | undefined;
   private debounceTimer: TimerHandle | undefined;
-  // Scheduling of the CLI's own runs (refresh-schedule.ts): set up once warm-up has read.
-  private schedulingStarted = false;
-  private scheduledRunning = false;
-  private fastVerified = false;
-  /** Fast reads that changed the list, and how many of them the last verification covered. */
-  private fastChanges = 0;
-  private verifiedChanges = 0;
-  private lastVerifiedMs = -Infinity;
   /** data_version and keys of the last fast read: an unchanged database needs no new query. */
   private fastVersionRead: number | null = null;
   private fastKeysRead = '';
@@ -150,6 +139,14 @@ export class PairingCache<T, A> {
 
   constructor(private readonly options: PairingCacheOptions<T, A>) {
     this.timing = { ...DEFAULT_CACHE_TIMING, ...options.timing };
+    this.schedule = new CliSchedule({
+      kind: options.source.kind,
+      clock: options.clock,
+      log: options.log,
+      timing: this.timing,
+      run: (reason) => this.refresh({ reason, verify: true }),
+      pending: () => this.snapshot().requests.length,
+    });
   }
 
   get kind(): PairingKind {
@@ -173,10 +170,10 @@ export class PairingCache<T, A> {
     if (this.stopped) return;
     this.stopped = true;
     const { clock } = this.options;
-    clock.clearTimeout(this.periodicTimer);
+    this.schedule.stop();
     clock.clearTimeout(this.pollTimer);
     clock.clearTimeout(this.debounceTimer);
-    this.periodicTimer = this.pollTimer = this.debounceTimer = undefined;
+    this.pollTimer = this.debounceTimer = undefined;
     this.abort.abort();
   }
 
@@ -245,8 +242,7 @@ export class PairingCache<T, A> {
     if (this.stopped) return;
     // With the fast path this CLI read doubles as its first verification.
     const outcome = await this.refresh({ reason: 'warm-up', verify: true });
-    this.schedulingStarted = true;
-    this.scheduleNext(outcome);
+    this.schedule.start(outcome);
   }
 
   private schedulePoll(): void {
@@ -258,30 +254,20 @@ export class PairingCache<T, A> {
 
   private async poll(): Promise<void> {
     const { source } = this.options;
-    if (this.stopped) return;
-    const ready = await source.prepareFast();
-    if (this.stopped) return;
-    if (ready) {
-      if (this.unchangedSinceLastFastRead()) {
-        this.stats.unchangedPolls += 1;
-        this.lastUpdatedMs = this.options.clock.now(); // the list is confirmed current as of now
-      } else this.runFast('poll');
+    if (this.stopped || !(await source.prepareFast()) || this.stopped) {
+      if (!this.stopped && !source.fastReady()) this.schedule.fastLost();
+      return;
     }
-    if (!source.fastReady() && this.fastVerified) {
-      // Switched off between verifications (read errors): the CLI takes over at once.
-      this.fastVerified = false;
-      this.options.log.warn('state database fast path lost; refreshing from the CLI again', { kind: this.kind });
-      if (this.schedulingStarted && !this.scheduledRunning) {
-        this.options.clock.clearTimeout(this.periodicTimer);
-        this.periodicTimer = undefined;
-        this.runScheduled('fast-path-off');
-      }
-    }
+    if (this.unchangedSinceLastFastRead()) {
+      this.stats.unchangedPolls += 1;
+      this.lastUpdatedMs = this.options.clock.now(); // the list is confirmed current as of now
+    } else this.runFast('poll');
+    if (!source.fastReady()) this.schedule.fastLost();
   }
 
   /**
-   * A request can only appear, change or go through a write (which moves data_version), but one
-   * listed can expire without any: so only an empty list of unchanged keys stays valid unread.
+   * Requests appear, change and go only through a write, which moves data_version; but a listed
+   * one can expire without any, so only an empty list of the same keys stays valid unread.
    */
   private unchangedSinceLastFastRead(): boolean {
     const { source } = this.options;
@@ -290,56 +276,13 @@ export class PairingCache<T, A> {
     return source.keys().join('\n') === this.fastKeysRead;
   }
 
-  /** Plans the next CLI run of the cache's own (refresh-schedule.ts); none while a verified fast path is idle. */
-  private scheduleNext(last: RefreshOutcome): void {
-    if (this.stopped) return;
-    const { clock } = this.options;
-    clock.clearTimeout(this.periodicTimer);
-    this.periodicTimer = undefined;
-    const next = nextScheduledRefresh(
-      {
-        nowMs: clock.now(),
-        fastVerified: this.fastVerified,
-        unverifiedChange: this.fastChanges > this.verifiedChanges,
-        lastVerifiedMs: this.lastVerifiedMs,
-        lastOk: last.ok,
-        lastChanged: last.changed,
-        pending: this.snapshot().requests.length,
-        consecutiveFailures: this.consecutiveFailures,
-      },
-      this.timing,
-    );
-    if (!next) return;
-    this.periodicTimer = clock.setTimeout(() => {
-      this.periodicTimer = undefined;
-      this.runScheduled(next.reason);
-    }, next.delayMs);
-  }
-
-  private runScheduled(reason: string): void {
-    this.scheduledRunning = true;
-    void this.refresh({ reason, verify: true })
-      .catch((): RefreshOutcome => ({ ok: false, changed: false }))
-      .then((outcome) => {
-        this.scheduledRunning = false;
-        this.scheduleNext(outcome);
-      });
-  }
-
-  /** A fast read changed the list: a verified fast path owes the CLI one check of it. */
-  private verificationOwed(): void {
-    if (!this.fastVerified || !this.schedulingStarted || this.scheduledRunning || this.periodicTimer) return;
-    this.scheduleNext({ ok: true, changed: true });
-  }
-
   /** One synchronous state-database read of every key; null when the fast path could not answer. */
   private runFast(reason: string): RefreshOutcome | null {
     const { source, clock } = this.options;
     const generation = ++this.nextGeneration;
     const keys = source.keys();
     const now = clock.now();
-    // Read before the query: a write landing in between shows as a change at the next poll.
-    const version = source.fastVersion();
+    const version = source.fastVersion(); // before the query: a write in between shows at the next poll
     const results = new Map<string, T[]>();
     try {
       for (const key of keys) results.set(key, source.readFast(key, now));
@@ -353,10 +296,7 @@ export class PairingCache<T, A> {
       this.fastVersionRead = version;
       this.fastKeysRead = keys.join('\n');
     }
-    if (outcome.changed) {
-      this.fastChanges += 1;
-      this.verificationOwed();
-    }
+    if (outcome.changed) this.schedule.fastChanged();
     return outcome;
   }
 
@@ -386,8 +326,7 @@ export class PairingCache<T, A> {
     this.count('cli', reason);
     const keys = source.keys();
     const started = clock.now();
-    const fastAtStart = source.fastReady();
-    const changeMark = this.fastChanges;
+    const mark = this.schedule.cliStarting(source.fastReady());
     const settled = await Promise.allSettled(keys.map((key) => source.readCli(key, this.abort.signal)));
     if (this.stopped) return { ok: false, changed: false };
     const ok = settled.filter((r) => r.status === 'fulfilled').length;
@@ -407,24 +346,15 @@ export class PairingCache<T, A> {
       else failed.push({ key, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
     });
     if (failed.length > 0) log.warn('pairing refresh failed for some keys', { kind: this.kind, reason, failed });
-    // Every key compared with the database while the fast path stayed on: it is proven up to here.
-    const wasVerified = this.fastVerified;
-    this.fastVerified = fastAtStart && source.fastReady() && failed.length === 0;
-    if (this.fastVerified) {
-      this.verifiedChanges = changeMark;
-      this.lastVerifiedMs = clock.now();
-    }
+    const proven = failed.length === 0 && source.fastReady(); // each key compared with the database
     if (keys.length > 0 && results.size === 0) {
-      this.consecutiveFailures += 1;
       const failedOutcome = { ok: false, changed: false };
-      if (wasVerified && !this.scheduledRunning) this.scheduleNext(failedOutcome);
+      this.schedule.cliFinished(mark, proven, failedOutcome);
       return failedOutcome;
     }
-    this.consecutiveFailures = 0;
     const outcome = this.apply(generation, keys, results, reason);
-    if (!outcome.discarded) this.fastVersionRead = null; // the list now comes from the CLI: query again
-    // A check outside the schedule (a fallback read) failed or disagreed: back on the CLI's timer.
-    if (wasVerified && !this.fastVerified && !this.scheduledRunning) this.scheduleNext(outcome);
+    if (!outcome.discarded) this.fastVersionRead = null; // the list came from the CLI: query the database again
+    this.schedule.cliFinished(mark, proven, outcome);
     if (outcome.discarded && !source.fastReady()) {
       // A newer fast-path result won, but this very read just switched the fast path off
       // (it disagreed with the CLI): replace that result with a fresh CLI read right away.
