@@ -1,0 +1,259 @@
+// What an idle instance costs in its machine (run: npm run bench:idle). Two controllers share one
+// openclaw state directory and one real gateway, at production timings, with nothing happening:
+// - "fast": the state-database fast path on, as deployed (it supervises the gateway);
+// - "baseline": the fast path off, so the CLI answers every refresh (what the controller used to
+//   pay for verification: one CLI process per kind every 60–120 s).
+// One request of each kind waits unapproved: no pairing activity, but it puts the baseline on its
+// 60 s cadence, so one whole cycle of it fits in the window and the bench stays under 2 minutes.
+// Over the same WINDOW_S of steady state (each controller's start-up CLI runs are over) it counts
+// the CLI processes each controller starts (its children, watched in /proc), the CPU of each
+// controller with those children (utime+stime, /proc/<pid>/stat) and its VmRSS; the gateway's
+// process tree is reported apart. Then: how fast a new request shows on the fast controller.
+// Last line: one JSON object with the figures.
+import { loadavg } from 'node:os';
+import {
+  createChannelRequest,
+  createDeviceRequest,
+  createOpenclawHome,
+  ensureOpenclaw,
+  eventually,
+  type RunningController,
+  startController,
+} from '../test/harness/openclaw';
+import { CLOCK_TICKS, commandLine, descendants, type ProcInfo, readProcesses, rssMb, treeTicks } from './proc-tree';
+
+const TOKEN = 'bench-idle-controller-token-0123456789';
+const WINDOW_S = 70; // the baseline's 60 s between two CLI reads of a waiting request, plus that run itself
+const SAMPLE_MS = 250; // a CLI run lasts seconds: none slips between two samples
+const START_TIMEOUT_MS = 150_000; // gateway ready in ~9 s idle, far longer on a busy shared machine
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+/** One controller's process tree: its CLI children, its gateway subtree (if it supervises one), peaks. */
+class TreeWatch {
+  readonly cliSpawns = new Map<number, string>();
+  private known = new Set<number>();
+  gatewayPid: number | null = null;
+  peakRssMb = 0;
+  peakRssWithCliMb = 0;
+  peakGatewayRssMb = 0;
+
+  constructor(
+    readonly name: string,
+    readonly controller: RunningController,
+  ) {}
+
+  get pid(): number {
+    return this.controller.child.pid!;
+  }
+
+  /** Marks the processes alive now as known: only children started later count as spawns. */
+  startWindow(procs: Map<number, ProcInfo>): void {
+    this.known = new Set(descendants(procs, this.pid));
+  }
+
+  sample(procs: Map<number, ProcInfo>): void {
+    const own = this.split(procs);
+    for (const pid of own.children) {
+      if (this.known.has(pid) || this.cliSpawns.has(pid)) continue;
+      this.cliSpawns.set(pid, commandLine(pid).slice(2, 4).join(' '));
+    }
+    const controllerRss = rssMb(this.pid);
+    this.peakRssMb = Math.max(this.peakRssMb, controllerRss);
+    this.peakRssWithCliMb = Math.max(
+      this.peakRssWithCliMb,
+      own.nonGateway.reduce((sum, pid) => sum + rssMb(pid), controllerRss),
+    );
+    if (own.gateway.length > 0)
+      this.peakGatewayRssMb = Math.max(
+        this.peakGatewayRssMb,
+        own.gateway.reduce((s, pid) => s + rssMb(pid), 0),
+      );
+  }
+
+  /** CPU ticks so far of the controller with its CLI children, and of the gateway's tree. */
+  ticks(procs: Map<number, ProcInfo>): { controller: number; gateway: number } {
+    const own = this.split(procs);
+    return { controller: treeTicks(procs, [this.pid, ...own.nonGateway]), gateway: treeTicks(procs, own.gateway) };
+  }
+
+  /** Live processes under the controller: direct CLI children, the rest, and the gateway subtree. */
+  private split(procs: Map<number, ProcInfo>) {
+    const children = [...procs.values()].filter((p) => p.ppid === this.pid).map((p) => p.pid);
+    if (this.gatewayPid === null || !procs.has(this.gatewayPid))
+      this.gatewayPid = children.find((pid) => commandLine(pid)[2] === 'gateway') ?? null;
+    const gateway = this.gatewayPid === null ? [] : [this.gatewayPid, ...descendants(procs, this.gatewayPid)];
+    const inGateway = new Set(gateway);
+    return {
+      children: children.filter((pid) => !inGateway.has(pid)),
+      nonGateway: descendants(procs, this.pid).filter((pid) => !inGateway.has(pid)),
+      gateway,
+    };
+  }
+}
+
+/** Until both warm-up reads are done, openclaw's version is known and no CLI child is left. */
+async function waitForStartUpCli(watch: TreeWatch): Promise<void> {
+  const { controller } = watch;
+  const warmedUp = (kind: string) =>
+    controller
+      .output()
+      .split('\n')
+      .some(
+        (l) => l.includes('"msg":"pairing refresh done"') && l.includes(`"kind":"${kind}"`) && l.includes('warm-up'),
+      );
+  await eventually(
+    async () => {
+      if (!warmedUp('channels') || !warmedUp('devices')) return undefined;
+      const version = (await controller.get('/_kilo/version')).body as { openclaw: string | null };
+      if (!version.openclaw) return undefined;
+      const procs = readProcesses();
+      const children = [...procs.values()].filter((p) => p.ppid === watch.pid).map((p) => p.pid);
+      return children.every((pid) => commandLine(pid)[2] === 'gateway') ? true : undefined;
+    },
+    START_TIMEOUT_MS,
+    250,
+  );
+}
+
+async function main(): Promise<void> {
+  const benchStarted = Date.now();
+  ensureOpenclaw();
+  const home = createOpenclawHome({ gateway: { mode: 'local' } });
+  const controllers: RunningController[] = [];
+  try {
+    await createChannelRequest(home, { id: '3000001', meta: { username: 'waiting' } }); // also creates the database
+    await createDeviceRequest(home, { displayName: 'Waiting laptop' });
+
+    const fastController = await startController(home, { token: TOKEN, extraChannels: ['telegram'] });
+    controllers.push(fastController);
+    await eventually(
+      async () =>
+        ((await fastController.get('/_kilo/gateway/status')).body as { state: string }).state === 'running'
+          ? true
+          : undefined,
+      START_TIMEOUT_MS,
+      250,
+    );
+    say(`gateway ready ${((Date.now() - benchStarted) / 1000).toFixed(1)} s after the bench started`);
+    const baselineController = await startController(home, {
+      token: TOKEN,
+      gateway: 'off',
+      gatewayPort: fastController.gatewayPort,
+      gatewayToken: fastController.gatewayToken,
+      extraChannels: ['telegram'],
+      fastPath: false,
+    });
+    controllers.push(baselineController);
+    const fast = new TreeWatch('fast', fastController);
+    const baseline = new TreeWatch('baseline', baselineController);
+    await Promise.all([waitForStartUpCli(fast), waitForStartUpCli(baseline)]);
+    if (!fastController.output().includes('state database fast path on'))
+      throw new Error('the fast controller never turned its fast path on: its figures would mean nothing');
+
+    // --- the window ------------------------------------------------------------------------
+    const loadBefore = loadavg()[0]!;
+    let procs = readProcesses();
+    const startTicks = { fast: fast.ticks(procs), baseline: baseline.ticks(procs) };
+    fast.startWindow(procs);
+    baseline.startWindow(procs);
+    const windowStarted = performance.now();
+    const windowStartIso = new Date().toISOString();
+    while (performance.now() - windowStarted < WINDOW_S * 1000) {
+      await sleep(SAMPLE_MS);
+      procs = readProcesses();
+      fast.sample(procs);
+      baseline.sample(procs);
+    }
+    const seconds = (performance.now() - windowStarted) / 1000;
+    const endTicks = { fast: fast.ticks(procs), baseline: baseline.ticks(procs) };
+    const loadAfter = loadavg()[0]!;
+
+    const pctOfCore = (ticks: number) => (ticks / CLOCK_TICKS / seconds) * 100;
+    const perHour = (spawns: number) => (spawns * 3600) / seconds;
+    const figures = (watch: TreeWatch, key: 'fast' | 'baseline') => ({
+      spawns: watch.cliSpawns.size,
+      perHour: perHour(watch.cliSpawns.size),
+      cpuPct: pctOfCore(endTicks[key].controller - startTicks[key].controller),
+    });
+    const f = figures(fast, 'fast');
+    const b = figures(baseline, 'baseline');
+    const gatewayCpuPct = pctOfCore(endTicks.fast.gateway - startTicks.fast.gateway);
+    const cliReasons = (watch: TreeWatch) =>
+      watch.controller
+        .output()
+        .split('\n')
+        .filter(
+          (l) =>
+            l.includes('"msg":"pairing refresh"') && l.includes('"path":"cli"') && l.slice(9, 33) >= windowStartIso,
+        )
+        .map((l) => JSON.parse(l) as { kind: string; reason: string })
+        .map((e) => `${e.kind}/${e.reason}`);
+
+    say(
+      `window: ${seconds.toFixed(1)} s of steady state; load average (1 min) ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`,
+    );
+    say(
+      `fast path on:  ${f.spawns} CLI processes → ${f.perHour.toFixed(0)}/h; controller CPU ${f.cpuPct.toFixed(2)} % of a core; ` +
+        `RSS ${fast.peakRssMb.toFixed(1)} MB (logged CLI runs: ${cliReasons(fast).join(', ') || 'none'})`,
+    );
+    say(
+      `fast path off: ${b.spawns} CLI processes (${[...baseline.cliSpawns.values()].join('; ')}) → ${b.perHour.toFixed(0)}/h; ` +
+        `controller CPU with its CLI children ${b.cpuPct.toFixed(2)} % of a core; RSS ${baseline.peakRssMb.toFixed(1)} MB, ` +
+        `${baseline.peakRssWithCliMb.toFixed(0)} MB with a CLI running`,
+    );
+    say(
+      `gateway (process tree, apart): RSS ${fast.peakGatewayRssMb.toFixed(0)} MB, CPU ${gatewayCpuPct.toFixed(2)} % of a core`,
+    );
+
+    // --- freshness on the fast controller (another account: openclaw keeps 3 per account) -----
+    const { code } = await createChannelRequest(home, {
+      id: '3000002',
+      accountId: 'fresh',
+      meta: { username: 'fresh' },
+    });
+    const created = performance.now();
+    await eventually(
+      async () => {
+        const list = (await fastController.get('/_kilo/pairing/channels')).body as {
+          requests: Array<{ code: string }>;
+        };
+        return list.requests.some((r) => r.code === code) ? true : undefined;
+      },
+      30_000,
+      20,
+    );
+    const freshness = (performance.now() - created) / 1000;
+    say(`freshness: a new request listed ${freshness.toFixed(2)} s after openclaw stored it`);
+    if (fastController.output().includes('disagrees with the CLI'))
+      throw new Error('the fast path disagreed with the CLI during the bench');
+    say(`bench took ${((Date.now() - benchStarted) / 1000).toFixed(1)} s`);
+
+    say(
+      JSON.stringify({
+        cli_spawns_per_hour: round(f.perHour, 1),
+        controller_cpu_pct: round(f.cpuPct, 3),
+        controller_rss_mb: round(fast.peakRssMb, 1),
+        gateway_rss_mb: round(fast.peakGatewayRssMb, 1),
+        gateway_cpu_pct: round(gatewayCpuPct, 2),
+        baseline_cli_spawns_per_hour: round(b.perHour, 1),
+        baseline_cpu_pct: round(b.cpuPct, 3),
+        baseline_rss_mb: round(baseline.peakRssMb, 1),
+        cpu_ratio: f.cpuPct > 0 ? round(b.cpuPct / f.cpuPct, 1) : null,
+        freshness_s: round(freshness, 2),
+        window_s: round(seconds, 1),
+        load_avg_1m: round(loadAfter, 2),
+      }),
+    );
+  } finally {
+    await Promise.all(controllers.map((c) => c.stop()));
+    home.remove();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
