@@ -35,15 +35,13 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 class TreeWatch {
   readonly cliSpawns = new Map<number, string>();
   private known = new Set<number>();
+  /** The supervised gateway (its pid from the controller's status route; openclaw renames its processes). */
   gatewayPid: number | null = null;
   peakRssMb = 0;
   peakRssWithCliMb = 0;
   peakGatewayRssMb = 0;
 
-  constructor(
-    readonly name: string,
-    readonly controller: RunningController,
-  ) {}
+  constructor(readonly controller: RunningController) {}
 
   get pid(): number {
     return this.controller.child.pid!;
@@ -58,7 +56,8 @@ class TreeWatch {
     const own = this.split(procs);
     for (const pid of own.children) {
       if (this.known.has(pid) || this.cliSpawns.has(pid)) continue;
-      this.cliSpawns.set(pid, commandLine(pid).slice(2, 4).join(' '));
+      const args = commandLine(pid).filter((arg) => !arg.startsWith('/')); // drop the node and openclaw.mjs paths
+      this.cliSpawns.set(pid, args.join(' ').slice(0, 60));
     }
     const controllerRss = rssMb(this.pid);
     this.peakRssMb = Math.max(this.peakRssMb, controllerRss);
@@ -82,8 +81,6 @@ class TreeWatch {
   /** Live processes under the controller: direct CLI children, the rest, and the gateway subtree. */
   private split(procs: Map<number, ProcInfo>) {
     const children = [...procs.values()].filter((p) => p.ppid === this.pid).map((p) => p.pid);
-    if (this.gatewayPid === null || !procs.has(this.gatewayPid))
-      this.gatewayPid = children.find((pid) => commandLine(pid)[2] === 'gateway') ?? null;
     const gateway = this.gatewayPid === null ? [] : [this.gatewayPid, ...descendants(procs, this.gatewayPid)];
     const inGateway = new Set(gateway);
     return {
@@ -111,7 +108,7 @@ async function waitForStartUpCli(watch: TreeWatch): Promise<void> {
       if (!version.openclaw) return undefined;
       const procs = readProcesses();
       const children = [...procs.values()].filter((p) => p.ppid === watch.pid).map((p) => p.pid);
-      return children.every((pid) => commandLine(pid)[2] === 'gateway') ? true : undefined;
+      return children.every((pid) => pid === watch.gatewayPid) ? true : undefined;
     },
     START_TIMEOUT_MS,
     250,
@@ -129,11 +126,11 @@ async function main(): Promise<void> {
 
     const fastController = await startController(home, { token: TOKEN, extraChannels: ['telegram'] });
     controllers.push(fastController);
-    await eventually(
-      async () =>
-        ((await fastController.get('/_kilo/gateway/status')).body as { state: string }).state === 'running'
-          ? true
-          : undefined,
+    const gateway = await eventually(
+      async () => {
+        const status = (await fastController.get('/_kilo/gateway/status')).body as { state: string; pid: number };
+        return status.state === 'running' ? status : undefined;
+      },
       START_TIMEOUT_MS,
       250,
     );
@@ -147,9 +144,13 @@ async function main(): Promise<void> {
       fastPath: false,
     });
     controllers.push(baselineController);
-    const fast = new TreeWatch('fast', fastController);
-    const baseline = new TreeWatch('baseline', baselineController);
-    await Promise.all([waitForStartUpCli(fast), waitForStartUpCli(baseline)]);
+    const fast = new TreeWatch(fastController);
+    fast.gatewayPid = gateway.pid;
+    const baseline = new TreeWatch(baselineController);
+    await Promise.all([waitForStartUpCli(fast), waitForStartUpCli(baseline)]).catch((error: unknown) => {
+      for (const c of controllers) process.stderr.write(`${c.output().slice(-3000)}\n`);
+      throw error;
+    });
     if (!fastController.output().includes('state database fast path on'))
       throw new Error('the fast controller never turned its fast path on: its figures would mean nothing');
 
