@@ -32,7 +32,7 @@ export interface ScheduleState {
   consecutiveFailures: number;
 }
 
-export type ScheduledRefresh = { reason: 'periodic' | 'verify'; delayMs: number } | null;
+type ScheduledRefresh = { reason: 'periodic' | 'verify'; delayMs: number } | null;
 
 /** The next CLI run to schedule, or null: nothing to do until the fast path sees a change. */
 export function nextScheduledRefresh(state: ScheduleState, timing: ScheduleTiming): ScheduledRefresh {
@@ -48,13 +48,13 @@ export function nextScheduledRefresh(state: ScheduleState, timing: ScheduleTimin
   return { reason: 'periodic', delayMs: busy ? timing.refreshMinMs : timing.refreshMaxMs };
 }
 
-export interface CliOutcome {
+interface CliOutcome {
   ok: boolean;
   changed: boolean;
 }
 
 /** Taken when a CLI read starts: what it can vouch for when it ends. */
-export interface CliMark {
+interface CliMark {
   fastOn: boolean;
   changes: number;
 }
