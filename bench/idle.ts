@@ -20,7 +20,16 @@ import {
   type RunningController,
   startController,
 } from '../test/harness/openclaw';
-import { CLOCK_TICKS, commandLine, descendants, type ProcInfo, readProcesses, rssMb, treeTicks } from './proc-tree';
+import {
+  CLOCK_TICKS,
+  commandLine,
+  descendants,
+  type ProcInfo,
+  privateMb,
+  readProcesses,
+  rssMb,
+  treeTicks,
+} from './proc-tree';
 
 const TOKEN = 'bench-idle-controller-token-0123456789';
 const WINDOW_S = 70; // the baseline's 60 s between two CLI reads of a waiting request, plus that run itself
@@ -38,6 +47,7 @@ class TreeWatch {
   /** The supervised gateway (its pid from the controller's status route; openclaw renames its processes). */
   gatewayPid: number | null = null;
   peakRssMb = 0;
+  peakPrivateMb = 0;
   peakRssWithCliMb = 0;
   peakGatewayRssMb = 0;
 
@@ -56,11 +66,15 @@ class TreeWatch {
     const own = this.split(procs);
     for (const pid of own.children) {
       if (this.known.has(pid) || this.cliSpawns.has(pid)) continue;
-      const args = commandLine(pid).filter((arg) => !arg.startsWith('/')); // drop the node and openclaw.mjs paths
+      // Without the node and openclaw.mjs paths, and without the gateway token's value.
+      const args = commandLine(pid).filter((arg) => !arg.startsWith('/'));
+      const token = args.indexOf('--token');
+      if (token >= 0) args.splice(token, 2);
       this.cliSpawns.set(pid, args.join(' ').slice(0, 60));
     }
     const controllerRss = rssMb(this.pid);
     this.peakRssMb = Math.max(this.peakRssMb, controllerRss);
+    this.peakPrivateMb = Math.max(this.peakPrivateMb, privateMb(this.pid));
     this.peakRssWithCliMb = Math.max(
       this.peakRssWithCliMb,
       own.nonGateway.reduce((sum, pid) => sum + rssMb(pid), controllerRss),
@@ -198,7 +212,7 @@ async function main(): Promise<void> {
     );
     say(
       `fast path on:  ${f.spawns} CLI processes → ${f.perHour.toFixed(0)}/h; controller CPU ${f.cpuPct.toFixed(2)} % of a core; ` +
-        `RSS ${fast.peakRssMb.toFixed(1)} MB (logged CLI runs: ${cliReasons(fast).join(', ') || 'none'})`,
+        `RSS ${fast.peakRssMb.toFixed(1)} MB, ${fast.peakPrivateMb.toFixed(1)} MB of it private (logged CLI runs: ${cliReasons(fast).join(', ') || 'none'})`,
     );
     say(
       `fast path off: ${b.spawns} CLI processes (${[...baseline.cliSpawns.values()].join('; ')}) → ${b.perHour.toFixed(0)}/h; ` +
@@ -237,6 +251,7 @@ async function main(): Promise<void> {
         cli_spawns_per_hour: round(f.perHour, 1),
         controller_cpu_pct: round(f.cpuPct, 3),
         controller_rss_mb: round(fast.peakRssMb, 1),
+        controller_private_mb: round(fast.peakPrivateMb, 1),
         gateway_rss_mb: round(fast.peakGatewayRssMb, 1),
         gateway_cpu_pct: round(gatewayCpuPct, 2),
         baseline_cli_spawns_per_hour: round(b.perHour, 1),

@@ -78,6 +78,18 @@ export function rssMb(pid: number): number {
   }
 }
 
+/** Private (unshared) resident MB: VmRSS minus the pages shared with other processes, such as the
+ *  Node binary's, which the gateway and the CLI running on the same Node use too. */
+export function privateMb(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(rollup)?.[1] ?? 0);
+    return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /** argv of a process ([] when it is gone). */
 export function commandLine(pid: number): string[] {
   try {
