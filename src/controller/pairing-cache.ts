@@ -254,15 +254,14 @@ export class PairingCache<T, A> {
 
   private async poll(): Promise<void> {
     const { source } = this.options;
-    if (this.stopped || !(await source.prepareFast()) || this.stopped) {
-      if (!this.stopped && !source.fastReady()) this.schedule.fastLost();
-      return;
-    }
-    if (this.unchangedSinceLastFastRead()) {
+    if (this.stopped) return;
+    const ready = await source.prepareFast();
+    if (this.stopped) return;
+    if (ready && this.unchangedSinceLastFastRead()) {
       this.stats.unchangedPolls += 1;
       this.lastUpdatedMs = this.options.clock.now(); // the list is confirmed current as of now
-    } else this.runFast('poll');
-    if (!source.fastReady()) this.schedule.fastLost();
+    } else if (ready) this.runFast('poll');
+    if (!source.fastReady()) this.schedule.fastLost(); // e.g. read errors switched it off
   }
 
   /**
