@@ -11,15 +11,16 @@
 // process tree is reported apart. Then: how fast a new request shows on the fast controller.
 // Last line: one JSON object with the figures.
 import { loadavg } from 'node:os';
+import { eventually } from '../test/harness/eventually';
 import {
   createChannelRequest,
   createDeviceRequest,
   createOpenclawHome,
   ensureOpenclaw,
-  eventually,
   type RunningController,
   startController,
 } from '../test/harness/openclaw';
+import { sized } from './lib';
 import {
   CLOCK_TICKS,
   commandLine,
@@ -32,7 +33,7 @@ import {
 } from './proc-tree';
 
 const TOKEN = 'bench-idle-controller-token-0123456789';
-const WINDOW_S = 70; // the baseline's 60 s between two CLI reads of a waiting request, plus that run itself
+const WINDOW_S = sized(70, 5); // the baseline's 60 s between two CLI reads of a waiting request, plus that run
 const SAMPLE_MS = 250; // a CLI run lasts seconds: none slips between two samples
 const START_TIMEOUT_MS = 150_000; // gateway ready in ~9 s idle, far longer on a busy shared machine
 
@@ -124,8 +125,7 @@ async function waitForStartUpCli(watch: TreeWatch): Promise<void> {
       const children = [...procs.values()].filter((p) => p.ppid === watch.pid).map((p) => p.pid);
       return children.every((pid) => pid === watch.gatewayPid) ? true : undefined;
     },
-    START_TIMEOUT_MS,
-    250,
+    { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, what: 'the controller’s start-up CLI runs' },
   );
 }
 
@@ -145,8 +145,7 @@ async function main(): Promise<void> {
         const status = (await fastController.get('/_kilo/gateway/status')).body as { state: string; pid: number };
         return status.state === 'running' ? status : undefined;
       },
-      START_TIMEOUT_MS,
-      250,
+      { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, what: 'the gateway' },
     );
     say(`gateway ready ${((Date.now() - benchStarted) / 1000).toFixed(1)} s after the bench started`);
     const baselineController = await startController(home, {
@@ -235,10 +234,9 @@ async function main(): Promise<void> {
         const list = (await fastController.get('/_kilo/pairing/channels')).body as {
           requests: Array<{ code: string }>;
         };
-        return list.requests.some((r) => r.code === code) ? true : undefined;
+        return list.requests.some((r) => r.code === code);
       },
-      30_000,
-      20,
+      { timeoutMs: 30_000, what: 'the new request on the fast controller' },
     );
     const freshness = (performance.now() - created) / 1000;
     say(`freshness: a new request listed ${freshness.toFixed(2)} s after openclaw stored it`);

@@ -137,15 +137,16 @@ async function main(): Promise<void> {
     log.info({ url: stripeEmulator.url }, 'Stripe emulator started');
   }
   const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (the embedded default sets it above)');
 
-  const { db, close } = createDb(config.DATABASE_URL!, { max: 3 });
+  const { db, close } = createDb(config.DATABASE_URL, { max: 3 });
   cleanups.push(close);
   await runMigrations(db);
   log.info('migrations applied');
 
   let demo = false;
-  if (!config.isProduction && config.DEMO_ACCOUNT) {
-    const auth = createAuth({ db, secret: config.AUTH_SECRET!, baseURL: config.appUrl, production: false });
+  if (!config.isProduction && config.DEMO_ACCOUNT && config.AUTH_SECRET) {
+    const auth = createAuth({ db, secret: config.AUTH_SECRET, baseURL: config.appUrl, production: false });
     await ensureDemoAccount(db, auth);
     demo = true;
   }

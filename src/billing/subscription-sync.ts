@@ -148,6 +148,11 @@ export async function applySubscriptionState(
         and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...SUSPENSION_EMAIL_TYPES])),
       );
   }
-  const receipt = `subscription ${sub.id} → ${status}${values.cancelAtPeriodEnd ? ' (cancels at period end)' : ''}${reactivated ? ', unsuspended' : ''}${changed ? '' : ' (no change)'}`;
+  const notes = [
+    values.cancelAtPeriodEnd ? ' (cancels at period end)' : '',
+    reactivated ? ', unsuspended' : '',
+    changed ? '' : ' (no change)',
+  ];
+  const receipt = `subscription ${sub.id} → ${status}${notes.join('')}`;
   return { receipt, reactivated, changed };
 }

@@ -25,10 +25,6 @@ export const requestIdSchema = z
   .string({ error: 'requestId must be a string' })
   .regex(REQUEST_ID_PATTERN, 'requestId must be a UUID such as 3f2b8c1e-0d4a-4e6b-9a57-1c2d3e4f5a6b');
 
-export type Channel = z.infer<typeof channelSchema>;
-export type PairingCode = z.infer<typeof pairingCodeSchema>;
-export type RequestId = z.infer<typeof requestIdSchema>;
-
 export type InputCheck<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** Validates `value` with `schema`; on failure returns the first issue as a sentence a person can act on. */
@@ -49,5 +45,3 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 export const isValidChannel = (value: unknown): value is string => channelSchema.safeParse(value).success;
-export const isValidPairingCode = (value: unknown): value is string => pairingCodeSchema.safeParse(value).success;
-export const isValidRequestId = (value: unknown): value is string => requestIdSchema.safeParse(value).success;

@@ -112,7 +112,7 @@ export function createController(
   const [command, ...args] = config.gateway.command;
   const supervisor = config.gateway.enabled
     ? new GatewaySupervisor({
-        command: command!,
+        command,
         args,
         env: gatewayEnv,
         log,
@@ -167,6 +167,7 @@ export function createController(
       supervisor?.start();
       channels.start();
       devices.start();
+      // start() answers at once; the gate opens once the gateway runs (neither call rejects)
       void (supervisor ? supervisor.whenRunning(GATEWAY_START_WAIT_MS) : Promise.resolve(true)).then(async () => {
         openGate();
         openclawVersion = await cli.version();

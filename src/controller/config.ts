@@ -23,7 +23,7 @@ export interface ControllerConfig {
     port: number;
     token: string;
     /** Full command line: [program, ...args]. */
-    command: string[];
+    command: [program: string, ...args: string[]];
   };
   extraChannels: string[];
   fastPath: boolean;
@@ -115,7 +115,8 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     gatewayToken,
     ...(e.CONTROLLER_GATEWAY_EXTRA_ARGS ?? []),
   ];
-  if (command.length === 0) throw new ControllerConfigError('CONTROLLER_GATEWAY_COMMAND must not be empty');
+  const [program, ...args] = command;
+  if (program === undefined) throw new ControllerConfigError('CONTROLLER_GATEWAY_COMMAND must not be empty');
   return {
     host: e.CONTROLLER_HOST,
     port: e.CONTROLLER_PORT,
@@ -123,7 +124,12 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     stateDir,
     nodeBin,
     cliPath,
-    gateway: { enabled: e.CONTROLLER_GATEWAY === 'on', port: e.OPENCLAW_GATEWAY_PORT, token: gatewayToken, command },
+    gateway: {
+      enabled: e.CONTROLLER_GATEWAY === 'on',
+      port: e.OPENCLAW_GATEWAY_PORT,
+      token: gatewayToken,
+      command: [program, ...args],
+    },
     extraChannels,
     fastPath: e.CONTROLLER_FAST_PATH === 'on',
     pollMs: e.CONTROLLER_POLL_MS,

@@ -63,7 +63,7 @@ export class StateDbFastPath implements FastPathHandle {
         this.opening = null;
       });
     }
-    if (this.opening) await this.opening;
+    if (this.opening !== null) await this.opening;
     return this.current();
   }
 
@@ -79,7 +79,7 @@ export class StateDbFastPath implements FastPathHandle {
     if (this.readErrors >= MAX_CONSECUTIVE_READ_ERRORS) this.disable(`${this.readErrors} read errors in a row`);
   }
 
-  /** The fast path and the CLI disagreed: the CLI is the reference, stop using the database. */
+  /** The fast path and the CLI disagreed: the CLI is authoritative, stop using the database. */
   mismatch(kind: string, detail: Record<string, unknown>): void {
     this.options.log.warn('state database disagrees with the CLI; using the CLI from now on', { kind, ...detail });
     this.disable(`disagreed with the CLI on ${kind}`);

@@ -2,11 +2,11 @@
 // SIGTERM/SIGINT (stop the caches, stop the gateway, close the server).
 
 import { createController } from './app';
-import { ControllerConfigError, loadControllerConfig } from './config';
+import { type ControllerConfig, ControllerConfigError, loadControllerConfig } from './config';
 import { createLogger } from './log';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ControllerConfig;
   try {
     config = loadControllerConfig(process.env);
   } catch (error) {
@@ -45,4 +45,5 @@ async function main(): Promise<void> {
   }
 }
 
+// an error main() does not handle is an unhandled rejection: Node prints it and exits non-zero
 void main();

@@ -1,5 +1,5 @@
 // In-memory view of one kind of pending pairing requests (channels or devices), kept fresh so
-// the dashboard never waits for the openclaw CLI (seconds per call). Rules, from PAIRING.md §2:
+// the dashboard never waits for the openclaw CLI (seconds per call). Rules (docs/pairing.md §4):
 // - warm-up at start is fire-and-forget; health never waits for it;
 // - the read-only state-database path, when available, answers every refresh and is polled every
 //   second (a query only when its data_version moved or a listed request may expire);
@@ -204,7 +204,10 @@ export class PairingCache<T, A> {
     }, this.timing.debounceMs);
   }
 
-  /** Refreshes from the fast path when it is usable (unless `verify`), else from the CLI (single-flight). */
+  /**
+   * Refreshes from the fast path when it is usable (unless `verify`), else from the CLI (single-flight).
+   * Never rejects (a failed read is an outcome), so the timers below start it and move on (`void`).
+   */
   async refresh(options: RefreshOptions): Promise<RefreshOutcome> {
     if (this.stopped) return { ok: false, changed: false };
     if (!options.verify && this.options.source.fastReady()) {
@@ -326,9 +329,17 @@ export class PairingCache<T, A> {
     const keys = source.keys();
     const started = clock.now();
     const mark = this.schedule.cliStarting(source.fastReady());
-    const settled = await Promise.allSettled(keys.map((key) => source.readCli(key, this.abort.signal)));
+    // each read answers with its key, so a failure is reported against the key that failed
+    const settled = await Promise.all(
+      keys.map((key) =>
+        source.readCli(key, this.abort.signal).then(
+          (value) => ({ key, ok: true as const, value }),
+          (error: unknown) => ({ key, ok: false as const, error }),
+        ),
+      ),
+    );
     if (this.stopped) return { ok: false, changed: false };
-    const ok = settled.filter((r) => r.status === 'fulfilled').length;
+    const ok = settled.filter((r) => r.ok).length;
     log.info('pairing refresh done', {
       kind: this.kind,
       reason,
@@ -339,11 +350,10 @@ export class PairingCache<T, A> {
     });
     const results = new Map<string, T[]>();
     const failed: Array<{ key: string; error: string }> = [];
-    settled.forEach((result, index) => {
-      const key = keys[index]!;
-      if (result.status === 'fulfilled') results.set(key, result.value);
-      else failed.push({ key, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
-    });
+    for (const r of settled) {
+      if (r.ok) results.set(r.key, r.value);
+      else failed.push({ key: r.key, error: r.error instanceof Error ? r.error.message : String(r.error) });
+    }
     if (failed.length > 0) log.warn('pairing refresh failed for some keys', { kind: this.kind, reason, failed });
     const proven = failed.length === 0 && source.fastReady(); // each key compared with the database
     if (keys.length > 0 && results.size === 0) {

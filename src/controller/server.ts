@@ -31,6 +31,11 @@ export function createControllerServer(deps: RoutesDeps): Server {
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
           deps.log.info('request answered with an error', { method: req.method, path: url.pathname, status, ms });
         }
+      })
+      .catch((error: unknown) => {
+        // the reply itself failed (the client went away mid-write): nothing left to answer
+        deps.log.error('reply failed', { path: url.pathname, error });
+        res.destroy();
       });
   });
   server.keepAliveTimeout = 5_000;

@@ -178,20 +178,20 @@ export class GatewaySupervisor {
       if (child.pid === undefined) done(null, null, error);
     });
     child.on('exit', (code, signal) => done(code, signal));
-    if (this.options.isReady) this.scheduleReadyCheck(child);
+    if (this.options.isReady) this.scheduleReadyCheck(child, this.options.isReady);
   }
 
-  private scheduleReadyCheck(child: ChildProcess): void {
+  private scheduleReadyCheck(child: ChildProcess, isReady: () => Promise<boolean>): void {
     this.readyTimer = this.clock.setTimeout(() => {
       void (async () => {
         if (this.child !== child || this.state !== 'starting') return;
-        const ready = await this.options.isReady!().catch(() => false);
+        const ready = await isReady().catch(() => false);
         if (this.child !== child || this.state !== 'starting') return;
         if (ready) {
           this.state = 'running';
           this.options.log.info('gateway ready', { pid: child.pid, startupMs: this.clock.now() - this.startedAtMs });
           this.notifyReadyWaiters();
-        } else this.scheduleReadyCheck(child);
+        } else this.scheduleReadyCheck(child, isReady);
       })();
     }, this.timing.readyPollMs);
   }

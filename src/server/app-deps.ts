@@ -23,13 +23,10 @@ export type AppDeps = {
   auth: Auth;
   /** stop/destroy/resume of a user's instance, used by the webhook and the cron (port; see billing/ports.ts) */
   instanceActions: InstanceActions;
-  // --- billing (issue 3): stripe client etc. are added below this line
   /** Stripe SDK client (Stripe or the local emulator, by STRIPE_API_BASE); null when STRIPE_SECRET_KEY is unset */
   stripe: StripeClient | null;
-  // --- cron (issue 4): mailer etc. are added below this line
   /** SMTP when SMTP_URL is set, the log otherwise (development); see platform/mailer.ts */
   mailer: Mailer;
-  // --- instances (issue 6): instance service, provider, pairing are added below this line
   /** local child processes (embedded default) or Fly machines, by MACHINE_PROVIDER */
   machineProvider: MachineProvider;
   /** start/stop/destroy/reconcile of the caller's own instance */

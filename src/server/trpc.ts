@@ -42,8 +42,6 @@ const t = initTRPC.context<TrpcContext>().create({
 });
 
 export const router = t.router;
-export const mergeRouters = t.mergeRouters;
-export const createCallerFactory = t.createCallerFactory;
 
 /** Turns named domain errors into their tRPC code; anything else stays a logged 500. */
 const mapDomainErrors = t.middleware(async ({ ctx, next, path }) => {

@@ -1,9 +1,8 @@
 // Shared set-up of the instance tests: a Fly emulator + the real fly provider, lifecycle deps on a
-// test database, users inserted directly, and a test app composed with a given provider.
-import { randomUUID } from 'node:crypto';
+// test database, and a test app composed with a given provider.
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { kiloclawInstances, kiloclawSubscriptions, users } from '@/db/schema';
+import { kiloclawInstances, kiloclawSubscriptions } from '@/db/schema';
 import { type FlyEmulator, startFlyEmulator } from '@/emulators/fly/server';
 import type { LifecycleDeps } from '@/instances/lifecycle/deps';
 import { createFlyProvider } from '@/instances/providers/fly/fly-provider';
@@ -39,12 +38,6 @@ export function lifecycleDeps(db: Db, clock: Clock, provider: MachineProvider, s
   };
 }
 
-export async function insertUser(db: Db): Promise<string> {
-  const id = randomUUID();
-  await db.insert(users).values({ id, name: 'Instance Tester', email: `${id}@example.test` });
-  return id;
-}
-
 export async function instanceOf(db: Db, userId: string) {
   const [row] = await db.select().from(kiloclawInstances).where(eq(kiloclawInstances.userId, userId));
   return row ?? null;
@@ -78,18 +71,4 @@ export function startAppWith(opts: {
         startWaitMs: opts.startWaitMs ?? 5_000,
       }),
   });
-}
-
-export async function until<T>(
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

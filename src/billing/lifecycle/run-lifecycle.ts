@@ -1,4 +1,4 @@
-// One run of the billing lifecycle: the eight sweeps of BILLING.md, in order, and a summary of what
+// One run of the billing lifecycle: the eight sweeps of docs/billing.md §6.2, in order, and a summary of what
 // each did. A sweep whose statement fails is reported and the next sweep still runs.
 import { errorMessage } from '@/platform/error-message';
 import type { EmailTally } from '../emails/deliver';

@@ -4,8 +4,8 @@
 // row a webhook is changing right now is left for the next run), and the UPDATE's WHERE repeats every
 // selecting condition. Under READ COMMITTED, PostgreSQL re-evaluates that WHERE against the newest
 // committed version of a row that changed after the statement began — so a reactivation committed in
-// between makes the condition false and the user is left alone. (The reference updated with a bare
-// `where user_id = ?` and suspended freshly reactivated users.)
+// between makes the condition false and the user is left alone. (An update by user id alone would
+// suspend a user who had just paid: docs/billing.md §6.3.)
 //
 // The email is a second pass over "suspended recently, suspension email not in the log", so a send
 // that failed (and gave its claim back) is retried by the next run even though the row no longer

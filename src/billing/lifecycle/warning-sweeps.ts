@@ -54,8 +54,8 @@ export async function trialWarningSweep(input: SweepInput): Promise<SweepReport>
 
 /**
  * 2. The user's latest earlybird purchase expires within earlybirdWarningDays, they have no paid
- * subscription, and they are not suspended (a suspended user has lost access already — the
- * reference warned them anyway).
+ * subscription, and they are not suspended (a suspended user has lost access already: warning
+ * them that it is ending would be wrong; docs/billing.md §6.2).
  */
 export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepReport> {
   const { deps, now } = input;

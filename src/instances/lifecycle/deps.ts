@@ -19,8 +19,6 @@ export type LifecycleDeps = {
   startWaitMs: number;
 };
 
-export const DEFAULT_START_WAIT_MS = 150_000; // Fly cold start + openclaw gateway (~10 s) with room to spare
-
 export type InstanceView = {
   status: InstanceStatus | 'none';
   updatedAt: Date | null;

@@ -113,7 +113,7 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
   }
 
   for (const row of await listFailedStops(deps.db, BATCH)) {
-    if (await stopMachine(deps, row.id, row.machineId!, false)) report.stopsRetried += 1;
+    if (row.machineId && (await stopMachine(deps, row.id, row.machineId, false))) report.stopsRetried += 1;
   }
 
   for (const row of await listRunningWhileSuspended(deps.db, BATCH)) {

@@ -1,4 +1,4 @@
-// Starting an instance (PAIRING.md §4). The compare-and-set `→ starting` is the lock: of two
+// Starting an instance (docs/architecture.md §7.1). The compare-and-set `→ starting` is the lock: of two
 // replicas starting the same instance only one gets past it, so only one machine is created.
 // Everything the start creates is written down before it waits, so a destroy can always find it.
 
@@ -39,7 +39,8 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     if (refusal === 'already_starting') throw InstanceBusy('already starting');
     throw InstanceDestroying();
   }
-  const fence = claimed.startingAt!;
+  const fence = claimed.startingAt;
+  if (!fence) throw new Error('claimStart returned an instance without startingAt');
   const log = deps.logger.child({ instanceId: claimed.id, userId });
   const deadline = Date.now() + deps.startWaitMs;
   try {

@@ -1,4 +1,4 @@
-// Pairing requests of the caller's own instance (PAIRING.md §3): controller first; the exec
+// Pairing requests of the caller's own instance (docs/pairing.md §5): controller first; the exec
 // fallback only when the controller does not know the route (an older controller), never on a 401
 // and never silently on a 5xx. Fallback lists are cached in PostgreSQL; every successful approve,
 // by either path, invalidates the instance's cached lists.
@@ -57,7 +57,7 @@ export function createPairingService(deps: PairingDeps) {
 
   async function running(userId: string): Promise<Running | null> {
     const row = await findByUser(deps.db, userId);
-    if (!row || row.status !== 'running' || !row.machineId || !row.controllerUrl) return null;
+    if (row?.status !== 'running' || !row.machineId || !row.controllerUrl) return null;
     return {
       instanceId: row.id,
       machineId: row.machineId,

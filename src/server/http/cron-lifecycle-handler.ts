@@ -2,8 +2,8 @@
 // Thin: authorize, take the run lock, run the lifecycle, return its summary as JSON.
 
 import { LIFECYCLE_LOCK_KEY, lifecycleSettingsFrom } from '@/billing/lifecycle/constants';
-import { withAdvisoryLock } from '@/billing/lifecycle/exclusive-run';
-import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
+import { type Skipped, withAdvisoryLock } from '@/billing/lifecycle/exclusive-run';
+import { type LifecycleSummary, runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
 import { errorMessage } from '@/platform/error-message';
 import type { AppDeps } from '../app-deps';
 import { NO_STORE, refuseUnlessScheduler } from './cron-auth';
@@ -13,7 +13,7 @@ export function createCronLifecycleHandler(deps: AppDeps) {
   return async (req: Request): Promise<Response> => {
     const refused = refuseUnlessScheduler(req, deps, '/api/cron/billing-lifecycle');
     if (refused) return refused;
-    let result;
+    let result: LifecycleSummary | Skipped;
     try {
       result = await withAdvisoryLock(deps.db, LIFECYCLE_LOCK_KEY, deps.logger, () =>
         runBillingLifecycle({

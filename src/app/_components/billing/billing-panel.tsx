@@ -5,17 +5,14 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useState } from 'react';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
-import { api } from '../../_lib/trpc';
+import { billingQuery } from '../../_lib/queries';
 import { ErrorNotice } from '../error-notice';
 import { Notice } from '../notice';
 import { BillingSummary } from './billing-summary';
 import { GetStarted } from './get-started';
 import { ManageSubscription } from './manage-subscription';
 
-export const BILLING_KEY = ['billing'] as const;
 const CONFIRM_POLL_MS = 2_000; // after checkout the webhook lands within seconds; poll until it has
-
-export type BillingStatus = Awaited<ReturnType<typeof api.getBillingStatus.query>>;
 
 const PAYING = new Set(['active', 'past_due']);
 
@@ -43,8 +40,7 @@ function BillingPanelInner() {
   const checkout = params.get('checkout');
   const [news, setNews] = useState<string | null>(null);
   const billing = useQuery({
-    queryKey: BILLING_KEY,
-    queryFn: () => api.getBillingStatus.query(),
+    ...billingQuery,
     // Coming back from a paid checkout, keep asking until Stripe's webhook has recorded the plan.
     refetchInterval: (q) =>
       checkout === 'success' && !PAYING.has(q.state.data?.status ?? '') ? CONFIRM_POLL_MS : false,

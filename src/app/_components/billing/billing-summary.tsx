@@ -2,9 +2,9 @@
 // Where the account stands: status, plan, trial countdown, period end, pending changes, earlybird.
 import type { ReactNode } from 'react';
 import { PLAN_NAMES, SUBSCRIPTION_STATUS_LABELS } from '../../_lib/labels';
+import type { BillingStatus } from '../../_lib/queries';
 import { formatDate, formatDateTime, formatRelative } from '../../_lib/time';
 import { useNow } from '../../_lib/use-now';
-import type { BillingStatus } from './billing-panel';
 
 function Row({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -22,7 +22,7 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
   const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > now;
 
   return (
-    <div className="card" aria-labelledby="summary-title">
+    <section className="card" aria-labelledby="summary-title">
       <h2 id="summary-title">Your plan</h2>
       <dl className="dl" data-testid="billing-summary">
         <Row term="Status">
@@ -89,6 +89,6 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
           </Row>
         ) : null}
       </dl>
-    </div>
+    </section>
   );
 }

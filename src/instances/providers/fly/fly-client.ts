@@ -40,8 +40,6 @@ export type FlyClientOptions = {
   timeoutMs?: number;
 };
 
-export type FlyClient = ReturnType<typeof createFlyClient>;
-
 export function createFlyClient(opts: FlyClientOptions) {
   const base = `${opts.baseUrl.replace(/\/$/, '')}/v1/apps/${encodeURIComponent(opts.appName)}`;
   const doFetch = opts.fetch ?? fetch;

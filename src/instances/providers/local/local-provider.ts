@@ -150,7 +150,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
         resolve();
       });
     });
-    void watchHealth(m, child);
+    void watchHealth(m, child); // runs until the machine leaves `starting`; never rejects
   }
 
   async function watchHealth(m: LocalMachine, child: ChildProcess) {
@@ -167,12 +167,13 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
 
   async function halt(m: LocalMachine): Promise<void> {
     const child = m.child;
-    if (!child || child.pid === undefined) return;
+    const pid = child?.pid;
+    if (!child || pid === undefined) return;
     m.state = 'stopping';
     child.kill('SIGTERM');
     const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
