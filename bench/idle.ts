@@ -195,15 +195,14 @@ async function main(): Promise<void> {
     const f = figures(fast, 'fast');
     const b = figures(baseline, 'baseline');
     const gatewayCpuPct = pctOfCore(endTicks.fast.gateway - startTicks.fast.gateway);
+    /** The controller's own log of the CLI reads it ran in the window (a cross-check of the count). */
     const cliReasons = (watch: TreeWatch) =>
       watch.controller
         .output()
         .split('\n')
-        .filter(
-          (l) =>
-            l.includes('"msg":"pairing refresh"') && l.includes('"path":"cli"') && l.slice(9, 33) >= windowStartIso,
-        )
-        .map((l) => JSON.parse(l) as { kind: string; reason: string })
+        .filter((l) => l.includes('"msg":"pairing refresh"') && l.includes('"path":"cli"'))
+        .map((l) => JSON.parse(l) as { time: string; kind: string; reason: string })
+        .filter((e) => e.time >= windowStartIso)
         .map((e) => `${e.kind}/${e.reason}`);
 
     say(

@@ -124,7 +124,7 @@ export class CliSchedule {
   fastLost(): void {
     if (!this.verified) return;
     this.verified = false;
-    this.deps.log.warn('state database fast path lost; refreshing from the CLI again', { kind: this.deps.kind });
+    this.deps.log.warn({ kind: this.deps.kind }, 'state database fast path lost; refreshing from the CLI again');
     if (!this.started || this.running || this.stopped) return;
     this.deps.clock.clearTimeout(this.timer);
     this.timer = undefined;

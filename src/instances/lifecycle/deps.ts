@@ -4,11 +4,12 @@ import { controllerToken } from '@/contracts/controller-token';
 import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { InstanceRow } from '../instance-store';
 import { type MachineProvider, type MachineSpec, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 
-export type LifecycleDeps = {
+export type InstanceDeps = {
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -32,7 +33,7 @@ export const viewOf = (row: InstanceRow | null): InstanceView =>
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
 export function machineSpec(
-  deps: Pick<LifecycleDeps, 'controllerSecret'>,
+  deps: Pick<InstanceDeps, 'controllerSecret'>,
   row: Pick<InstanceRow, 'id' | 'userId'>,
   volumeId: string,
 ): MachineSpec {
@@ -51,4 +52,5 @@ export function machineSpec(
 /** A Fly volume name: lowercase letters, digits and underscores, at most 30 characters. */
 export const volumeNameFor = (instanceId: string) => `kc_${instanceId.replaceAll('-', '').slice(0, 27)}`;
 
-export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+/** An error as the instance's stored lastError: its message, bounded (logs use errorMessage itself). */
+export const lastErrorOf = (err: unknown) => errorMessage(err).slice(0, 500);
