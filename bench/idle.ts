@@ -45,6 +45,8 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 class TreeWatch {
   readonly cliSpawns = new Map<number, string>();
   private known = new Set<number>();
+  /** Processes a counted CLI run started itself (openclaw's SQLite helpers and the like). */
+  private readonly inCliRun = new Set<number>();
   /** The supervised gateway (its pid from the controller's status route; openclaw renames its processes). */
   gatewayPid: number | null = null;
   peakRssMb = 0;
@@ -65,10 +67,22 @@ class TreeWatch {
 
   sample(procs: Map<number, ProcInfo>): void {
     const own = this.split(procs);
-    for (const pid of own.children) {
+    // A CLI run is the topmost new openclaw process outside the gateway, started by the controller
+    // or by a helper process of its own; what a CLI process starts itself is part of that run.
+    for (const pid of [...own.nonGateway].sort((a, b) => a - b)) {
       if (this.known.has(pid) || this.cliSpawns.has(pid)) continue;
+      const parent = procs.get(pid)?.ppid ?? 0;
+      const argv = commandLine(pid);
+      if (this.cliSpawns.has(parent) || this.inCliRun.has(parent)) {
+        this.inCliRun.add(pid);
+        continue;
+      }
+      if (!argv.some((arg) => arg.includes('openclaw'))) {
+        this.known.add(pid);
+        continue;
+      }
       // Without the node and openclaw.mjs paths, and without the gateway token's value.
-      const args = commandLine(pid).filter((arg) => !arg.startsWith('/'));
+      const args = argv.filter((arg) => !arg.startsWith('/'));
       const token = args.indexOf('--token');
       if (token >= 0) args.splice(token, 2);
       this.cliSpawns.set(pid, args.join(' ').slice(0, 60));
@@ -93,13 +107,11 @@ class TreeWatch {
     return { controller: treeTicks(procs, [this.pid, ...own.nonGateway]), gateway: treeTicks(procs, own.gateway) };
   }
 
-  /** Live processes under the controller: direct CLI children, the rest, and the gateway subtree. */
+  /** Live processes under the controller: outside the gateway's subtree, and that subtree. */
   private split(procs: Map<number, ProcInfo>) {
-    const children = [...procs.values()].filter((p) => p.ppid === this.pid).map((p) => p.pid);
     const gateway = this.gatewayPid === null ? [] : [this.gatewayPid, ...descendants(procs, this.gatewayPid)];
     const inGateway = new Set(gateway);
     return {
-      children: children.filter((pid) => !inGateway.has(pid)),
       nonGateway: descendants(procs, this.pid).filter((pid) => !inGateway.has(pid)),
       gateway,
     };
