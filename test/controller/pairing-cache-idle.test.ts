@@ -198,6 +198,7 @@ describe('with the real pairing source: the fast path still proves itself', () =
       readChannel: () => dbRows,
       readDevices: () => [],
       dataVersion: () => version,
+      channelApproved: () => null,
       close: () => {},
     };
     const fast: FastPathHandle = {

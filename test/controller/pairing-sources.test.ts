@@ -22,6 +22,7 @@ function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[])
     readChannel: () => dbAnswers[Math.min(reads++, dbAnswers.length - 1)]!,
     readDevices: () => [],
     dataVersion: () => 1,
+    channelApproved: () => null,
     close: () => {},
   };
   let on = true;
