@@ -222,7 +222,8 @@ async function main(): Promise<void> {
     );
     say(
       `fast path on:  ${f.spawns} CLI processes → ${f.perHour.toFixed(0)}/h; controller CPU ${f.cpuPct.toFixed(2)} % of a core; ` +
-        `RSS ${fast.peakRssMb.toFixed(1)} MB, ${fast.peakPrivateMb.toFixed(1)} MB of it private (logged CLI runs: ${cliReasons(fast).join(', ') || 'none'})`,
+        `RSS ${fast.peakRssMb.toFixed(1)} MB, ${fast.peakPrivateMb.toFixed(1)} MB of it private, ` +
+        `${fast.peakRssWithCliMb.toFixed(1)} MB with its helper processes (logged CLI runs: ${cliReasons(fast).join(', ') || 'none'})`,
     );
     say(
       `fast path off: ${b.spawns} CLI processes (${[...baseline.cliSpawns.values()].join('; ')}) → ${b.perHour.toFixed(0)}/h; ` +
@@ -261,6 +262,7 @@ async function main(): Promise<void> {
         controller_cpu_pct: round(f.cpuPct, 3),
         controller_rss_mb: round(fast.peakRssMb, 1),
         controller_private_mb: round(fast.peakPrivateMb, 1),
+        controller_tree_rss_mb: round(fast.peakRssWithCliMb, 1), // with the pairing worker; it ran no CLI
         gateway_rss_mb: round(fast.peakGatewayRssMb, 1),
         gateway_cpu_pct: round(gatewayCpuPct, 2),
         baseline_cli_spawns_per_hour: round(b.perHour, 1),
