@@ -41,6 +41,10 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
+/** openclaw's CLI, by its script or by the title it gives itself (openclaw-pairing, …); not the worker. */
+const isOpenclawCli = (argv: string[]) =>
+  argv.some((arg) => arg.endsWith('openclaw.mjs') || /^openclaw(-|$)/.test(arg));
+
 /** One controller's process tree: its CLI children, its gateway subtree (if it supervises one), peaks. */
 class TreeWatch {
   readonly cliSpawns = new Map<number, string>();
@@ -77,7 +81,7 @@ class TreeWatch {
         this.inCliRun.add(pid);
         continue;
       }
-      if (!argv.some((arg) => arg.includes('openclaw'))) {
+      if (!isOpenclawCli(argv)) {
         this.known.add(pid);
         continue;
       }
@@ -118,7 +122,7 @@ class TreeWatch {
   }
 }
 
-/** Until both warm-up reads are done, openclaw's version is known and no CLI child is left. */
+/** Until both warm-up reads are done, openclaw's version is known and no CLI child is left (helpers stay). */
 async function waitForStartUpCli(watch: TreeWatch): Promise<void> {
   const { controller } = watch;
   const warmedUp = (kind: string) =>
@@ -135,7 +139,7 @@ async function waitForStartUpCli(watch: TreeWatch): Promise<void> {
       if (!version.openclaw) return undefined;
       const procs = readProcesses();
       const children = [...procs.values()].filter((p) => p.ppid === watch.pid).map((p) => p.pid);
-      return children.every((pid) => pid === watch.gatewayPid) ? true : undefined;
+      return children.some((pid) => pid !== watch.gatewayPid && isOpenclawCli(commandLine(pid))) ? undefined : true;
     },
     { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, what: 'the controller’s start-up CLI runs' },
   );
