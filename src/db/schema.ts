@@ -172,6 +172,7 @@ export const EMAIL_TYPES = [
   'past_due_suspended',
   'destruction_warning',
   'instance_destroyed',
+  'earlybird_refunded',
 ] as const;
 export type EmailType = (typeof EMAIL_TYPES)[number];
 
@@ -216,6 +217,8 @@ export const kiloclawInstances = pgTable(
     volumeId: text('volume_id'),
     /** base URL of the controller (local provider: http://127.0.0.1:port) */
     controllerUrl: text('controller_url'),
+    /** what the controller's /_kilo/version reported when the instance became ready (null: not read) */
+    controllerVersion: text('controller_version'),
     startingAt: ts('starting_at'),
     statusChangedAt: ts('status_changed_at').notNull().defaultNow(),
     destroyRequestedAt: ts('destroy_requested_at'),

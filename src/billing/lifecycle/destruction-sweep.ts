@@ -10,7 +10,7 @@
 import { sql } from 'drizzle-orm';
 import { errorMessage } from '@/platform/error-message';
 import { forEachLimited } from '../emails/deliver';
-import { ts } from './access-sql';
+import { accessBeyondSuspension, ts } from './access-sql';
 import {
   days,
   emptyReport,
@@ -32,7 +32,10 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
   const { deps, now } = input;
   const report = emptyReport();
   const batch = deps.settings.batchSize;
-  const due = sql`s.suspended_at is not null and s.destruction_deadline <= ${ts(now)}`;
+  // A user with access apart from the suspension (earlybird bought while suspended) is never destroyed:
+  // the condition is in the claiming UPDATE itself, so a purchase committed meanwhile wins.
+  const due = sql`s.suspended_at is not null and s.destruction_deadline <= ${ts(now)}
+    and not ${accessBeyondSuspension(now)}`;
   const candidates = sql`select s.id from kiloclaw_subscriptions s where ${due}`;
 
   await forEachChunk<{ id: string }>(deps.db, candidates, batch, async (chunk) => {

@@ -30,6 +30,7 @@ import {
   patchWhile,
   statusesOf,
 } from '../instance-store';
+import { checkControllerVersion } from '../pairing/controller-version';
 import { isRateLimited, type Machine, METADATA_INSTANCE_ID } from '../providers/provider';
 import type { InstanceDeps } from './deps';
 import { attemptDestroy } from './destroy';
@@ -46,6 +47,9 @@ const BATCH = 100; // rows per pass per run; the next run takes the rest
 const MAX_LISTED_ERRORS = 50;
 
 const RUNNING_PAGE = 1_000; // running rows compared with the fleet per statement
+// Get Machine calls one run may spend confirming rows the listing disagrees with. A flapping list
+// (Fly once answered empty lists) would otherwise cost one call per instance; the rest waits a run.
+const MAX_CONFIRMATIONS_PER_RUN = 200;
 // A machine whose row changed status this recently may belong to a start or stop in flight: the
 // stray pass leaves it to the next run rather than race the action that is making it right.
 const STRAY_GRACE_MS = 2 * 60_000;
@@ -120,10 +124,11 @@ const startFinishPass: Pass = async (deps, _now, run) => {
     const machine = fleet.get(row.machineId);
     if (machine?.state !== 'started') return false;
     const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: row.id };
-    return (
+    const finished =
       (await gatewayRunning(target)) &&
-      (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()))
-    );
+      (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()));
+    if (finished) await checkControllerVersion(deps, target); // records it; logs a mismatch or a failed probe
+    return finished;
   });
 };
 
@@ -133,6 +138,8 @@ const looksDown = (machine: Machine | null | undefined) => !machine || DOWN_STAT
 const runningCheckPass: Pass = async (deps, _now, run) => {
   const report: PassReport = { actioned: 0, errors: [] };
   let fleet: Map<string, Machine> | null = null;
+  let confirmationsLeft = MAX_CONFIRMATIONS_PER_RUN;
+  let deferred = 0;
   for (let afterId: string | null = null; ; ) {
     const rows = await pageByStatus(deps.db, 'running', afterId, RUNNING_PAGE);
     if (rows.length === 0) break;
@@ -144,7 +151,10 @@ const runningCheckPass: Pass = async (deps, _now, run) => {
     }
     const known = fleet;
     // only the rows the listing disagrees with cost a provider call (the confirming get)
-    const suspects = rows.filter((row) => looksDown(row.machineId ? known.get(row.machineId) : null));
+    const disagreeing = rows.filter((row) => looksDown(row.machineId ? known.get(row.machineId) : null));
+    const suspects = disagreeing.slice(0, confirmationsLeft);
+    deferred += disagreeing.length - suspects.length;
+    confirmationsLeft -= suspects.length;
     const r = await eachRow(deps, suspects, 'check running', async (row) => {
       const machine = row.machineId ? await deps.provider.getMachine(row.machineId) : null;
       if (!looksDown(machine)) return false; // the listing was behind; the machine is fine
@@ -157,6 +167,16 @@ const runningCheckPass: Pass = async (deps, _now, run) => {
     report.actioned += r.actioned;
     report.errors.push(...r.errors);
     if (r.errors.some((e) => e.message === RATE_LIMITED) || rows.length < RUNNING_PAGE) break;
+  }
+  if (deferred > 0) {
+    deps.logger.warn(
+      { deferred },
+      'reconcile: more running instances disagree with the machine list than one run checks',
+    );
+    report.errors.push({
+      step: 'check running',
+      message: `${deferred} running instances disagree with the machine listing; the next run checks them`,
+    });
   }
   return report;
 };
