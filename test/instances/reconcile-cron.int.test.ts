@@ -83,7 +83,9 @@ describe("billing's InstanceActions port", () => {
     await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
     const actions = app.deps.instanceActions;
     await actions.stop(userId); // no instance yet: a no-op
-    await actions.destroy(userId);
+    await tdb.db.transaction((tx) => actions.markForDestruction([userId], tx));
+    expect(await actions.destroy(userId)).toBe(true); // nothing to destroy
+    expect(await actions.withInstance([userId])).toEqual(new Set());
     await actions.resume(userId);
     expect(await instanceOf(tdb.db, userId)).toBeNull();
 
@@ -111,7 +113,13 @@ describe("billing's InstanceActions port", () => {
       .update(kiloclawSubscriptions)
       .set({ status: 'canceled', suspendedAt: clock.now() })
       .where(eq(kiloclawSubscriptions.userId, userId));
-    await actions.destroy(userId);
+    // an instance not marked for destruction is never destroyed
+    expect(await actions.destroy(userId)).toBe(false);
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
+    // the destruction sweep's claim marks it in billing's transaction, then asks for the destroy
+    await tdb.db.transaction((tx) => actions.markForDestruction([userId], tx));
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('destroying');
+    expect(await actions.destroy(userId)).toBe(true);
     expect(await instanceOf(tdb.db, userId)).toBeNull();
     expect(emulator.machines.get(row.machineId!)!.state).toBe('destroyed');
   });

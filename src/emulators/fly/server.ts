@@ -98,6 +98,11 @@ export type FlyEmulator = {
     /** Volume deletes answer 500 (a destroy must then be retried). */
     failVolumeDelete: boolean;
     /**
+     * ms between an API call taking effect and its answer reaching the caller (Fly's own take tens to
+     * hundreds): the window in which a machine exists that its creator has not heard of yet.
+     */
+    answerDelayMs: number;
+    /**
      * Fly's rate limits, answered with 429 and `Retry-After` (seconds) once a bucket is empty; null
      * (the default) means unlimited. Fly documents 1 req/s (burst 3) per action per machine and
      * 5 req/s (burst 10) for Get Machine; the list rate is not documented, so it is a knob here.
@@ -128,6 +133,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     listFlap: false,
     apiFailure: null,
     failVolumeDelete: false,
+    answerDelayMs: 0,
     rateLimits: null,
   };
   const calls: string[] = [];
@@ -380,6 +386,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
         return send(res, 429, { error: 'rate limit exceeded' }, { 'retry-after': String(retryAfterS) });
       }
       const [status, out] = await api(method, parts, url.searchParams, body);
+      if (behaviour.answerDelayMs) await sleep(behaviour.answerDelayMs);
       send(res, status, out);
     })().catch((err: unknown) => send(res, 500, { error: String(err) }));
   });
