@@ -7,10 +7,10 @@ import os from 'node:os';
 import { createAppDeps } from '@/server/app-deps';
 import { createAppHandlers } from '@/server/http/app-handlers';
 import { createTrpcHandler } from '@/server/http/trpc-handler';
-import { benchConfig, benchDatabase, round, serveFetch } from './lib';
+import { benchConfig, benchDatabase, round, serveFetch, sized } from './lib';
 
 const BODY_BYTES = 8 * 1024 * 1024;
-const ROUNDS = 12;
+const ROUNDS = sized(12, 2);
 
 /** A valid JSON body of BODY_BYTES (the worst case: a parser reads and parses all of it). */
 const body = Buffer.from(JSON.stringify({ 0: { json: { x: 'a'.repeat(BODY_BYTES - 20) } } }));
