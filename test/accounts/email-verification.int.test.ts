@@ -140,7 +140,7 @@ describe('email verification', () => {
       SMTP_URL: sink.url,
       MACHINE_PROVIDER: 'fly',
       FLY_API_TOKEN: 'fly-token',
-      FLY_APP_NAME: 'kiloclaw-test',
+      FLY_INSTANCES_APP: 'kiloclaw-test',
       FLY_IMAGE: 'registry.example/kiloclaw:1',
     });
     const deps = createAppDeps({ config, db: tdb.db });
