@@ -9,6 +9,8 @@ import type {
   DevicePairingRequest,
   GatewayStatus,
 } from '../contracts/controller';
+import { createChannelManager } from './channel-manager';
+import { createChannelSecrets } from './channel-secrets';
 import { configuredChannels } from './channels-config';
 import { type Clock, systemClock } from './clock';
 import type { ControllerConfig } from './config';
@@ -20,6 +22,7 @@ import { ensureOpenclawConfig, openclawConfigPath } from './openclaw-config';
 import { PairingCache } from './pairing-cache';
 import { createChannelSource, createDeviceSource } from './pairing-sources';
 import { createControllerServer } from './server';
+import { createSimulatedSender } from './simulated-sender';
 import type { SqliteLoader } from './state-db';
 import { GatewaySupervisor } from './supervisor';
 import { CONTROLLER_VERSION } from './version';
@@ -83,7 +86,7 @@ export function createController(
     source: createChannelSource({
       cli,
       fast: fastPath,
-      channels: () => configuredChannels(configPath, config.extraChannels),
+      channels: () => configuredChannels(configPath, [...config.extraChannels, ...channelManager.envBackedChannels()]),
       clock,
       log,
     }),
@@ -125,12 +128,36 @@ export function createController(
       })
     : null;
 
+  const channelManager = createChannelManager({
+    cli,
+    secrets: createChannelSecrets(config.stateDir),
+    configPath,
+    ready: () => startGate,
+    restartGateway: async () => {
+      if (!supervisor) return;
+      await supervisor.restart();
+      await supervisor.whenRunning(GATEWAY_START_WAIT_MS);
+    },
+    simulatedSender: config.devTools
+      ? createSimulatedSender({
+          nodeBin: config.nodeBin,
+          cliPath: config.cliPath,
+          stateDir: config.stateDir,
+          exec: overrides.exec ?? spawnExec,
+          baseEnv: env,
+        })
+      : null,
+    clock,
+    log,
+  });
+
   let openclawVersion: string | null = null;
   const stoppedStatus: GatewayStatus = { state: 'stopped', pid: null, uptime: 0, restarts: 0, lastExit: null };
   const server = createControllerServer({
     token: config.token,
     channels,
     devices,
+    channelManager,
     gatewayStatus: () => supervisor?.status() ?? stoppedStatus,
     version: () => ({ controller: CONTROLLER_VERSION, openclaw: openclawVersion, node: process.version }),
     uptimeSeconds: () => Math.floor((clock.now() - startedAtMs) / 1000),
