@@ -107,7 +107,7 @@ export type ChannelCheck = { ok: true; value: ChannelConnection } | { ok: false;
 
 /** Validates `{channel, credentials}`; the message names the field and the expected shape, never the value. */
 export function checkChannelConnection(input: unknown): ChannelCheck {
-  const envelope = z.object({ channel: channelKindSchema, credentials: z.unknown() }).safeParse(input);
+  const envelope = z.object({ channel: channelKindSchema, credentials: z.unknown().optional() }).safeParse(input);
   if (!envelope.success) return { ok: false, message: describeIssues(envelope.error) };
   const { channel } = envelope.data;
   const credentials = credentialsFor(channel).safeParse(envelope.data.credentials ?? {});

@@ -19,7 +19,7 @@ export type ControllerTarget = { baseUrl: string; secret: string; instanceId: st
 
 export async function callController(
   target: ControllerTarget,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch } = {},
 ): Promise<ControllerAnswer> {

@@ -5,6 +5,7 @@ import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
 import type { Logger } from '@/platform/logger';
+import type { ControllerTarget } from '../controller-client';
 import type { InstanceRow } from '../instance-store';
 import { type MachineProvider, type MachineSpec, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 
@@ -17,6 +18,10 @@ export type LifecycleDeps = {
   controllerSecret: string;
   /** How long a start call waits for the machine and its gateway before answering `starting`. */
   startWaitMs: number;
+  /** Pushes the instance's desired chat channels to its running machine (on start, and by the reconciler). */
+  applyChannels?: (instanceId: string, target: ControllerTarget) => Promise<void>;
+  /** Development machines: the controller may record simulated pairing requests (never in production). */
+  devTools?: boolean;
 };
 
 export const DEFAULT_START_WAIT_MS = 150_000; // Fly cold start + openclaw gateway (~10 s) with room to spare
@@ -34,7 +39,7 @@ export const viewOf = (row: InstanceRow | null): InstanceView =>
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
 export function machineSpec(
-  deps: Pick<LifecycleDeps, 'controllerSecret'>,
+  deps: Pick<LifecycleDeps, 'controllerSecret' | 'devTools'>,
   row: Pick<InstanceRow, 'id' | 'userId'>,
   volumeId: string,
 ): MachineSpec {
@@ -44,6 +49,7 @@ export function machineSpec(
       // the gateway's shared token, also what the CLI uses inside the machine (exec fallback)
       OPENCLAW_GATEWAY_TOKEN: controllerToken(deps.controllerSecret, `${row.id}:openclaw-gateway`),
       KILOCLAW_INSTANCE_ID: row.id,
+      ...(deps.devTools ? { CONTROLLER_DEV_TOOLS: 'on' } : {}),
     },
     volumeId,
     metadata: { [METADATA_USER_ID]: row.userId, [METADATA_INSTANCE_ID]: row.id },

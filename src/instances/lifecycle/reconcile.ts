@@ -92,7 +92,16 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
   for (const row of await listByStatus(deps.db, 'running', BATCH)) {
     await guarded(row, 'check running', async () => {
       const machine = row.machineId ? await deps.provider.getMachine(row.machineId) : null;
-      if (machine && !['stopped', 'failed', 'suspended'].includes(machine.state)) return;
+      if (machine && !['stopped', 'failed', 'suspended'].includes(machine.state)) {
+        // a machine that lost its channels (replaced, volume restored) gets them back; unchanged ones cost nothing
+        if (deps.applyChannels && row.controllerUrl)
+          await deps.applyChannels(row.id, {
+            baseUrl: row.controllerUrl,
+            secret: deps.controllerSecret,
+            instanceId: row.id,
+          });
+        return;
+      }
       if (await markStopped(deps.db, row.id, deps.clock.now())) {
         report.runningLost += 1;
         const reason = machine ? `machine ${machine.state}` : 'machine is gone';

@@ -48,6 +48,7 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     const ready = deps.startWaitMs > 0 && (await waitUntilReady(deps, claimed.id, fence, machine.id, target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
+      await applyChannelsAfterStart(deps, claimed.id, target, log);
     } else if (!ready && deps.startWaitMs > 0) {
       // Still coming up: the reconciler finishes it (or gives up after STARTING_TIMEOUT_MS).
       log.warn({ machineId: machine.id, waitedMs: deps.startWaitMs }, 'instance not ready yet; leaving it starting');
@@ -64,6 +65,24 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     log.info('start gave way to a stop or destroy that began meanwhile');
   }
   return viewOf(await findById(deps.db, claimed.id));
+}
+
+/**
+ * Every start re-applies the instance's chat channels: a new or replaced machine gets them, and a
+ * change made while it was stopped lands now. A failure leaves the instance running (the reconciler retries).
+ */
+async function applyChannelsAfterStart(
+  deps: LifecycleDeps,
+  instanceId: string,
+  target: ControllerTarget,
+  log: LifecycleDeps['logger'],
+): Promise<void> {
+  if (!deps.applyChannels) return;
+  try {
+    await deps.applyChannels(instanceId, target);
+  } catch (err) {
+    log.warn({ err: errorText(err) }, 'channels not applied at start; the reconciler retries');
+  }
 }
 
 const STILL_WANTED_EVERY_MS = 5_000; // how often a waiting start checks that nobody stopped or destroyed it

@@ -48,6 +48,8 @@ export type LocalProvider = MachineProvider & {
   stateDirOf(volumeId: string): string;
   /** The HOME of a volume's openclaw processes. */
   homeDirOf(volumeId: string): string;
+  /** The last output of a machine's controller and gateway (tests check it for secrets). */
+  outputOf(machineId: string): string;
   /** Stops every machine this provider started. */
   close(): Promise<void>;
 };
@@ -185,6 +187,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     kind: 'local',
     stateDirOf,
     homeDirOf: homeOf,
+    outputOf: (machineId) => machines.get(machineId)?.output ?? '',
 
     async createVolume({ name }) {
       const id = `${name}_${randomBytes(4).toString('hex')}`;
