@@ -23,3 +23,11 @@ export const ChannelKeysMissing = () =>
 /** The instance answered, but openclaw could not apply or report the channels; `reason` holds no token. */
 export const ChannelsNotApplied = (reason: string) =>
   InstanceUnavailable(`Your instance could not apply the channel: ${reason}`, 'channels_not_applied');
+
+/** The saved token cannot be decrypted with any configured key (a key was dropped from CHANNEL_TOKEN_KEYS). */
+export const ChannelCredentialsLost = (label: string) =>
+  new InstanceError(
+    'conflict',
+    `The saved ${label} token can no longer be read — connect ${label} again with its token.`,
+    'channel_credentials_unreadable',
+  );

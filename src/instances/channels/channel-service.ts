@@ -19,9 +19,15 @@ import type { ControllerTarget } from '../controller-client';
 import { InstanceDestroying, InstanceError, InstanceNotFound, InstanceNotRunning } from '../errors';
 import { findByUser, type InstanceRow } from '../instance-store';
 import { askTestMessage, probeChannels, pushChannels } from './channel-controller';
-import { BadChannelInput, ChannelKeysMissing, ChannelNotConnected, TestMessagesDisabled } from './channel-errors';
-import { deleteChannelRow, listChannelRows, upsertChannelRow } from './channel-store';
-import type { TokenCipher } from './token-crypto';
+import {
+  BadChannelInput,
+  ChannelCredentialsLost,
+  ChannelKeysMissing,
+  ChannelNotConnected,
+  TestMessagesDisabled,
+} from './channel-errors';
+import { deleteChannelRow, listChannelRows, resealChannelRow, upsertChannelRow } from './channel-store';
+import { CredentialsUnreadable, type TokenCipher } from './token-crypto';
 
 export type ChannelDeps = {
   db: Db;
@@ -66,12 +72,26 @@ export function createChannelService(deps: ChannelDeps) {
       throw ChannelKeysMissing();
     })();
 
+  /** The table's channels, decrypted; a value sealed under an older key is re-sealed under the newest. */
   async function desired(instanceId: string): Promise<ChannelConnection[]> {
     const rows = await listChannelRows(deps.db, instanceId);
-    return rows.map((r) => ({
-      channel: r.channel,
-      credentials: cipher().decrypt(instanceId, r.channel, r.credentials),
-    }));
+    const out: ChannelConnection[] = [];
+    for (const r of rows) {
+      let credentials: ChannelConnection['credentials'];
+      try {
+        credentials = cipher().decrypt(instanceId, r.channel, r.credentials);
+      } catch (err) {
+        if (!(err instanceof CredentialsUnreadable)) throw err;
+        deps.logger.error({ instanceId, channel: r.channel, err: err.message }, 'channel credentials unreadable');
+        throw ChannelCredentialsLost(CHANNEL_SPECS[r.channel].label);
+      }
+      if (cipher().isStale(r.credentials)) {
+        const key = { instanceId, channel: r.channel };
+        await resealChannelRow(deps.db, key, r.credentials, cipher().encrypt(instanceId, r.channel, credentials));
+      }
+      out.push({ channel: r.channel, credentials });
+    }
+    return out;
   }
 
   /** Every credential of the instance: scrubbed from any text that reaches a log or the browser. */

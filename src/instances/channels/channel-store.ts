@@ -35,3 +35,16 @@ export async function deleteChannelRow(db: DbOrTx, instanceId: string, channel: 
     .returning({ channel: C.channel });
   return gone.length > 0;
 }
+
+/** Swaps a value sealed under an older key for one under the newest, unless the row changed meanwhile. */
+export async function resealChannelRow(
+  db: DbOrTx,
+  key: { instanceId: string; channel: ChannelKind },
+  from: string,
+  to: string,
+): Promise<void> {
+  await db
+    .update(C)
+    .set({ credentials: to })
+    .where(and(eq(C.instanceId, key.instanceId), eq(C.channel, key.channel), eq(C.credentials, from)));
+}
