@@ -173,6 +173,8 @@ async function bringUp(
   }
   if (machine.state !== 'started' && machine.state !== 'starting') {
     await provider.startMachine(machine.id);
+    // a restarted machine may answer elsewhere (the local provider picks a free port on each launch)
+    machine = (await provider.getMachine(machine.id)) ?? machine;
   }
   return machine;
 }
