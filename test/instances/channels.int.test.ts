@@ -1,7 +1,7 @@
 // Chat channels end to end on the embedded default: tRPC → the channel service (encrypted rows in
 // PostgreSQL) → the real controller on the local provider → the real openclaw CLI and gateway.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -243,6 +243,27 @@ describe('chat channels on the local provider (real controller, real openclaw)',
       expect(existsSync(before)).toBe(false);
       expect(readFileSync(after, 'utf8')).toBe(token);
       expect(await channelRows()).toHaveLength(1);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    'the reconciler gives back a channel the machine lost',
+    async () => {
+      const { stateDir } = await instance();
+      const [row] = await channelRows();
+      // the machine loses it (a restored volume, a hand edit): openclaw.json no longer has Telegram
+      const file = join(stateDir, 'openclaw.json');
+      const config = JSON.parse(readFileSync(file, 'utf8')) as { channels: Record<string, unknown> };
+      delete config.channels.telegram;
+      writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+      expect((await openclawConfig()).channels?.telegram).toBeUndefined();
+
+      const report = await app.deps.instances.reconcile();
+      expect(report.providerErrors).toBe(0);
+      const telegram = (await openclawConfig()).channels?.telegram;
+      expect(telegram).toMatchObject({ enabled: true });
+      expect(await channelRows()).toEqual([row]);
     },
     E2E_TIMEOUT_MS,
   );
