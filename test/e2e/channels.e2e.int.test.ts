@@ -23,6 +23,8 @@ let browser: Browser;
 let page: Page;
 let dataDir: string;
 
+const nav = () => page.getByRole('navigation', { name: 'Dashboard' });
+
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
@@ -62,7 +64,7 @@ describe('connecting a channel from the dashboard', () => {
   it('connects Telegram with a bot token and shows its status as openclaw reports it', {
     timeout: CHANNEL_APPLY_MS + 180_000,
   }, async () => {
-    await page.getByRole('link', { name: 'Channels', exact: true }).click();
+    await nav().getByRole('link', { name: 'Channels', exact: true }).click();
     const telegram = page.getByTestId('channel-telegram');
     await telegram.getByTestId('channel-state').waitFor();
     await expect(telegram.getByTestId('channel-state').textContent()).resolves.toBe('Not connected');
@@ -97,7 +99,7 @@ describe('connecting a channel from the dashboard', () => {
     const code = /code ([A-Z0-9]+)/.exec((await notice.textContent()) ?? '')![1]!;
     await shot('23-channels-test-message');
 
-    await page.getByRole('link', { name: 'Pairing', exact: true }).click();
+    await nav().getByRole('link', { name: 'Pairing', exact: true }).click();
     const row = page.locator(`[data-testid=channel-request][data-code="${code}"]`);
     await row.waitFor({ timeout: 120_000 });
     await shot('24-pairing-test-sender');

@@ -214,7 +214,7 @@ describe('chat channels on the local provider (real controller, real openclaw)',
         channel: 'telegram',
         code: sent.code,
       });
-      expect(approved.success).toBe(true);
+      expect(approved).toMatchObject({ success: true }); // the message says why when it is not
 
       // never in a response, a log line, the controller's output or openclaw's log files
       const responses = JSON.stringify([view, await user.trpc.kiloclaw.listChannels.query()]);
