@@ -20,7 +20,7 @@ const STATE_WORDS: Record<ChannelView['state'], { text: string; tone: 'ok' | 'wa
   configured: { text: 'Configured', tone: 'neutral' },
   connecting: { text: 'Connecting…', tone: 'warn' },
   connected: { text: 'Connected', tone: 'ok' },
-  error: { text: 'Error', tone: 'bad' },
+  error: { text: 'Connection error', tone: 'bad' },
   unknown: { text: 'Status unknown', tone: 'warn' },
 };
 
