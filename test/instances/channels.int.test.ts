@@ -210,11 +210,7 @@ describe('chat channels on the local provider (real controller, real openclaw)',
         channel: 'telegram',
         id: sent.senderId,
       });
-      const approved = await user.trpc.kiloclaw.approveChannelPairingRequest.mutate({
-        channel: 'telegram',
-        code: sent.code,
-      });
-      expect(approved).toMatchObject({ success: true }); // the message says why when it is not
+      // (approving it is the browser test's job: test/e2e/channels.e2e.int.test.ts)
 
       // never in a response, a log line, the controller's output or openclaw's log files
       const responses = JSON.stringify([view, await user.trpc.kiloclaw.listChannels.query()]);
@@ -243,6 +239,26 @@ describe('chat channels on the local provider (real controller, real openclaw)',
       expect(existsSync(before)).toBe(false);
       expect(readFileSync(after, 'utf8')).toBe(token);
       expect(await channelRows()).toHaveLength(1);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    'two replacements racing end with openclaw holding the token the table holds',
+    async () => {
+      const tokens = [telegramToken(), telegramToken()];
+      const results = await Promise.allSettled(
+        tokens.map((token) =>
+          user.trpc.kiloclaw.connectChannel.mutate({ channel: 'telegram', credentials: { token } }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      const rows = await channelRows();
+      expect(rows).toHaveLength(1);
+      const kept = tokens.find((t) => rows[0]!.hints.token === t.slice(-4))!;
+      expect(kept).toBeDefined();
+      const tokenFile = (await openclawConfig()).channels!.telegram!.tokenFile!;
+      expect(readFileSync(tokenFile, 'utf8')).toBe(kept);
     },
     E2E_TIMEOUT_MS,
   );
