@@ -11,7 +11,7 @@ import { createLogger } from '@/platform/logger';
 import { createAppDeps } from '@/server/app-deps';
 import { sessionUser } from '@/server/auth';
 import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
-import { benchConfig, benchDatabase, type LoadResult, load, round, serveFetch } from './lib';
+import { benchConfig, benchDatabase, type LoadResult, load, round, serveFetch, sized } from './lib';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -28,7 +28,8 @@ function combine(rs: LoadResult[]): LoadResult {
   };
 }
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? sized(10, 1));
+const WARM_UP_SECONDS = sized(2, 0.5);
 
 async function main() {
   const database = await benchDatabase();
@@ -75,8 +76,8 @@ async function main() {
   const bareUrl = `${serverUrl}/bench/bare`;
   // warm both paths (JIT, connection pool), then alternate short slices so both see the same
   // background load; throughput is total requests over total time, latencies the median slice's
-  await load({ url: gatedUrl, headers, seconds: 2 });
-  await load({ url: bareUrl, headers, seconds: 2 });
+  await load({ url: gatedUrl, headers, seconds: WARM_UP_SECONDS });
+  await load({ url: bareUrl, headers, seconds: WARM_UP_SECONDS });
   const slices = { gated: [] as LoadResult[], bare: [] as LoadResult[] };
   const sliceSeconds = SECONDS / 4;
   for (let i = 0; i < 4; i++) {

@@ -1,7 +1,7 @@
 // bench:cron — one billing-lifecycle run over 100,000 subscriptions of which 1% are due for each of
 // the eight sweeps (8,000 users to act on and mail), against its own embedded PostgreSQL.
 //   lifecycle: the real run (advisory lock + set-based, batched sweeps), mail to an in-process sink
-//   naive:     the reference's shape on an equal fresh dataset — per sweep, select every row, decide
+//   naive:     the obvious first design on an equal fresh dataset — per sweep, select every row, decide
 //              in JS, then one UPDATE (bare `where user_id = ?`) + one log insert per due user
 // Prints both times, the SQL statements each issued, and ratio = naive_seconds / seconds.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,14 +21,14 @@ import { startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import type { EmailType } from '@/db/schema';
 import * as schema from '@/db/schema';
-import { fixedClock } from '@/platform/clock';
+import { DAY_MS, fixedClock } from '@/platform/clock';
 import { createLogger } from '@/platform/logger';
 import type { Mailer, MailMessage } from '@/platform/mailer';
+import { sized } from './lib';
 
-const SUBSCRIPTIONS = 100_000;
+const SUBSCRIPTIONS = sized(100_000, 2_000);
 const DUE_PER_SWEEP = SUBSCRIPTIONS / 100; // 1%
 const NOW = new Date();
-const DAY = 86_400_000;
 const logger = createLogger({ level: 'silent' });
 
 /** A postgres.js client that counts every statement it sends. */
@@ -47,38 +47,45 @@ function sinkMailer(): Mailer & { messages: MailMessage[] } {
 
 /**
  * 100,000 subscription rows (+1,000 earlybird-only users), built by generate_series in a few
- * statements. Users by number: each block of 1,000 below 7,000 is due for one sweep; the rest are
- * healthy (active, or past due for only 3 days) and must be left alone.
+ * statements. Users by number, in blocks of DUE_PER_SWEEP (1,000): each of the first seven blocks is
+ * due for one sweep; the rest are healthy (active, or past due for only 3 days) and must be left alone.
  */
 async function seed(client: postgres.Sql) {
   const now = NOW.toISOString();
+  const B = DUE_PER_SWEEP; // one block of users per sweep
   await client.unsafe(
     `
     insert into users (id, name, email)
     select 'u' || g, 'User ' || g, 'u' || g || '@bench.test' from generate_series(1, ${SUBSCRIPTIONS + DUE_PER_SWEEP}) g;
 
-    insert into kiloclaw_subscriptions (user_id, status, plan, trial_started_at, trial_ends_at, past_due_since, suspended_at, destruction_deadline)
+    insert into kiloclaw_subscriptions
+      (user_id, status, plan, trial_started_at, trial_ends_at, past_due_since, suspended_at, destruction_deadline)
     select 'u' || g,
-      case when g <= 1000 then 'trialing'          -- 1 trial ends tomorrow
-           when g <= 2000 then 'canceled'          -- 2 canceled, earlybird ends in 3 days (warn, keep)
-           when g <= 3000 then 'trialing'          -- 3 trial ended yesterday
-           when g <= 4000 then 'canceled'          -- 5 canceled
-           when g <= 5000 then 'past_due'          -- 6 past due for 20 days
-           when g <= 6000 then 'canceled'          -- 7 suspended 6 days ago
-           when g <= 7000 then 'unpaid'            -- 8 suspended 9 days ago
-           when g <= 12000 then 'past_due'         -- healthy: past due for 3 days
+      case when g <= ${B} then 'trialing'          -- 1 trial ends tomorrow
+           when g <= ${2 * B} then 'canceled'          -- 2 canceled, earlybird ends in 3 days (warn, keep)
+           when g <= ${3 * B} then 'trialing'          -- 3 trial ended yesterday
+           when g <= ${4 * B} then 'canceled'          -- 5 canceled
+           when g <= ${5 * B} then 'past_due'          -- 6 past due for 20 days
+           when g <= ${6 * B} then 'canceled'          -- 7 suspended 6 days ago
+           when g <= ${7 * B} then 'unpaid'            -- 8 suspended 9 days ago
+           when g <= ${12 * B} then 'past_due'         -- healthy: past due for 3 days
            else 'active' end,
-      case when g <= 1000 or (g > 2000 and g <= 3000) then null else 'standard' end,
-      case when g <= 1000 then $1::timestamptz - interval '6 days' when g > 2000 and g <= 3000 then $1::timestamptz - interval '8 days' end,
-      case when g <= 1000 then $1::timestamptz + interval '1 day' when g > 2000 and g <= 3000 then $1::timestamptz - interval '1 day' end,
-      case when g > 4000 and g <= 5000 then $1::timestamptz - interval '20 days' when g > 7000 and g <= 12000 then $1::timestamptz - interval '3 days' end,
-      case when g > 5000 and g <= 6000 then $1::timestamptz - interval '6 days' when g > 6000 and g <= 7000 then $1::timestamptz - interval '9 days' end,
-      case when g > 5000 and g <= 6000 then $1::timestamptz + interval '1 day' when g > 6000 and g <= 7000 then $1::timestamptz - interval '2 days' end
+      case when g <= ${B} or (g > ${2 * B} and g <= ${3 * B}) then null else 'standard' end,
+      case when g <= ${B} then $1::timestamptz - interval '6 days'
+           when g > ${2 * B} and g <= ${3 * B} then $1::timestamptz - interval '8 days' end,
+      case when g <= ${B} then $1::timestamptz + interval '1 day'
+           when g > ${2 * B} and g <= ${3 * B} then $1::timestamptz - interval '1 day' end,
+      case when g > ${4 * B} and g <= ${5 * B} then $1::timestamptz - interval '20 days'
+           when g > ${7 * B} and g <= ${12 * B} then $1::timestamptz - interval '3 days' end,
+      case when g > ${5 * B} and g <= ${6 * B} then $1::timestamptz - interval '6 days'
+           when g > ${6 * B} and g <= ${7 * B} then $1::timestamptz - interval '9 days' end,
+      case when g > ${5 * B} and g <= ${6 * B} then $1::timestamptz + interval '1 day'
+           when g > ${6 * B} and g <= ${7 * B} then $1::timestamptz - interval '2 days' end
     from generate_series(1, ${SUBSCRIPTIONS}) g;
 
     insert into kiloclaw_earlybird_purchases (user_id, stripe_checkout_session_id, purchased_at, expires_at)
     select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz + interval '3 days'  -- 2: ends in 3 days
-    from generate_series(1001, 2000) g union all
+    from generate_series(${B + 1}, ${2 * B}) g union all
     select 'u' || g, 'cs_' || g, $1::timestamptz - interval '90 days', $1::timestamptz - interval '1 day'   -- 4: ended yesterday
     from generate_series(${SUBSCRIPTIONS + 1}, ${SUBSCRIPTIONS + DUE_PER_SWEEP}) g;
 
@@ -131,7 +138,7 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
       earlybird: new Map(eb.map((e) => [e.userId, { ...e, expiresAt: new Date(e.expiresAt) }])),
     };
   };
-  const ms = (days: number) => days * DAY;
+  const ms = (days: number) => days * DAY_MS;
   const deadline = new Date(now.getTime() + ms(s.destructionAfterDays));
   const sendOnce = async (
     userId: string,
@@ -140,14 +147,17 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
     dates: Record<string, Date | null>,
   ) => {
     const claimed = await db.execute(
-      sql`insert into kiloclaw_email_log (user_id, email_type, sent_at) values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`,
+      sql`insert into kiloclaw_email_log (user_id, email_type, sent_at)
+        values (${userId}, ${type}, ${now.toISOString()}::timestamptz) on conflict do nothing returning user_id`,
     );
     if (claimed.length === 0) return;
     await mailer.send(renderEmail(EMAIL_TEMPLATES[type], { ...to, ...dates, appUrl: 'http://bench.test' }));
   };
   const suspend = async (userId: string) =>
     db.execute(
-      sql`update kiloclaw_subscriptions set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz where user_id = ${userId}`,
+      sql`update kiloclaw_subscriptions
+        set suspended_at = ${now.toISOString()}::timestamptz, destruction_deadline = ${deadline.toISOString()}::timestamptz
+        where user_id = ${userId}`,
     );
   const ebValid = (eb: Map<string, { expiresAt: Date }>, id: string) => (eb.get(id)?.expiresAt ?? new Date(0)) > now;
 
@@ -200,7 +210,9 @@ async function naiveRun(db: Db, mailer: Mailer, actions: ReturnType<typeof recor
   for (const e of earlybird.values()) {
     if (!hasRow.has(e.userId) && e.expiresAt <= now) {
       await db.execute(
-        sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline) values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz) on conflict do nothing`,
+        sql`insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline)
+          values (${e.userId}, 'canceled', ${now.toISOString()}::timestamptz, ${deadline.toISOString()}::timestamptz)
+          on conflict do nothing`,
       );
       await actions.stop(e.userId);
       await sendOnce(e.userId, 'earlybird_expired', e, {
@@ -275,7 +287,8 @@ async function main() {
       const t = performance.now();
       await seed(h.client);
       console.log(
-        `seeded ${name}: ${SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions + ${DUE_PER_SWEEP} earlybird-only users in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+        `seeded ${name}: ${SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions + ${DUE_PER_SWEEP} ` +
+          `earlybird-only users in ${((performance.now() - t) / 1000).toFixed(1)} s`,
       );
       return h;
     };
@@ -316,11 +329,13 @@ async function main() {
       .map(([k, v]) => `${k}=${v.actioned} (${v.ms} ms)`)
       .join(' ');
     console.log(
-      `lifecycle: ${seconds.toFixed(2)} s, ${statements} SQL statements, ${oursMail.messages.length} emails, ${oursActions.calls.length} instance actions, errors ${summary.errorCount}`,
+      `lifecycle: ${seconds.toFixed(2)} s, ${statements} SQL statements, ${oursMail.messages.length} ` +
+        `emails, ${oursActions.calls.length} instance actions, errors ${summary.errorCount}`,
     );
     console.log(`  per sweep: ${perSweep}`);
     console.log(
-      `naive:     ${naiveSeconds.toFixed(2)} s, ${naiveStatements} SQL statements, ${naiveMail.messages.length} emails, ${naiveActions.calls.length} instance actions`,
+      `naive:     ${naiveSeconds.toFixed(2)} s, ${naiveStatements} SQL statements, ` +
+        `${naiveMail.messages.length} emails, ${naiveActions.calls.length} instance actions`,
     );
     if (oursMail.messages.length !== DUE_PER_SWEEP * 8 || naiveMail.messages.length !== oursMail.messages.length) {
       throw new Error(

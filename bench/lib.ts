@@ -85,3 +85,16 @@ export function benchConfig(): Config {
     APP_URL: 'http://127.0.0.1',
   });
 }
+
+/**
+ * BENCH_SMOKE=1 shrinks every bench to its smallest sizes, so `npm test` (test/bench-smoke.int.test.ts)
+ * can check each one still runs end to end and prints its JSON keys. Its figures then mean nothing
+ * (the openclaw benches still start a real gateway and CLI, which is most of their smoke run).
+ * Unset, every bench runs at its full, documented size.
+ */
+const SMOKE = process.env.BENCH_SMOKE === '1';
+
+/** `full` normally, `smoke` under BENCH_SMOKE=1. */
+export function sized<T>(full: T, smoke: T): T {
+  return SMOKE ? smoke : full;
+}

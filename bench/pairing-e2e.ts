@@ -21,10 +21,11 @@ import { createLogger } from '@/platform/logger';
 import { createAppDeps } from '@/server/app-deps';
 import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
 import { createChannelRequest, ensureOpenclaw } from '../test/harness/openclaw';
-import { benchConfig, benchDatabase, round, serveFetch } from './lib';
+import { benchConfig, benchDatabase, round, serveFetch, sized } from './lib';
 
-const CONTROLLER_CALLS = Number(process.env.BENCH_CONTROLLER_CALLS ?? 300);
-const FALLBACK_CALLS = Number(process.env.BENCH_FALLBACK_CALLS ?? 3); // each one runs the CLI (seconds)
+const CONTROLLER_CALLS = Number(process.env.BENCH_CONTROLLER_CALLS ?? sized(300, 5));
+const FALLBACK_CALLS = Number(process.env.BENCH_FALLBACK_CALLS ?? sized(3, 1));
+const WARM_UP_CALLS = sized(30, 3); // each one runs the CLI (seconds)
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -129,7 +130,7 @@ async function main() {
     // steady state: a refresh through the controller waits for its start-up read (single-flight), so
     // that CLI run is over before measuring; the next periodic one is 60–120 s away
     await list(true);
-    for (let i = 0; i < 30; i++) await list(false); // warm-up
+    for (let i = 0; i < WARM_UP_CALLS; i++) await list(false); // warm-up
     // Interleaved, so all three series see the same background load (the gateway, the controller's
     // periodic CLI refresh, whatever else runs on the machine):
     //   the procedure through the controller; the gate alone (getInstanceStatus: session + access +
@@ -174,7 +175,8 @@ async function main() {
     const g = stats(gateMs);
     const d = stats(directMs);
     console.log(
-      `  reference: gate only (getInstanceStatus) p50 ${g.p50} ms  p99 ${g.p99} ms; controller alone (direct GET) p50 ${d.p50} ms  p99 ${d.p99} ms`,
+      `  reference: gate only (getInstanceStatus) p50 ${g.p50} ms  p99 ${g.p99} ms; ` +
+        `controller alone (direct GET) p50 ${d.p50} ms  p99 ${d.p99} ms`,
     );
     console.log(
       `fallback    n=${f.n}  p50 ${f.p50} ms  p99 ${f.p99} ms  (openclaw CLI via exec, 3 channels in parallel)`,

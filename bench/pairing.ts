@@ -19,13 +19,14 @@ import {
   runOpenclaw,
   startController,
 } from '../test/harness/openclaw';
+import { sized } from './lib';
 
 const TOKEN = 'bench-controller-token-0123456789abcdef';
-const CACHED_REQUESTS = 5_000;
-const WARM_UP_REQUESTS = 3_000; // let both processes' JIT settle: the first few thousand requests are slower
-const CLI_RUNS = 3;
-const FRESHNESS_RUNS = 5;
-const STORM_SETTLE_MS = 2_000 + 5_000; // debounce, then room for a second (unwanted) refresh to show up
+const CACHED_REQUESTS = sized(5_000, 50);
+const WARM_UP_REQUESTS = sized(3_000, 20); // let both processes' JIT settle: the first few thousand requests are slower
+const CLI_RUNS = sized(3, 1);
+const FRESHNESS_RUNS = sized(5, 1);
+const STORM_SETTLE_MS = 2_000 + sized(5_000, 500); // debounce, then room for a second (unwanted) refresh to show up
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -157,7 +158,8 @@ async function main(): Promise<void> {
     const cachedP99 = percentile(cached, 99);
     say(
       `cached GET /_kilo/pairing/channels: p50 ${cachedP50.toFixed(3)} ms, p99 ${cachedP99.toFixed(3)} ms ` +
-        `(${CACHED_REQUESTS} sequential keep-alive requests after ${WARM_UP_REQUESTS} warm-up; machine load average ${loadavg()[0]!.toFixed(1)})`,
+        `(${CACHED_REQUESTS} sequential keep-alive requests after ${WARM_UP_REQUESTS} ` +
+        `warm-up; machine load average ${loadavg()[0]!.toFixed(1)})`,
     );
 
     // --- 2. one real CLI list --------------------------------------------------------------------
@@ -172,7 +174,8 @@ async function main(): Promise<void> {
     const cliP50 = percentile(cliTimes, 50);
     const ratio = cliP50 / cachedP99;
     say(
-      `openclaw pairing list telegram --json: ${cliTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} → p50 ${(cliP50 / 1000).toFixed(2)} s`,
+      `openclaw pairing list telegram --json: ` +
+        `${cliTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} → p50 ${(cliP50 / 1000).toFixed(2)} s`,
     );
     say(`ratio CLI p50 / cached p99: ${Math.round(ratio)}× (vs cached p50: ${Math.round(cliP50 / cachedP50)}×)`);
 

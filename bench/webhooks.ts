@@ -17,12 +17,13 @@ import { loadConfig } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
 import { createAppDeps } from '@/server/app-deps';
 import { createAppHandlers, routeRequest } from '@/server/http/app-handlers';
-import { benchDatabase, round, serveFetch } from './lib';
+import { benchDatabase, round, serveFetch, sized } from './lib';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? sized(10, 1));
 const SENDERS = 10;
-const SLICE_S = 2;
-const SUBSCRIPTIONS = 1_000;
+const SLICE_S = sized(2, 0.5);
+const WARM_UP_S = sized(3, 0.5);
+const SUBSCRIPTIONS = sized(1_000, 50);
 const WEBHOOK_SECRET = 'whsec_bench_secret_0123456789abcdef';
 
 type Sent = { latenciesMs: number[]; ok: number; failed: number; seconds: number };
@@ -174,7 +175,7 @@ async function main() {
   let next = 0;
   const nextEvent = () => prepared[next++] ?? null;
 
-  const warm = await send(`${server.url}/api/stripe/webhook`, nextEvent, 3); // JIT, pool, prepared statements
+  const warm = await send(`${server.url}/api/stripe/webhook`, nextEvent, WARM_UP_S); // JIT, pool, prepared statements
   if (warm.failed) throw new Error(`warm-up: ${warm.failed} deliveries failed`);
   const sentBefore = next;
   // Interleaved 2 s slices, so both series see the same background load on a shared machine.
@@ -191,7 +192,8 @@ async function main() {
     const r = await send(`${server.url}/api/stripe/webhook`, nextEvent, SLICE_S);
     if (process.env.BENCH_VERBOSE)
       console.log(
-        `slice ${slice}: ${round(r.ok / r.seconds, 0)} events/s p50 ${round(p50(r.latenciesMs), 1)} p99 ${round(p99(r.latenciesMs), 1)} ms load ${os.loadavg()[0]!.toFixed(1)}`,
+        `slice ${slice}: ${round(r.ok / r.seconds, 0)} events/s p50 ${round(p50(r.latenciesMs), 1)} ` +
+          `p99 ${round(p99(r.latenciesMs), 1)} ms load ${os.loadavg()[0]!.toFixed(1)}`,
       );
     add(route, r);
     add(bare, await send(`${server.url}/bench/bare`, () => bareBody, SLICE_S));
@@ -214,12 +216,14 @@ async function main() {
   const eventsPerS = route.ok / route.seconds;
   const bareRps = bare.ok / bare.seconds;
   console.log(
-    `route ${round(eventsPerS, 0)} events/s  p99 ${round(p99(route.latenciesMs), 1)} ms  (${routeEvents} events, all 200, all recorded as processed)`,
+    `route ${round(eventsPerS, 0)} events/s  p99 ${round(p99(route.latenciesMs), 1)} ms  ` +
+      `(${routeEvents} events, all 200, all recorded as processed)`,
   );
   console.log(`bare  ${round(bareRps, 0)} req/s     p99 ${round(p99(bare.latenciesMs), 1)} ms`);
   const ratio = round(eventsPerS / bareRps, 3);
   console.log(
-    `ratio route/bare = ${ratio} (${SENDERS} concurrent senders, ${SUBSCRIPTIONS} subscriptions, ${SECONDS} s each; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+    `ratio route/bare = ${ratio} (${SENDERS} concurrent senders, ${SUBSCRIPTIONS} subscriptions, ` +
+      `${SECONDS} s each; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
   );
   console.log(JSON.stringify({ events_per_s: round(eventsPerS, 1), p99_ms: round(p99(route.latenciesMs), 1), ratio }));
 }

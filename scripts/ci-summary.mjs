@@ -40,5 +40,5 @@ if (report) {
 }
 
 for (const failure of failures) console.log(`FAILED: ${failure}`);
-console.log(`${passed} passed, ${failures.length} failed` + (skipped ? `, ${skipped} skipped` : ''));
+console.log(`${passed} passed, ${failures.length} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failures.length > 0 ? 1 : 0);

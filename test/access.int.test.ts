@@ -2,14 +2,13 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawEarlybirdPurchases, kiloclawSubscriptions } from '@/db/schema';
-import { fixedClock } from '@/platform/clock';
+import { DAY_MS, fixedClock } from '@/platform/clock';
 import { startTestApp, type TestApp } from './harness/app';
 import { signUp, type TestUser, trpcError } from './harness/client';
 import { createTestDb, type TestDb } from './harness/db';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
-const DAY = 86_400_000;
-const at = (days: number) => new Date(clock.now().getTime() + days * DAY);
+const at = (days: number) => new Date(clock.now().getTime() + days * DAY_MS);
 
 let tdb: TestDb;
 let app: TestApp;

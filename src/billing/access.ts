@@ -1,4 +1,4 @@
-// The access rule of BILLING.md, in one place: used by clawAccessProcedure and by the lifecycle cron.
+// The access rule (docs/billing.md §1), in one place: used by clawAccessProcedure and by the lifecycle cron.
 import type { SubscriptionStatus } from '@/db/schema';
 
 export const ACCESS_DENIAL_REASONS = [

@@ -19,7 +19,7 @@ export const SubscriptionConflict = () =>
     'subscription_exists',
   );
 
-// --- plan management and Stripe (issue 3)
+// --- plan management and Stripe
 export const EarlybirdAlreadyOwned = () =>
   new BillingError('conflict', 'You already have earlybird access — there is nothing more to buy.', 'earlybird_owned');
 export const NoActiveSubscription = () =>

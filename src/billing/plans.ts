@@ -5,11 +5,6 @@ import type { Config } from '@/platform/config';
 
 export { PLANS, type Plan };
 
-export const PLAN_LABELS: Record<Plan, string> = {
-  standard: 'Standard (monthly)',
-  commit: 'Commit (6 months)',
-};
-
 export type PriceIds = Pick<Config, 'STRIPE_PRICE_STANDARD' | 'STRIPE_PRICE_COMMIT' | 'STRIPE_PRICE_EARLYBIRD'>;
 
 export function priceIdForPlan(prices: PriceIds, plan: Plan): string {
@@ -22,10 +17,6 @@ export function planForPriceId(prices: PriceIds, priceId: string | null | undefi
   if (priceId === prices.STRIPE_PRICE_STANDARD) return 'standard';
   if (priceId === prices.STRIPE_PRICE_COMMIT) return 'commit';
   return null;
-}
-
-export function isPlan(value: unknown): value is Plan {
-  return typeof value === 'string' && (PLANS as readonly string[]).includes(value);
 }
 
 /** The billing interval of each plan's price, for the phase a scheduled plan switch starts. */

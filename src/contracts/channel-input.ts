@@ -2,7 +2,7 @@
 // credentials each needs, their shapes, and where a person gets them. The dashboard, the app and the
 // controller all validate with these before a token is stored, sent or handed to openclaw.
 import { z } from 'zod';
-import { describeIssues } from './pairing-input';
+import { checkInput } from './pairing-input';
 
 export const CHANNEL_KINDS = ['telegram', 'discord', 'slack'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -107,12 +107,12 @@ export type ChannelCheck = { ok: true; value: ChannelConnection } | { ok: false;
 
 /** Validates `{channel, credentials}`; the message names the field and the expected shape, never the value. */
 export function checkChannelConnection(input: unknown): ChannelCheck {
-  const envelope = z.object({ channel: channelKindSchema, credentials: z.unknown().optional() }).safeParse(input);
-  if (!envelope.success) return { ok: false, message: describeIssues(envelope.error) };
-  const { channel } = envelope.data;
-  const credentials = credentialsFor(channel).safeParse(envelope.data.credentials ?? {});
-  if (!credentials.success) return { ok: false, message: describeIssues(credentials.error) };
-  return { ok: true, value: { channel, credentials: credentials.data as ChannelCredentials } };
+  const envelope = checkInput(z.object({ channel: channelKindSchema, credentials: z.unknown().optional() }), input);
+  if (!envelope.ok) return envelope;
+  const { channel } = envelope.value;
+  const credentials = checkInput(credentialsFor(channel), envelope.value.credentials ?? {});
+  if (!credentials.ok) return credentials;
+  return { ok: true, value: { channel, credentials: credentials.value as ChannelCredentials } };
 }
 
 /** The zod form of the same rule, for contract schemas (controller bodies). */

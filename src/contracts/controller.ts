@@ -1,10 +1,8 @@
-// HTTP contract of the in-machine controller (PAIRING.md §2). The controller validates what it
+// HTTP contract of the in-machine controller (docs/controller.md §4). The controller validates what it
 // receives and sends with these schemas; the app parses the controller's answers with the same ones.
 import { z } from 'zod';
 import { CHANNEL_KINDS, channelConnectionSchema, channelKindSchema } from './channel-input';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
-
-export { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
 
 /** Default port of the controller inside a machine. */
 export const CONTROLLER_DEFAULT_PORT = 18789;
@@ -63,11 +61,6 @@ export const DevicePairingListResponse = z.object({
   lastUpdated,
 });
 export type DevicePairingListResponse = z.infer<typeof DevicePairingListResponse>;
-
-/** Query of both list routes: `?refresh=true` waits for a fresh read instead of answering from the cache. */
-export const PairingListQuery = z.object({
-  refresh: z.enum(['true', 'false']).optional(),
-});
 
 // ---- approvals -----------------------------------------------------------------------------
 

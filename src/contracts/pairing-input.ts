@@ -1,6 +1,7 @@
 // The one home of the pairing input rules (channel, code, device request id). Both the controller
 // and the app validate with these before anything reaches a process or the network.
 import { z } from 'zod';
+import { describeIssues } from '../platform/zod-issues';
 
 /** A channel name as openclaw keys it: lowercase, starts with a letter, at most 64 characters. */
 export const CHANNEL_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -25,10 +26,6 @@ export const requestIdSchema = z
   .string({ error: 'requestId must be a string' })
   .regex(REQUEST_ID_PATTERN, 'requestId must be a UUID such as 3f2b8c1e-0d4a-4e6b-9a57-1c2d3e4f5a6b');
 
-export type Channel = z.infer<typeof channelSchema>;
-export type PairingCode = z.infer<typeof pairingCodeSchema>;
-export type RequestId = z.infer<typeof requestIdSchema>;
-
 export type InputCheck<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** Validates `value` with `schema`; on failure returns the first issue as a sentence a person can act on. */
@@ -38,16 +35,4 @@ export function checkInput<S extends z.ZodType>(schema: S, value: unknown): Inpu
   return { ok: false, message: describeIssues(parsed.error) };
 }
 
-/** Joins zod issues into one readable line, prefixed with the field path when there is one. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.map(String).join('.');
-      return path && !issue.message.startsWith(path) ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join('; ');
-}
-
 export const isValidChannel = (value: unknown): value is string => channelSchema.safeParse(value).success;
-export const isValidPairingCode = (value: unknown): value is string => pairingCodeSchema.safeParse(value).success;
-export const isValidRequestId = (value: unknown): value is string => requestIdSchema.safeParse(value).success;

@@ -115,7 +115,7 @@ export function createController(
   const [command, ...args] = config.gateway.command;
   const supervisor = config.gateway.enabled
     ? new GatewaySupervisor({
-        command: command!,
+        command,
         args,
         env: gatewayEnv,
         log,
@@ -179,21 +179,25 @@ export function createController(
         });
       });
       const port = (server.address() as AddressInfo).port;
-      log.info('controller listening', {
-        host: config.host,
-        port,
-        stateDir: config.stateDir,
-        fastPath: config.fastPath,
-      });
+      log.info(
+        {
+          host: config.host,
+          port,
+          stateDir: config.stateDir,
+          fastPath: config.fastPath,
+        },
+        'controller listening',
+      );
       try {
         if (ensureOpenclawConfig(configPath))
-          log.info('wrote a minimal openclaw.json (gateway.mode=local)', { path: configPath });
+          log.info({ path: configPath }, 'wrote a minimal openclaw.json (gateway.mode=local)');
       } catch (error) {
-        log.warn('could not write openclaw.json', { path: configPath, error });
+        log.warn({ path: configPath, error }, 'could not write openclaw.json');
       }
       supervisor?.start();
       channels.start();
       devices.start();
+      // start() answers at once; the gate opens once the gateway runs (neither call rejects)
       void (supervisor ? supervisor.whenRunning(GATEWAY_START_WAIT_MS) : Promise.resolve(true)).then(async () => {
         openGate();
         openclawVersion = await cli.version();

@@ -131,14 +131,13 @@ export function createChannelManager(deps: ChannelManagerDeps) {
     for (const step of todo) {
       try {
         await runStep(step, secrets);
-        deps.log.info('channel applied', { channel: step.channel, action: step.action });
+        deps.log.info({ channel: step.channel, action: step.action }, 'channel applied');
       } catch (error) {
         failure ??= error;
-        deps.log.warn('channel not applied', {
-          channel: step.channel,
-          action: step.action,
-          reason: error instanceof Error ? error.message : 'unknown',
-        });
+        deps.log.warn(
+          { channel: step.channel, action: step.action, reason: error instanceof Error ? error.message : 'unknown' },
+          'channel not applied',
+        );
       }
     }
     // The gateway reads `.env` only when it starts: restart it once for all env-backed changes.

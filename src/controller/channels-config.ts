@@ -69,7 +69,7 @@ function stripComments(text: string): string {
   let out = '';
   let inString = false;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
+    const ch = text.charAt(i);
     if (inString) {
       out += ch;
       if (ch === '\\') out += text[++i] ?? '';

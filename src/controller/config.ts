@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CONTROLLER_DEFAULT_PORT } from '../contracts/controller';
 import { channelSchema } from '../contracts/pairing-input';
 import { openclawCliPath, openclawNodeBin } from '../platform/openclaw-paths';
+import { describeIssues } from '../platform/zod-issues';
 import type { Env } from './exec';
 
 export const DEFAULT_GATEWAY_PORT = 3001;
@@ -23,7 +24,7 @@ export interface ControllerConfig {
     port: number;
     token: string;
     /** Full command line: [program, ...args]. */
-    command: string[];
+    command: [program: string, ...args: string[]];
   };
   extraChannels: string[];
   fastPath: boolean;
@@ -79,11 +80,7 @@ const EnvSchema = z.object({
 export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const messages = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '');
-      return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-    });
-    throw new ControllerConfigError(messages.join('; '));
+    throw new ControllerConfigError(describeIssues(parsed.error));
   }
   const e = parsed.data;
   const extraChannels = (e.CONTROLLER_EXTRA_CHANNELS ?? '')
@@ -118,7 +115,8 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     gatewayToken,
     ...(e.CONTROLLER_GATEWAY_EXTRA_ARGS ?? []),
   ];
-  if (command.length === 0) throw new ControllerConfigError('CONTROLLER_GATEWAY_COMMAND must not be empty');
+  const [program, ...args] = command;
+  if (program === undefined) throw new ControllerConfigError('CONTROLLER_GATEWAY_COMMAND must not be empty');
   return {
     host: e.CONTROLLER_HOST,
     port: e.CONTROLLER_PORT,
@@ -126,7 +124,12 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     stateDir,
     nodeBin,
     cliPath,
-    gateway: { enabled: e.CONTROLLER_GATEWAY === 'on', port: e.OPENCLAW_GATEWAY_PORT, token: gatewayToken, command },
+    gateway: {
+      enabled: e.CONTROLLER_GATEWAY === 'on',
+      port: e.OPENCLAW_GATEWAY_PORT,
+      token: gatewayToken,
+      command: [program, ...args],
+    },
     extraChannels,
     fastPath: e.CONTROLLER_FAST_PATH === 'on',
     pollMs: e.CONTROLLER_POLL_MS,

@@ -2,11 +2,11 @@
 // SIGTERM/SIGINT (stop the caches, stop the gateway, close the server).
 
 import { createController } from './app';
-import { ControllerConfigError, loadControllerConfig } from './config';
+import { type ControllerConfig, ControllerConfigError, loadControllerConfig } from './config';
 import { createLogger } from './log';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ControllerConfig;
   try {
     config = loadControllerConfig(process.env);
   } catch (error) {
@@ -23,11 +23,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('shutting down', { signal });
+    log.info({ signal }, 'shutting down');
     controller.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error('shutdown failed', { error });
+        log.error({ error }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -39,10 +39,11 @@ async function main(): Promise<void> {
   try {
     await controller.start();
   } catch (error) {
-    log.error('controller failed to start', { error });
+    log.error({ error }, 'controller failed to start');
     controller.supervisor?.killNow();
     process.exit(1);
   }
 }
 
+// an error main() does not handle is an unhandled rejection: Node prints it and exits non-zero
 void main();

@@ -135,19 +135,20 @@ const lastSeenMs = (r: RawChannelRequest): number => timestampMs(r.lastSeenAt) ?
 
 function capPerAccount(requests: RawChannelRequest[]): RawChannelRequest[] {
   if (requests.length <= CHANNEL_PENDING_CAP) return requests;
-  const groups = new Map<string, number[]>();
+  const groups = new Map<string, Array<{ index: number; seenMs: number }>>();
   requests.forEach((r, index) => {
     const key = requestAccount(r);
+    const entry = { index, seenMs: lastSeenMs(r) };
     const list = groups.get(key);
-    if (list) list.push(index);
-    else groups.set(key, [index]);
+    if (list) list.push(entry);
+    else groups.set(key, [entry]);
   });
   const dropped = new Set<number>();
-  for (const indexes of groups.values()) {
-    if (indexes.length <= CHANNEL_PENDING_CAP) continue;
+  for (const entries of groups.values()) {
+    if (entries.length <= CHANNEL_PENDING_CAP) continue;
     // Stable sort: among equal lastSeenAt, the earlier row goes first (as openclaw's toSorted does).
-    const oldestFirst = indexes.toSorted((a, b) => lastSeenMs(requests[a]!) - lastSeenMs(requests[b]!));
-    for (const index of oldestFirst.slice(0, oldestFirst.length - CHANNEL_PENDING_CAP)) dropped.add(index);
+    const oldestFirst = entries.toSorted((a, b) => a.seenMs - b.seenMs);
+    for (const { index } of oldestFirst.slice(0, oldestFirst.length - CHANNEL_PENDING_CAP)) dropped.add(index);
   }
   return requests.filter((_, index) => !dropped.has(index));
 }

@@ -1,4 +1,4 @@
-// The controller's HTTP API (PAIRING.md §2) as plain functions from a request to a status and a
+// The controller's HTTP API (docs/controller.md §4) as plain functions from a request to a status and a
 // body: bearer auth in constant time, input parsed with the shared contract schemas before
 // anything else happens, one cache call per route. server.ts does the node:http part.
 import type { z } from 'zod';
@@ -115,8 +115,8 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
 }
 
 function authorized(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match ? tokensEqual(match[1]!, token) : false;
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+  return given ? tokensEqual(given, token) : false;
 }
 
 async function listRoute<T, A>(cache: PairingCache<T, A>, req: RouteRequest): Promise<RouteResponse> {

@@ -194,7 +194,6 @@ export const kiloclawInstances = pgTable(
     machineName: text('machine_name').notNull(),
     machineId: text('machine_id'),
     volumeId: text('volume_id'),
-    region: text('region'),
     /** base URL of the controller (local provider: http://127.0.0.1:port) */
     controllerUrl: text('controller_url'),
     startingAt: ts('starting_at'),

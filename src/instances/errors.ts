@@ -15,9 +15,6 @@ export class InstanceError extends Error {
 export const InstanceNotFound = () =>
   new InstanceError('not_found', 'You have no instance yet — start one first.', 'instance_not_found');
 
-export const InstanceNotRunning = () =>
-  new InstanceError('conflict', 'Your instance is not running — start it first.', 'instance_not_running');
-
 export const InstanceBusy = (what: string) =>
   new InstanceError('conflict', `Your instance is ${what} — wait a moment and try again.`, 'instance_busy');
 

@@ -41,8 +41,3 @@ export function openclawCliPath(env: Env = process.env, root?: string): string {
   if (fromEnv) return resolve(fromEnv);
   return join(openclawToolsDir(root), 'node_modules', 'openclaw', 'openclaw.mjs');
 }
-
-/** openclaw's package directory (for test helpers that import its exported SDK subpaths). */
-export function openclawPackageDir(env: Env = process.env, root?: string): string {
-  return dirname(openclawCliPath(env, root));
-}

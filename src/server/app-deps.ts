@@ -12,7 +12,7 @@ import { providerFromConfig } from '@/instances/providers/from-config';
 import type { MachineProvider } from '@/instances/providers/provider';
 import type { Clock } from '@/platform/clock';
 import { systemClock } from '@/platform/clock';
-import type { Config } from '@/platform/config';
+import { appSecrets, type Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createMailer, type Mailer } from '@/platform/mailer';
 import { type Auth, createAuth } from './auth';
@@ -25,13 +25,10 @@ export type AppDeps = {
   auth: Auth;
   /** stop/destroy/resume of a user's instance, used by the webhook and the cron (port; see billing/ports.ts) */
   instanceActions: InstanceActions;
-  // --- billing (issue 3): stripe client etc. are added below this line
   /** Stripe SDK client (Stripe or the local emulator, by STRIPE_API_BASE); null when STRIPE_SECRET_KEY is unset */
   stripe: StripeClient | null;
-  // --- cron (issue 4): mailer etc. are added below this line
   /** SMTP when SMTP_URL is set, the log otherwise (development); see platform/mailer.ts */
   mailer: Mailer;
-  // --- instances (issue 6): instance service, provider, pairing are added below this line
   /** local child processes (embedded default) or Fly machines, by MACHINE_PROVIDER */
   machineProvider: MachineProvider;
   /** start/stop/destroy/reconcile of the caller's own instance */
@@ -58,22 +55,20 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
   const { config, db } = input;
   const logger = input.logger ?? createLogger({ level: config.LOG_LEVEL });
   const clock = input.clock ?? systemClock;
-  if (!config.AUTH_SECRET) throw new Error('AUTH_SECRET is not set (npm start generates one on the embedded default).');
+  const { authSecret, controllerSecret } = appSecrets(config);
   const auth = createAuth({
     db,
-    secret: config.AUTH_SECRET,
+    secret: authSecret,
     baseURL: config.appUrl,
     production: config.isProduction,
   });
-  if (!config.CONTROLLER_SECRET)
-    throw new Error('CONTROLLER_SECRET is not set (npm start generates one on the embedded default).');
   const machineProvider = input.machineProvider ?? providerFromConfig(config, logger);
   const instanceDeps = {
     db,
     clock,
     logger: logger.child({ module: 'instances' }),
     provider: machineProvider,
-    controllerSecret: config.CONTROLLER_SECRET,
+    controllerSecret,
   };
   const channels = createChannelService({
     ...instanceDeps,

@@ -13,18 +13,24 @@ const GENERATORS = {
 } as const;
 const NAMES = Object.keys(GENERATORS) as Array<keyof typeof GENERATORS>;
 
-export function ensureEmbeddedSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): void {
+/** The stored development secrets for every name `isSet` says is unset, generating (and storing) any missing one. */
+export function embeddedSecrets(
+  dataDir: string,
+  isSet: (name: (typeof NAMES)[number]) => boolean,
+): Partial<Record<(typeof NAMES)[number], string>> {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'secrets.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const out: Partial<Record<(typeof NAMES)[number], string>> = {};
   let changed = false;
   for (const name of NAMES) {
-    if (env[name]) continue;
+    if (isSet(name)) continue;
     if (!stored[name]) {
       stored[name] = GENERATORS[name]();
       changed = true;
     }
-    env[name] = stored[name];
+    out[name] = stored[name];
   }
   if (changed) writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  return out;
 }

@@ -25,8 +25,3 @@ export function getRuntime(): Promise<Runtime> {
   })();
   return g[KEY];
 }
-
-/** Lets a composer that already built its deps (the start script) hand them to the route files. */
-export function setRuntime(runtime: Runtime): void {
-  (globalThis as G)[KEY] = Promise.resolve(runtime);
-}

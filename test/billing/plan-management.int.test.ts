@@ -3,9 +3,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
+import { DAY_MS } from '@/platform/clock';
 import { startTestApp, type TestApp } from '../harness/app';
-import { type BillingWorld, DAY_MS, payOnCheckoutPage, startBillingWorld, waitFor } from '../harness/billing';
+import { type BillingWorld, payOnCheckoutPage, startBillingWorld } from '../harness/billing';
 import { signUp, type TestUser, trpcClient, trpcError } from '../harness/client';
+import { eventually } from '../harness/eventually';
 
 let w: BillingWorld;
 beforeAll(async () => {
@@ -18,8 +20,12 @@ afterAll(async () => {
 async function subscribe(u: TestUser, plan: 'standard' | 'commit' = 'standard') {
   const { url } = await u.trpc.kiloclaw.createSubscriptionCheckout.mutate({ plan });
   await payOnCheckoutPage(url);
-  await waitFor(async () =>
-    expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({ status: 'active', plan }),
+  await eventually(
+    async () => {
+      expect(await u.trpc.kiloclaw.getBillingStatus.query()).toMatchObject({ status: 'active', plan });
+      return true;
+    },
+    { what: `an active ${plan} plan` },
   );
 }
 
@@ -38,7 +44,11 @@ describe('subscribing through checkout', () => {
     const { redirectedTo } = await payOnCheckoutPage(url);
     expect(redirectedTo).toMatch(new RegExp(`^${w.app.url}/billing\\?checkout=success&session_id=cs_`));
 
-    await waitFor(() => u.trpc.kiloclaw.getInstanceStatus.query(), { timeoutMs: 2_000, intervalMs: 10 });
+    await eventually(() => u.trpc.kiloclaw.getInstanceStatus.query(), {
+      timeoutMs: 2_000,
+      intervalMs: 10,
+      what: 'access',
+    });
     const waitedMs = Date.now() - paidAt;
     console.log(`access granted ${waitedMs} ms after paying`);
     expect(waitedMs).toBeLessThan(2_000);
@@ -78,7 +88,7 @@ describe('subscribing through checkout', () => {
     const u = await signUp(w.app.url);
     const { url } = await u.trpc.kiloclaw.createEarlybirdCheckout.mutate();
     await payOnCheckoutPage(url);
-    await waitFor(() => u.trpc.kiloclaw.getInstanceStatus.query());
+    await eventually(() => u.trpc.kiloclaw.getInstanceStatus.query(), { what: 'access' });
     const s = await u.trpc.kiloclaw.getBillingStatus.query();
     expect(s.earlybirdExpiresAt?.toISOString()).toBe(new Date(w.app.deps.config.EARLYBIRD_EXPIRES_AT).toISOString());
     const err = await trpcError(u.trpc.kiloclaw.createEarlybirdCheckout.mutate());
@@ -196,7 +206,10 @@ describe('reactivation after suspension', () => {
     expect((await u.trpc.kiloclaw.getBillingStatus.query()).access).toEqual({ allowed: false, reason: 'suspended' });
 
     await subscribe(u, 'commit');
-    await waitFor(async () => expect(w.actions.calls).toContainEqual({ action: 'resume', userId: u.id }));
+    await eventually(() => w.actions.calls.some((c) => c.action === 'resume' && c.userId === u.id), {
+      what: 'a resume',
+    });
+    expect(w.actions.calls).toContainEqual({ action: 'resume', userId: u.id });
     const r = await row(u.id);
     expect(r).toMatchObject({ status: 'active', plan: 'commit', suspendedAt: null, destructionDeadline: null });
     expect(await w.tdb.db.select().from(kiloclawEmailLog).where(eq(kiloclawEmailLog.userId, u.id))).toEqual([]);

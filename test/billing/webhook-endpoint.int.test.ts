@@ -3,12 +3,12 @@
 import { count, eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiloclawSubscriptions, stripeWebhookEvents, users } from '@/db/schema';
+import { kiloclawSubscriptions, stripeWebhookEvents } from '@/db/schema';
 import { type BillingWorld, postSignedEvent, startBillingWorld } from '../harness/billing';
 import { stripeEvent, subscriptionObject } from '../harness/stripe-events';
+import { makeUser } from '../harness/users';
 
 let w: BillingWorld;
-let seq = 0;
 beforeAll(async () => {
   w = await startBillingWorld();
 });
@@ -17,11 +17,6 @@ afterAll(async () => {
 });
 
 const nowS = () => Math.floor(Date.now() / 1000);
-async function newUser(): Promise<string> {
-  const uid = `u_webhook_${process.pid}_${++seq}`;
-  await w.tdb.db.insert(users).values({ id: uid, name: 'Webhook User', email: `${uid}@example.test` });
-  return uid;
-}
 const post = (body: unknown, secret = w.emu.webhookSecret, t?: number) =>
   postSignedEvent(w.app.url, secret, typeof body === 'string' ? body : JSON.stringify(body), t);
 const row = async (userId: string) =>
@@ -32,7 +27,7 @@ const eventRows = async (eventId: string) =>
 
 describe('refused deliveries write nothing', () => {
   it('answers 400 to a signature made with another secret', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const e = stripeEvent('customer.subscription.created', subscriptionObject({ userId }), nowS());
     const r = await post(e, 'whsec_not_the_right_secret');
     expect(r.status).toBe(400);
@@ -48,7 +43,7 @@ describe('refused deliveries write nothing', () => {
   });
 
   it('answers 400 to a correctly signed but stale delivery (replay older than 5 min)', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const e = stripeEvent('customer.subscription.created', subscriptionObject({ userId }), nowS());
     const r = await post(e, w.emu.webhookSecret, nowS() - 600);
     expect(r.status).toBe(400);
@@ -70,7 +65,7 @@ describe('refused deliveries write nothing', () => {
   });
 
   it('answers 500 when a handler fails, so Stripe retries, and rolls everything back', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     await w.tdb.db.insert(kiloclawSubscriptions).values({
       userId,
       status: 'active',
@@ -105,7 +100,7 @@ describe('accepted deliveries', () => {
   });
 
   it('applies an event once and acknowledges its redelivery as a duplicate', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const e = stripeEvent('customer.subscription.created', subscriptionObject({ userId }), nowS());
     const first = await post(e);
     expect(first).toMatchObject({ status: 200, json: { receipt: expect.stringMatching(/→ active/) } });
@@ -117,7 +112,7 @@ describe('accepted deliveries', () => {
   });
 
   it('never lets an older event overwrite newer state', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const sub = subscriptionObject({ userId });
     const t = nowS();
     await post(stripeEvent('customer.subscription.updated', { ...sub, cancel_at_period_end: true }, t + 10));
@@ -129,7 +124,7 @@ describe('accepted deliveries', () => {
   });
 
   it('re-reads the subscription from Stripe when two events share the same second', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const stripe = w.app.deps.stripe!;
     const customer = await stripe.customers.create({ email: `${userId}@example.test` });
     const session = await stripe.checkout.sessions.create({
@@ -159,7 +154,7 @@ describe('accepted deliveries', () => {
   });
 
   it('keeps periods empty (and does not fail) when a subscription has no items', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const r = await post(
       stripeEvent('customer.subscription.created', subscriptionObject({ userId, noItems: true }), nowS()),
     );
@@ -175,7 +170,7 @@ describe('accepted deliveries', () => {
     ['past_due', 'past_due'],
     ['unpaid', 'unpaid'],
   ])('records Stripe status %s as %s', async (stripeStatus, ours) => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     await post(
       stripeEvent('customer.subscription.updated', subscriptionObject({ userId, status: stripeStatus }), nowS()),
     );
@@ -183,7 +178,7 @@ describe('accepted deliveries', () => {
   });
 
   it('records an earlybird purchase from a paid payment-mode checkout, once', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const session = {
       id: `cs_${userId}`,
       object: 'checkout.session',

@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planForPriceId } from '@/billing/plans';
 import { scheduledPlanOf } from '@/billing/scheduled-plan';
 import { mapStripeStatus } from '@/billing/stripe-status';
-import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents, users } from '@/db/schema';
-import { type BillingWorld, DAY_MS, postSignedEvent, startBillingWorld } from '../harness/billing';
+import { kiloclawEmailLog, kiloclawSubscriptions, stripeWebhookEvents } from '@/db/schema';
+import { DAY_MS } from '@/platform/clock';
+import { type BillingWorld, postSignedEvent, startBillingWorld } from '../harness/billing';
 import { stripeEvent, subscriptionObject } from '../harness/stripe-events';
+import { makeUser } from '../harness/users';
 
 let w: BillingWorld;
-let seq = 0;
 beforeAll(async () => {
   // deliveries are held: (b) delivers the whole history at once, shuffled
   w = await startBillingWorld({ emulator: { holdWebhooks: true } });
@@ -21,18 +22,13 @@ afterAll(async () => {
 });
 
 const nowS = () => Math.floor(Date.now() / 1000);
-async function newUser(): Promise<string> {
-  const uid = `u_rel_${process.pid}_${++seq}`;
-  await w.tdb.db.insert(users).values({ id: uid, name: 'Reliability User', email: `${uid}@example.test` });
-  return uid;
-}
 const row = async (userId: string) =>
   (await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId)))[0]!;
 const resumes = (userId: string) => w.actions.calls.filter((c) => c.action === 'resume' && c.userId === userId).length;
 
 describe('reliability', () => {
   it('(a) applies one event delivered 20 times at once exactly once', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const subId = `sub_dup_${userId}`;
     await w.tdb.db
       .insert(kiloclawSubscriptions)
@@ -53,7 +49,8 @@ describe('reliability', () => {
       .from(stripeWebhookEvents)
       .where(eq(stripeWebhookEvents.eventId, eventId))) as [{ n: number }];
     console.log(
-      `reliability (a): 20 concurrent deliveries of ${eventId} → ${applied.length} effect, ${20 - applied.length} acknowledged as duplicates, ${resumes(userId)} instance resume`,
+      `reliability (a): 20 concurrent deliveries of ${eventId} → ${applied.length} effect, ` +
+        `${20 - applied.length} acknowledged as duplicates, ${resumes(userId)} instance resume`,
     );
     expect(applied).toHaveLength(1);
     expect(n).toBe(1);
@@ -66,7 +63,7 @@ describe('reliability', () => {
     const eventsBefore = w.emu.events().length;
     const subs: Array<{ userId: string; subId: string }> = [];
     for (let i = 0; i < 50; i++) {
-      const userId = await newUser();
+      const { id: userId } = await makeUser(w.tdb.db);
       const customer = await stripe.customers.create({ email: `${userId}@example.test`, metadata: { userId } });
       const session = await stripe.checkout.sessions.create({
         mode: 'subscription',
@@ -82,7 +79,10 @@ describe('reliability', () => {
 
     // A history of changes: cancels and undos, plan switches scheduled and dropped, a renewal in the middle.
     let rnd = 42;
-    const random = () => (rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31;
+      return rnd / 2 ** 31;
+    };
     const round = async () => {
       for (const { subId } of subs) {
         const sub = w.emu.state.subscriptions.get(subId)!;
@@ -154,7 +154,8 @@ describe('reliability', () => {
       else mismatches.push({ subId, expected, actual });
     }
     console.log(
-      `reliability (b): ${history} events for 50 subscriptions delivered shuffled, 10 at a time, with ${stats.duplicatesSent} duplicate deliveries (${stats.attempts} POSTs) → ${matching}/50 rows equal Stripe's final state`,
+      `reliability (b): ${history} events for 50 subscriptions delivered shuffled, 10 at a time, with ${stats.duplicatesSent} ` +
+        `duplicate deliveries (${stats.attempts} POSTs) → ${matching}/50 rows equal Stripe's final state`,
     );
     expect(mismatches).toEqual([]);
     expect(history).toBeGreaterThanOrEqual(500);
@@ -162,7 +163,7 @@ describe('reliability', () => {
   });
 
   it('(c) never leaves a suspended active subscriber when a reactivation races the cron 100 times', async () => {
-    const userId = await newUser();
+    const { id: userId } = await makeUser(w.tdb.db);
     const subId = `sub_race_${userId}`;
     await w.tdb.db
       .insert(kiloclawSubscriptions)
@@ -198,7 +199,8 @@ describe('reliability', () => {
       expect(r.status).toBe('active');
     }
     console.log(
-      `reliability (c): 100 races of a reactivation with the cron's suspension → cron first ${cronFirst} (then unsuspended and resumed), webhook first ${webhookFirst} (cron no-op), suspended active subscribers: ${suspendedActive}`,
+      `reliability (c): 100 races of a reactivation with the cron's suspension → cron first ${cronFirst} (then unsuspended ` +
+        `and resumed), webhook first ${webhookFirst} (cron no-op), suspended active subscribers: ${suspendedActive}`,
     );
     expect(suspendedActive).toBe(0);
     expect(resumes(userId)).toBe(cronFirst);

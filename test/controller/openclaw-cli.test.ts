@@ -76,7 +76,9 @@ describe('openclaw CLI wrapper', () => {
   it("reports the CLI's own reason when it fails, without the gateway token", async () => {
     const { cli } = spyExec({
       code: 1,
-      stderr: `[openclaw] The CLI command failed.\n[openclaw] Reason: No pending pairing request found for code "ZZZZ9999". Run openclaw pairing list\n`,
+      stderr:
+        '[openclaw] The CLI command failed.\n' +
+        '[openclaw] Reason: No pending pairing request found for code "ZZZZ9999". Run openclaw pairing list\n',
     });
     await expect(cli.approveChannel('telegram', 'ZZZZ9999')).rejects.toThrow(
       'openclaw pairing approve failed: No pending pairing request found for code "ZZZZ9999". Run openclaw pairing list',

@@ -11,12 +11,12 @@ import {
   VersionResponse,
 } from '@/contracts/controller';
 import { controllerToken } from '@/contracts/controller-token';
+import { eventually } from '../harness/eventually';
 import {
   createChannelRequest,
   createDeviceRequest,
   createOpenclawHome,
   ensureOpenclaw,
-  eventually,
   type OpenclawHome,
   type RunningController,
   runOpenclaw,
@@ -39,8 +39,7 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
         const status = GatewayStatus.parse((await fast.get('/_kilo/gateway/status')).body);
         return status.state === 'running' ? status : undefined;
       },
-      150_000,
-      500,
+      { timeoutMs: 150_000, intervalMs: 500, what: 'the gateway to run' },
     );
     viaCli = await startController(home, {
       token: TOKEN,
@@ -69,10 +68,13 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
     const status = GatewayStatus.parse((await fast.get('/_kilo/gateway/status')).body);
     expect(status).toMatchObject({ state: 'running', restarts: 0, lastExit: null });
     expect(status.pid).toEqual(expect.any(Number));
-    const version = await eventually(async () => {
-      const v = VersionResponse.parse((await fast.get('/_kilo/version')).body);
-      return v.openclaw ? v : undefined;
-    }, 60_000);
+    const version = await eventually(
+      async () => {
+        const v = VersionResponse.parse((await fast.get('/_kilo/version')).body);
+        return v.openclaw ? v : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the openclaw version' },
+    );
     expect(version.openclaw).toMatch(/^OpenClaw 2026\.9\.6/);
     expect(version.node).toMatch(/^v24\./);
   });
@@ -88,8 +90,7 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
         const list = await channels(fast);
         return list.requests.length === 2 ? list : undefined;
       },
-      10_000,
-      100,
+      { timeoutMs: 10_000, intervalMs: 100, what: 'both channel requests' },
     );
     // Polled every second: visible within ~2 s (generous bound: the CI machine is shared).
     expect((Date.now() - createdAt) / 1000).toBeLessThan(8);
@@ -107,8 +108,7 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
         const list = await devices(fast);
         return list.requests.length === 1 ? list : undefined;
       },
-      10_000,
-      100,
+      { timeoutMs: 10_000, intervalMs: 100, what: 'the device request' },
     );
     expect(fastDevices.requests[0]).toMatchObject({
       requestId: device.requestId,

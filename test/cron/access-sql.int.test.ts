@@ -5,8 +5,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decideAccess } from '@/billing/access';
 import { hasAccessIgnoringSuspension } from '@/billing/lifecycle/access-sql';
 import { SUBSCRIPTION_STATUSES } from '@/db/schema';
-import { at, makeUser, NOW } from '../harness/cron-fixtures';
+import { at, NOW } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
+import { makeUser } from '../harness/users';
 
 let tdb: TestDb;
 beforeAll(async () => {

@@ -5,9 +5,10 @@ import { recordingInstanceActions } from '@/billing/ports';
 import { fixedClock } from '@/platform/clock';
 import type { Mailer } from '@/platform/mailer';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
-import { makeUser, NOW, sinkMailer, subOf, trial } from '../harness/cron-fixtures';
+import { NOW, sinkMailer, subOf, trial } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { makeUser } from '../harness/users';
 
 let tdb: TestDb;
 let sink: SmtpSink;

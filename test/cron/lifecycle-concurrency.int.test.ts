@@ -11,20 +11,10 @@ import { applySubscriptionState, lockBillingRow } from '@/billing/subscription-s
 import { fixedClock } from '@/platform/clock';
 import type { Mailer } from '@/platform/mailer';
 import { startTestApp, TEST_SECRETS, type TestApp, testConfig } from '../harness/app';
-import {
-  at,
-  lifecycleDeps,
-  makeUser,
-  NOW,
-  type Person,
-  quietLogger,
-  sinkMailer,
-  subOf,
-  suspended,
-  trial,
-} from '../harness/cron-fixtures';
+import { at, lifecycleDeps, NOW, quietLogger, sinkMailer, subOf, suspended, trial } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { makeUser, type Person } from '../harness/users';
 
 let tdb: TestDb;
 let sink: SmtpSink;
@@ -151,7 +141,7 @@ describe('a reactivation racing the trial-expiry sweep', () => {
       if (holdMs) await sleep(holdMs); // keep the row locked while the sweep runs
       await applySubscriptionState(
         tx,
-        { prices, log: quietLogger() },
+        { prices, logger: quietLogger() },
         { userId, row, subscription, stateAt: null, now: NOW },
       );
     });

@@ -7,19 +7,10 @@ import { sendOnce } from '@/billing/emails/deliver';
 import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
 import { createLogger } from '@/platform/logger';
 import type { Mailer } from '@/platform/mailer';
-import {
-  at,
-  lifecycleDeps,
-  loggedEmails,
-  makeUser,
-  NOW,
-  type Person,
-  sinkMailer,
-  suspended,
-  trial,
-} from '../harness/cron-fixtures';
+import { at, lifecycleDeps, loggedEmails, NOW, sinkMailer, suspended, trial } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { makeUser, type Person } from '../harness/users';
 
 let tdb: TestDb;
 let sink: SmtpSink;

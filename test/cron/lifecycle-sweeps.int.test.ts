@@ -5,20 +5,10 @@ import { formatDate } from '@/billing/emails/layout';
 import { type LifecycleSummary, runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
 import type { Db } from '@/db/client';
 import type { Mailer } from '@/platform/mailer';
-import {
-  at,
-  lifecycleDeps,
-  loggedEmails,
-  makeUser,
-  NOW,
-  type Person,
-  sinkMailer,
-  subOf,
-  suspended,
-  trial,
-} from '../harness/cron-fixtures';
+import { at, lifecycleDeps, loggedEmails, NOW, sinkMailer, subOf, suspended, trial } from '../harness/cron-fixtures';
 import { createTestDb, type TestDb } from '../harness/db';
 import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { makeUser, type Person } from '../harness/users';
 
 let tdb: TestDb;
 let sink: SmtpSink;

@@ -40,7 +40,12 @@ describe('the mail transport', () => {
     const lines: string[] = [];
     const logger = createLogger({
       level: 'info',
-      destination: new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }),
+      destination: new Writable({
+        write: (c, _e, done) => {
+          lines.push(String(c));
+          done();
+        },
+      }),
     });
     const mailer = createMailer(testConfig({ APP_ENV: 'development' }), logger);
     await mailer.send(message);

@@ -2,9 +2,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Scheduler, startScheduler } from '@/server/scheduler';
 import { quietLogger } from '../harness/cron-fixtures';
+import { eventually } from '../harness/eventually';
 
 type Hit = { path: string; authorization?: string; at: number };
 
@@ -56,13 +57,13 @@ describe('the in-process scheduler', () => {
         { name: 'b', path: '/api/cron/b' },
       ],
     });
-    await vi.waitFor(
-      () => {
-        expect(app!.hits.filter((h) => h.path === '/api/cron/a').length).toBeGreaterThanOrEqual(3);
-        expect(app!.hits.filter((h) => h.path === '/api/cron/b').length).toBeGreaterThanOrEqual(3);
-      },
-      { timeout: 5_000, interval: 20 },
-    );
+    const calls = (path: string) => app!.hits.filter((h) => h.path === path).length;
+    await eventually(() => calls('/api/cron/a') >= 3 && calls('/api/cron/b') >= 3, {
+      timeoutMs: 5_000,
+      what: 'three calls of each job',
+    });
+    expect(calls('/api/cron/a')).toBeGreaterThanOrEqual(3);
+    expect(calls('/api/cron/b')).toBeGreaterThanOrEqual(3);
     expect(app.hits.every((h) => h.authorization === 'Bearer s3cret-value-0123456789')).toBe(true);
   });
 
@@ -77,7 +78,7 @@ describe('the in-process scheduler', () => {
       jobs: [{ name: 'slow', path: '/slow' }],
     });
     const started = Date.now();
-    await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 20 });
+    await eventually(() => app!.hits.length >= 3, { timeoutMs: 5_000, what: 'three calls' });
     expect(app.maxActive()).toBe(1);
     // each call waits for the previous answer (120 ms), whatever the 10 ms interval says
     expect(app.hits.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 120) + 1);
@@ -94,7 +95,8 @@ describe('the in-process scheduler', () => {
       firstDelayMs: 0,
       jobs: [{ name: 'j', path: '/j' }],
     });
-    await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 20 });
+    await eventually(() => app!.hits.length >= 2, { timeoutMs: 5_000, what: 'two calls' });
+    expect(app.hits.length).toBeGreaterThanOrEqual(2);
   });
 
   it('stops: no call after stop() resolves', async () => {
@@ -107,7 +109,7 @@ describe('the in-process scheduler', () => {
       firstDelayMs: 0,
       jobs: [{ name: 'j', path: '/j' }],
     });
-    await vi.waitFor(() => expect(app!.hits.length).toBeGreaterThanOrEqual(1), { timeout: 5_000, interval: 10 });
+    await eventually(() => app!.hits.length >= 1, { timeoutMs: 5_000, intervalMs: 10, what: 'a first call' });
     await scheduler.stop();
     const count = app.hits.length;
     await sleep(150);

@@ -1,12 +1,12 @@
 // How the dashboard words durations, ages and expiries (pure functions, pinned clock).
 import { describe, expect, it } from 'vitest';
 import { formatAge, formatDuration, formatExpiry, formatRelative } from '@/app/_lib/time';
+import { DAY_MS } from '@/platform/clock';
 
 const now = new Date('2026-11-28T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 
 describe('durations in words', () => {
   it.each([
@@ -16,11 +16,11 @@ describe('durations in words', () => {
     [59 * MIN + 59_000, '59 min'],
     [HOUR, '1 h'],
     [3 * HOUR + 20 * MIN, '3 h 20 min'],
-    [DAY, '1 day'],
-    [DAY + 5 * HOUR, '1 day 5 h'],
-    [2 * DAY, '2 days'],
-    [6 * DAY + 23 * HOUR, '6 days'],
-    [7 * DAY, '7 days'],
+    [DAY_MS, '1 day'],
+    [DAY_MS + 5 * HOUR, '1 day 5 h'],
+    [2 * DAY_MS, '2 days'],
+    [6 * DAY_MS + 23 * HOUR, '6 days'],
+    [7 * DAY_MS, '7 days'],
   ])('%i ms reads "%s"', (ms, words) => {
     expect(formatDuration(ms)).toBe(words);
   });
@@ -38,7 +38,7 @@ describe('ages and countdowns', () => {
   });
 
   it('says "in" for the future and "ago" for the past', () => {
-    expect(formatRelative(new Date(now.getTime() + 7 * DAY), now)).toBe('in 7 days');
+    expect(formatRelative(new Date(now.getTime() + 7 * DAY_MS), now)).toBe('in 7 days');
     expect(formatRelative(ago(2 * HOUR), now)).toBe('2 h ago');
   });
 });

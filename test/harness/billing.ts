@@ -58,21 +58,6 @@ export async function payOnCheckoutPage(checkoutUrl: string): Promise<{ redirect
   return { redirectedTo: res.headers.get('location') ?? '' };
 }
 
-export async function waitFor<T>(
-  fn: () => Promise<T>,
-  opts: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
-    }
-  }
-}
-
 /** POSTs a body to the webhook route with a Stripe signature made with `secret` at `timestampS`. */
 export async function postSignedEvent(
   appUrl: string,
@@ -87,5 +72,3 @@ export async function postSignedEvent(
   });
   return { status: res.status, json: await res.json() };
 }
-
-export const DAY_MS = 86_400_000;

@@ -1,11 +1,10 @@
 // Shared set-up of the instance tests: a Fly emulator + the real fly provider, lifecycle deps on a
-// test database, users inserted directly, and a test app composed with a given provider.
-import { randomUUID } from 'node:crypto';
+// test database, and a test app composed with a given provider.
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { kiloclawInstances, kiloclawSubscriptions, users } from '@/db/schema';
+import { kiloclawInstances, kiloclawSubscriptions } from '@/db/schema';
 import { type FlyEmulator, startFlyEmulator } from '@/emulators/fly/server';
-import type { LifecycleDeps } from '@/instances/lifecycle/deps';
+import type { InstanceDeps } from '@/instances/lifecycle/deps';
 import { createFlyProvider } from '@/instances/providers/fly/fly-provider';
 import type { MachineProvider } from '@/instances/providers/provider';
 import type { Clock } from '@/platform/clock';
@@ -28,7 +27,7 @@ export async function flyWithEmulator(): Promise<{ emulator: FlyEmulator; provid
   return { emulator, provider };
 }
 
-export function lifecycleDeps(db: Db, clock: Clock, provider: MachineProvider, startWaitMs = 5_000): LifecycleDeps {
+export function lifecycleDeps(db: Db, clock: Clock, provider: MachineProvider, startWaitMs = 5_000): InstanceDeps {
   return {
     db,
     clock,
@@ -37,12 +36,6 @@ export function lifecycleDeps(db: Db, clock: Clock, provider: MachineProvider, s
     controllerSecret: TEST_SECRETS.CONTROLLER_SECRET,
     startWaitMs,
   };
-}
-
-export async function insertUser(db: Db): Promise<string> {
-  const id = randomUUID();
-  await db.insert(users).values({ id, name: 'Instance Tester', email: `${id}@example.test` });
-  return id;
 }
 
 export async function instanceOf(db: Db, userId: string) {
@@ -78,18 +71,4 @@ export function startAppWith(opts: {
         startWaitMs: opts.startWaitMs ?? 5_000,
       }),
   });
-}
-
-export async function until<T>(
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -8,17 +8,17 @@
 //   await createChannelRequest(home, { channel: 'telegram', id: '42' });
 //   const { requestId } = await createDeviceRequest(home);
 //   await ctl.stop(); home.remove();
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@/platform/free-port';
 import { openclawCliPath, openclawNodeBin, openclawToolsDir, repoRoot } from '@/platform/openclaw-paths';
 
 const ROOT = repoRoot(import.meta.dirname);
 const FIXTURES = join(ROOT, 'test', 'controller', 'fixtures');
 
-export const GATEWAY_READY_TIMEOUT_MS = 120_000; // ~9 s idle; much longer on a busy 2-core machine
 export const CLI_TIMEOUT_MS = 90_000;
 
 export interface OpenclawRuntime {
@@ -106,20 +106,6 @@ export function killProcessesWithEnv(name: string, value: string): number {
     }
   }
   return killed;
-}
-
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export interface RunResult {
@@ -258,38 +244,6 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-export interface RunningGateway extends ManagedProcess {
-  port: number;
-  token: string;
-}
-
-/** Starts `openclaw gateway --bind loopback --auth token` in that home and waits for /readyz. */
-export async function startGateway(
-  home: OpenclawHome,
-  options: { port?: number; token?: string; readyTimeoutMs?: number } = {},
-): Promise<RunningGateway> {
-  const runtime = ensureOpenclaw();
-  const port = options.port ?? (await freePort());
-  const token = options.token ?? `gw-${Math.random().toString(36).slice(2)}${Date.now()}`;
-  const child = spawn(
-    runtime.nodeBin,
-    [runtime.cliPath, 'gateway', '--port', String(port), '--bind', 'loopback', '--auth', 'token', '--token', token],
-    { env: childEnv(home.env) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  const managed = manage(child);
-  try {
-    await waitForHttp(
-      `http://127.0.0.1:${port}/readyz`,
-      options.readyTimeoutMs ?? GATEWAY_READY_TIMEOUT_MS,
-      () => child.exitCode !== null,
-    );
-  } catch (error) {
-    await managed.stop(5_000);
-    throw new Error(`gateway did not become ready: ${(error as Error).message}\n${managed.output().slice(-2000)}`);
-  }
-  return { ...managed, port, token };
-}
-
 export interface RunningController extends ManagedProcess {
   base: string;
   port: number;
@@ -384,27 +338,6 @@ export async function startController(
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body),
   };
-}
-
-/** Polls `check` until it returns a value (not undefined) or the time is up. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 async function waitForHttp(url: string, timeoutMs: number, exited: () => boolean): Promise<void> {

@@ -41,7 +41,7 @@ function header(raw: string, name: string): string {
 
 /** The text/plain part, quoted-printable decoded — enough to check what a person reads. */
 function plainText(raw: string): string {
-  const m = raw.match(/Content-Type: text\/plain[^]*?\r?\n\r?\n([^]*?)(?:\r?\n--|$)/i);
+  const m = raw.match(/Content-Type: text\/plain[\s\S]*?\r?\n\r?\n([\s\S]*?)(?:\r?\n--|$)/i);
   const body = m?.[1] ?? '';
   return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
@@ -88,9 +88,13 @@ export async function startSmtpSink(opts: { seed?: number } = {}): Promise<SmtpS
     url: `smtp://127.0.0.1:${port}`,
     received,
     refused: () => refused,
-    setRejectRate: (r) => void (rejectRate = r),
+    setRejectRate: (r) => {
+      rejectRate = r;
+    },
     rejectRecipients,
-    setDelayMs: (ms) => void (delayMs = ms),
+    setDelayMs: (ms) => {
+      delayMs = ms;
+    },
     to: (address) => received.filter((m) => m.to.includes(address)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

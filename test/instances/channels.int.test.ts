@@ -14,8 +14,9 @@ import { createAppDeps } from '@/server/app-deps';
 import { startTestApp, type TestApp } from '../harness/app';
 import { signUp, type TestUser, trpcError } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
+import { eventually } from '../harness/eventually';
 import { grantAccess, instanceOf } from '../harness/instances';
-import { ensureOpenclaw, eventually, type OpenclawHome, runOpenclaw } from '../harness/openclaw';
+import { ensureOpenclaw, type OpenclawHome, runOpenclaw } from '../harness/openclaw';
 
 const E2E_TIMEOUT_MS = 400_000; // real CLI runs take 7–40 s each on a busy 2-core machine
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
@@ -195,17 +196,19 @@ describe('chat channels on the local provider (real controller, real openclaw)',
           const t = list.channels.find((c) => c.channel === 'telegram')!;
           return t.state === 'error' ? t : undefined;
         },
-        120_000,
-        2_000,
+        { timeoutMs: 120_000, intervalMs: 2_000, what: "Telegram's own status" },
       );
       expect(probed.detail).toBeTruthy();
 
       // the pairing list for telegram works without any test-only extra channel
       const sent = await user.trpc.kiloclaw.sendChannelTestMessage.mutate({ channel: 'telegram' });
-      const pairing = await eventually(async () => {
-        const list = await user.trpc.kiloclaw.listChannelPairingRequests.query();
-        return list.requests.some((r) => r.code === sent.code) ? list : undefined;
-      }, 60_000);
+      const pairing = await eventually(
+        async () => {
+          const list = await user.trpc.kiloclaw.listChannelPairingRequests.query();
+          return list.requests.some((r) => r.code === sent.code) ? list : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500, what: 'the test sender on the pairing list' },
+      );
       expect(pairing.requests.find((r) => r.code === sent.code)).toMatchObject({
         channel: 'telegram',
         id: sent.senderId,
@@ -276,7 +279,7 @@ describe('chat channels on the local provider (real controller, real openclaw)',
       expect((await openclawConfig()).channels?.telegram).toBeUndefined();
 
       const report = await app.deps.instances.reconcile();
-      expect(report.providerErrors).toBe(0);
+      expect(report).toMatchObject({ ok: true, errorCount: 0, passes: { channels_repair: { actioned: 1 } } });
       const telegram = (await openclawConfig()).channels?.telegram;
       expect(telegram).toMatchObject({ enabled: true });
       expect(await channelRows()).toEqual([row]);

@@ -12,7 +12,9 @@ import type { MachineProvider } from '@/instances/providers/provider';
 import { STARTING_TIMEOUT_MS } from '@/instances/transitions';
 import { fixedClock } from '@/platform/clock';
 import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, insertUser, instanceOf, lifecycleDeps, until } from '../harness/instances';
+import { eventually } from '../harness/eventually';
+import { flyWithEmulator, instanceOf, lifecycleDeps } from '../harness/instances';
+import { makeUser } from '../harness/users';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
 let tdb: TestDb;
@@ -48,7 +50,7 @@ const setRow = (id: string, patch: Partial<typeof kiloclawInstances.$inferInsert
 
 describe('starting an instance on Fly', () => {
   it('creates a volume and a machine mounting it, and is running once the gateway reports running', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const view = await service.start(userId);
     expect(view.status).toBe('running');
     const row = (await instanceOf(tdb.db, userId))!;
@@ -64,7 +66,7 @@ describe('starting an instance on Fly', () => {
   });
 
   it('recovers a lost machine id by metadata instead of creating a second machine', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     const first = (await instanceOf(tdb.db, userId))!;
     await service.stop(userId);
@@ -76,7 +78,7 @@ describe('starting an instance on Fly', () => {
   });
 
   it('replaces a volume that is gone (404) and remounts the machine on the new one', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     const before = (await instanceOf(tdb.db, userId))!;
     await service.stop(userId);
@@ -90,7 +92,7 @@ describe('starting an instance on Fly', () => {
   });
 
   it('checks the volume on every start, also right after recovering the machine id', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     const before = (await instanceOf(tdb.db, userId))!;
     await service.stop(userId);
@@ -105,7 +107,7 @@ describe('starting an instance on Fly', () => {
   });
 
   it('adopts the existing machine when create answers 409 for a taken name', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     const before = (await instanceOf(tdb.db, userId))!;
     await service.stop(userId);
@@ -120,7 +122,7 @@ describe('starting an instance on Fly', () => {
   });
 
   it('refuses to adopt a machine with our name that is mounted on another live volume', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const row = await provision(tdb.db, userId, 'fly', clock.now());
     const foreignVolume = await provider.createVolume({ name: 'someone_else' });
     const foreign = await provider.createMachine({
@@ -139,7 +141,7 @@ describe('starting an instance on Fly', () => {
 
   it('records the machine id before waiting, and gives up a machine that never starts after 5 minutes', async () => {
     emulator.behaviour.neverStart = true;
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const quick = createInstanceService(lifecycleDeps(tdb.db, clock, provider, 1_200));
     expect((await quick.start(userId)).status).toBe('starting');
     const row = (await instanceOf(tdb.db, userId))!;
@@ -151,7 +153,7 @@ describe('starting an instance on Fly', () => {
 
     clock.advance(61_000);
     const report = await quick.reconcile();
-    expect(report.startsTimedOut).toBeGreaterThanOrEqual(1);
+    expect(report.passes.start_timeout.actioned).toBeGreaterThanOrEqual(1);
     const after = (await instanceOf(tdb.db, userId))!;
     expect(after.status).toBe('stopped');
     expect(after.lastError).toMatch(/did not start within 5 minutes/);
@@ -159,7 +161,7 @@ describe('starting an instance on Fly', () => {
 
   it('gives up a stuck start after 5 minutes even while the provider keeps erroring', async () => {
     emulator.behaviour.neverStart = true;
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const quick = createInstanceService(lifecycleDeps(tdb.db, clock, provider, 1_000));
     await quick.start(userId);
     emulator.behaviour.apiFailure = 503;
@@ -172,22 +174,21 @@ describe('starting an instance on Fly', () => {
 
     emulator.behaviour.apiFailure = null;
     const report = await quick.reconcile();
-    expect(report.stopsRetried).toBe(1);
+    expect(report.passes.stop_retry.actioned).toBe(1);
     expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
     expect((await instanceOf(tdb.db, userId))!.lastError).toBeNull();
   });
 
   it('lets a destroy that began meanwhile win over a start that is finishing', async () => {
     emulator.behaviour.startDelayMs = 600;
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const starting = service.start(userId);
-    const row = await until(
+    const row = await eventually(
       async () => {
         const r = await instanceOf(tdb.db, userId);
         return r?.machineId ? r : null;
       },
-      5_000,
-      'the machine id to be recorded',
+      { timeoutMs: 5_000, what: 'the machine id to be recorded' },
     );
 
     const destroyed = await service.destroy(userId);
@@ -201,10 +202,13 @@ describe('starting an instance on Fly', () => {
 
   it('ends a long wait soon after the instance is stopped meanwhile', async () => {
     emulator.behaviour.neverStart = true;
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const patient = createInstanceService(lifecycleDeps(tdb.db, clock, provider, 120_000));
     const starting = patient.start(userId);
-    await until(async () => (await instanceOf(tdb.db, userId))?.machineId, 5_000, 'the machine id to be recorded');
+    await eventually(async () => (await instanceOf(tdb.db, userId))?.machineId, {
+      timeoutMs: 5_000,
+      what: 'the machine id to be recorded',
+    });
     const stoppedAt = Date.now();
     expect((await patient.stop(userId)).status).toBe('stopped');
     expect((await starting).status).toBe('stopped');
@@ -212,7 +216,7 @@ describe('starting an instance on Fly', () => {
   });
 
   it('creates exactly one machine when two replicas start the same instance at once', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     const other = createDb(tdb.url, { max: 4 }); // a second app replica: its own connections
     try {
       const a = createInstanceService(lifecycleDeps(tdb.db, clock, provider));
@@ -234,7 +238,7 @@ describe('starting an instance on Fly', () => {
 
 describe('stopping, destroying and reconciling on Fly', () => {
   it('stops the machine and starts the same one again', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
     expect((await service.stop(userId)).status).toBe('stopped');
@@ -244,7 +248,7 @@ describe('stopping, destroying and reconciling on Fly', () => {
   });
 
   it('keeps a destroy pending while the volume cannot be deleted, and finishes it on a later reconcile', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
     emulator.behaviour.failVolumeDelete = true;
@@ -262,7 +266,7 @@ describe('stopping, destroying and reconciling on Fly', () => {
   });
 
   it('marks a running instance whose machine disappeared as stopped', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
     emulator.machines.get(row.machineId!)!.state = 'destroyed';
@@ -274,7 +278,7 @@ describe('stopping, destroying and reconciling on Fly', () => {
   });
 
   it('refuses to start an instance that is being destroyed', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await service.start(userId);
     emulator.behaviour.failVolumeDelete = true;
     await service.destroy(userId);

@@ -10,14 +10,9 @@ import { createLogger } from '@/platform/logger';
 import type { TestApp } from '../harness/app';
 import { signUp, type TestUser } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
+import { eventually } from '../harness/eventually';
 import { grantAccess, instanceOf, startAppWith } from '../harness/instances';
-import {
-  createChannelRequest,
-  createDeviceRequest,
-  ensureOpenclaw,
-  eventually,
-  type OpenclawHome,
-} from '../harness/openclaw';
+import { createChannelRequest, createDeviceRequest, ensureOpenclaw, type OpenclawHome } from '../harness/openclaw';
 
 const E2E_TIMEOUT_MS = 300_000; // real CLI calls take seconds each on a busy 2-core machine
 
@@ -73,10 +68,13 @@ describe('pairing end to end on the local provider (real controller, real opencl
     'lists a real pending channel request, approves it, and it is gone',
     async () => {
       const { code } = await createChannelRequest(home, { channel: 'telegram', id: '111222333' });
-      const listed = await eventually(async () => {
-        const list = await user.trpc.kiloclaw.listChannelPairingRequests.query();
-        return list.requests.some((r) => r.code === code) ? list : undefined;
-      }, 60_000);
+      const listed = await eventually(
+        async () => {
+          const list = await user.trpc.kiloclaw.listChannelPairingRequests.query();
+          return list.requests.some((r) => r.code === code) ? list : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, what: 'the channel request' },
+      );
       expect(listed.source).toBe('controller');
       expect(listed.requests.find((r) => r.code === code)).toMatchObject({ channel: 'telegram', id: '111222333' });
 
@@ -98,8 +96,7 @@ describe('pairing end to end on the local provider (real controller, real opencl
           const list = await user.trpc.kiloclaw.listDevicePairingRequests.query({ refresh: true });
           return list.requests.some((r) => r.requestId === requestId) ? list : undefined;
         },
-        90_000,
-        1_000,
+        { timeoutMs: 90_000, intervalMs: 1_000, what: 'the device request' },
       );
       expect(listed.source).toBe('controller');
       expect(JSON.stringify(listed)).not.toContain('publicKey');

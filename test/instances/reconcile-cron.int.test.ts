@@ -8,7 +8,9 @@ import type { MachineProvider } from '@/instances/providers/provider';
 import { fixedClock } from '@/platform/clock';
 import { TEST_SECRETS, type TestApp } from '../harness/app';
 import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, insertUser, instanceOf, startAppWith, until } from '../harness/instances';
+import { eventually } from '../harness/eventually';
+import { flyWithEmulator, instanceOf, startAppWith } from '../harness/instances';
+import { makeUser } from '../harness/users';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
 let tdb: TestDb;
@@ -32,7 +34,7 @@ const cron = (headers: Record<string, string> = {}, method = 'POST') =>
 
 describe('POST /api/cron/reconcile-instances', () => {
   it('answers 401 without the bearer secret and 405 to a GET, and changes nothing', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await app.deps.instances.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
     emulator.machines.get(row.machineId!)!.state = 'destroyed';
@@ -45,7 +47,7 @@ describe('POST /api/cron/reconcile-instances', () => {
   });
 
   it('reconciles: a running instance whose machine is gone becomes stopped', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await app.deps.instances.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
     emulator.machines.get(row.machineId!)!.state = 'destroyed';
@@ -54,12 +56,12 @@ describe('POST /api/cron/reconcile-instances', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toMatchObject({ ok: true });
-    expect(body.runningLost).toBeGreaterThanOrEqual(1);
+    expect(body.passes.running_check.actioned).toBeGreaterThanOrEqual(1);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
   });
 
   it('stops the running instance of a suspended user whose stop the billing cron could not make', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await app.deps.instances.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
     expect(row.status).toBe('running');
@@ -68,7 +70,7 @@ describe('POST /api/cron/reconcile-instances', () => {
 
     const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
     expect(res.status).toBe(200);
-    expect((await res.json()).suspendedStopped).toBeGreaterThanOrEqual(1);
+    expect((await res.json()).passes.suspended_stop.actioned).toBeGreaterThanOrEqual(1);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
     expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
   });
@@ -76,7 +78,7 @@ describe('POST /api/cron/reconcile-instances', () => {
 
 describe("billing's InstanceActions port", () => {
   it('stops, resumes and destroys the real instance, and ignores users without one', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
     const actions = app.deps.instanceActions;
     await actions.stop(userId); // no instance yet: a no-op
@@ -97,7 +99,10 @@ describe("billing's InstanceActions port", () => {
       .where(eq(kiloclawSubscriptions.userId, userId));
     await actions.resume(userId); // answers at once; the reconciler finishes the start
     expect((await instanceOf(tdb.db, userId))!.status).toBe('starting');
-    await until(async () => emulator.machines.get(row.machineId!)!.state === 'started', 5_000, 'the machine to start');
+    await eventually(async () => emulator.machines.get(row.machineId!)!.state === 'started', {
+      timeoutMs: 5_000,
+      what: 'the machine to start',
+    });
     await app.deps.instances.reconcile();
     expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
 
@@ -111,7 +116,7 @@ describe("billing's InstanceActions port", () => {
   });
 
   it('starts again an instance billing stopped once the user has paid, when the resume never came', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
     await app.deps.instances.start(userId);
     await app.deps.instanceActions.stop(userId);
@@ -124,15 +129,18 @@ describe("billing's InstanceActions port", () => {
       .where(eq(kiloclawSubscriptions.userId, userId));
 
     const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
-    expect((await res.json()).reactivatedResumed).toBe(1);
+    expect((await res.json()).passes.reactivated_resume.actioned).toBe(1);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('starting');
-    await until(async () => emulator.machines.get(row.machineId!)!.state === 'started', 5_000, 'the machine to start');
+    await eventually(async () => emulator.machines.get(row.machineId!)!.state === 'started', {
+      timeoutMs: 5_000,
+      what: 'the machine to start',
+    });
     await app.deps.instances.reconcile();
     expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
   });
 
   it('never starts an instance the user stopped themselves, on reactivation or by the reconciler', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'active' });
     await app.deps.instances.start(userId);
     await app.deps.instances.stop(userId); // the customer's own choice
@@ -152,7 +160,7 @@ describe("billing's InstanceActions port", () => {
   });
 
   it('leaves the instance of a user reactivated since the suspension alone', async () => {
-    const userId = await insertUser(tdb.db);
+    const { id: userId } = await makeUser(tdb.db);
     await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
     await app.deps.instances.start(userId);
     // a payment lands between the cron's suspension and its stop/destroy calls

@@ -29,7 +29,8 @@ async function post(path: string, body: unknown): Promise<AuthResult> {
   }
   if (res.ok) return { ok: true };
   const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
-  if (data?.code && AUTH_MESSAGES[data.code]) return { ok: false, message: AUTH_MESSAGES[data.code]! };
+  const known = data?.code ? AUTH_MESSAGES[data.code] : undefined;
+  if (known) return { ok: false, message: known };
   if (res.status === 429) return { ok: false, message: 'Too many attempts. Please wait a minute and try again.' };
   if (res.status >= 500)
     return { ok: false, message: 'Something went wrong on our side. Please try again in a moment.' };

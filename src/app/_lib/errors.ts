@@ -15,10 +15,11 @@ export type FriendlyError = {
 
 const GENERIC = 'Something went wrong on our side. Please try again in a moment.';
 const NETWORK = 'Could not reach KiloClaw. Check your connection and try again.';
+const SIGNED_OUT = 'Your session has ended. Please sign in again.';
 
 const CODE_FALLBACKS: Record<string, string> = {
   BAD_REQUEST: 'That request was not valid. Please check what you entered.',
-  UNAUTHORIZED: 'Your session has ended. Please sign in again.',
+  UNAUTHORIZED: SIGNED_OUT,
   FORBIDDEN: 'You do not have access to this yet.',
   NOT_FOUND: 'That could not be found. It may have been removed already.',
   CONFLICT: 'That conflicts with the current state. Refresh the page and try again.',
@@ -47,7 +48,7 @@ export function describeError(err: unknown): FriendlyError {
     if (code === 'FORBIDDEN' && isAccessDenialReason(data.reason)) {
       return { code, reason: data.reason, message: ACCESS_DENIAL_MESSAGES[data.reason] };
     }
-    if (code === 'UNAUTHORIZED') return { code, message: CODE_FALLBACKS.UNAUTHORIZED!, signedOut: true };
+    if (code === 'UNAUTHORIZED') return { code, message: SIGNED_OUT, signedOut: true };
     if (code === 'BAD_REQUEST' && data.fieldErrors) {
       const first = Object.values(data.fieldErrors)[0];
       if (readable(first)) return { code, message: first };

@@ -55,9 +55,10 @@ export async function forEachLimited<T>(
   limit: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
+  // one iterator shared by the workers: each takes the next item when it is free
+  const queue = items.values();
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    for (const item of queue) await fn(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -42,15 +42,18 @@ export function formatDate(d: Date | null | undefined): string {
   return `${DAY_FORMAT.format(d)}, ${TIME_FORMAT.format(d)} UTC`;
 }
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 export function renderEmail(template: EmailTemplate, ctx: EmailContext): MailMessage {
   const c = template(ctx);
   const url = `${ctx.appUrl.replace(/\/$/, '')}${c.action.path}`;
   const greeting = `Hi ${ctx.name || 'there'},`;
-  const text = [greeting, ...c.paragraphs, `${c.action.label}: ${url}`, '— The KiloClaw team'].join('\n\n') + '\n';
+  const blocks = [greeting, ...c.paragraphs, `${c.action.label}: ${url}`, '— The KiloClaw team'];
+  const text = `${blocks.join('\n\n')}\n`;
   const html =
     `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5;max-width:560px">` +
     `<p>${escapeHtml(greeting)}</p>` +

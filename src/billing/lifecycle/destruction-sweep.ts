@@ -43,7 +43,8 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
       returning s.user_id, s.suspended_at, due.deadline`);
     const byUser = new Map(rows.map((r) => [r.user_id, r]));
     const failed = await forEachInstance(input, report, 'destroy', [...byUser.keys()], async (userId) => {
-      const r = byUser.get(userId)!;
+      const r = byUser.get(userId);
+      if (!r) return; // every id given to forEachInstance came from byUser
       try {
         // only if it is still the same suspension: a reactivation meanwhile has cleared suspended_at
         await deps.db.execute(sql`

@@ -30,7 +30,6 @@ const HANDLERS = {
 } satisfies { [T in Stripe.Event['type']]?: WebhookHandler<T> };
 
 export type HandledEventType = keyof typeof HANDLERS;
-export const HANDLED_EVENT_TYPES = Object.keys(HANDLERS) as HandledEventType[];
 
 export function isHandled(type: string): type is HandledEventType {
   return Object.hasOwn(HANDLERS, type);

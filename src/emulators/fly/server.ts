@@ -262,7 +262,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     body: unknown,
   ): [number, unknown] {
     // Fly's proxy cannot reach a machine that is not started
-    if (!m || m.state !== 'started') return [502, { error: 'machine not reachable' }];
+    if (m?.state !== 'started') return [502, { error: 'machine not reachable' }];
     if (path === '/_kilo/health') return [200, { status: 'ok' }];
     if (auth !== `Bearer ${m.config.env?.CONTROLLER_TOKEN ?? ''}`) return [401, { error: 'Unauthorized' }];
     if (path === '/_kilo/gateway/status')

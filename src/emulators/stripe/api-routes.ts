@@ -1,7 +1,6 @@
 // The subset of Stripe's REST API (/v1) that the app calls, on the emulator's state.
 import {
   cancelSubscriptionNow,
-  completeCheckout,
   releaseSchedule,
   scheduleFromSubscription,
   setSchedulePhases,
@@ -96,7 +95,8 @@ const ROUTES: Route[] = [
         const p = st.get(st.prices, 'price', price, `line_items[${i}][price]`);
         if (mode === 'subscription' && p.type !== 'recurring')
           throw invalid(
-            `You specified \`payment\` mode but passed a recurring price. Either switch to \`subscription\` mode or use only one-time prices.`,
+            `You specified \`payment\` mode but passed a recurring price. Either ` +
+              `switch to \`subscription\` mode or use only one-time prices.`,
             `line_items[${i}][price]`,
           );
         if (mode === 'payment' && p.type === 'recurring')
@@ -301,7 +301,7 @@ function parsePhases(st: StripeState, raw: ReturnType<typeof arr>): SchedulePhas
     const durInterval = str(dur.interval) as 'day' | 'week' | 'month' | 'year' | undefined;
     if (po.iterations !== undefined)
       throw invalid(
-        'Received unknown parameter: phases[' + i + '][iterations]. Use `duration` instead.',
+        `Received unknown parameter: phases[${i}][iterations]. Use \`duration\` instead.`,
         `phases[${i}][iterations]`,
       );
     const end =
@@ -329,5 +329,3 @@ export function routeApi(st: StripeState, req: ApiRequest): unknown {
     `Unrecognized request URL (${req.method}: ${req.path}). This emulator implements only the calls the app makes.`,
   );
 }
-
-export { completeCheckout };

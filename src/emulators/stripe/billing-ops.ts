@@ -134,7 +134,8 @@ export function updateSubscription(
   }
   if (changes.cancel_at_period_end !== undefined && sub.schedule) {
     throw invalid(
-      `The subscription is managed by the subscription schedule \`${sub.schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
+      `The subscription is managed by the subscription schedule \`${sub.schedule}\`, and updating ` +
+        `any cancelation behavior directly is not allowed. Please update the schedule instead.`,
       'cancel_at_period_end',
     );
   }
@@ -234,7 +235,8 @@ export function setSchedulePhases(
 export function releaseSchedule(st: StripeState, sched: SubscriptionSchedule): void {
   if (sched.status !== 'active' && sched.status !== 'not_started') {
     throw invalid(
-      `You cannot release a subscription schedule that is currently in the \`${sched.status}\` status. It must be in \`not_started\` or \`active\`.`,
+      `You cannot release a subscription schedule that is currently in the ` +
+        `\`${sched.status}\` status. It must be in \`not_started\` or \`active\`.`,
     );
   }
   const sub = sched.subscription ? st.subscriptions.get(sched.subscription) : undefined;

@@ -17,10 +17,14 @@ export function parseForm(body: string): FormObject {
       if (Array.isArray(node)) {
         const idx = seg === '' ? node.length : Number(seg);
         if (last) node[idx] = value;
-        else node = (node[idx] ??= nextIsIndex ? [] : {}) as FormObject | FormValue[];
-      } else {
-        if (last) node[seg] = value;
-        else node = (node[seg] ??= nextIsIndex ? [] : {}) as FormObject | FormValue[];
+        else {
+          node[idx] ??= nextIsIndex ? [] : {};
+          node = node[idx] as FormObject | FormValue[];
+        }
+      } else if (last) node[seg] = value;
+      else {
+        node[seg] ??= nextIsIndex ? [] : {};
+        node = node[seg] as FormObject | FormValue[];
       }
     }
   }

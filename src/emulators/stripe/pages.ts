@@ -9,7 +9,8 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1a1a2e}
-.card{border:1px solid #ddd;border-radius:12px;padding:1.5rem}button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:.7rem 1.4rem;font-size:1rem;cursor:pointer}
+.card{border:1px solid #ddd;border-radius:12px;padding:1.5rem}
+button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:.7rem 1.4rem;font-size:1rem;cursor:pointer}
 .muted{color:#666;font-size:.9rem}</style></head><body><p class="muted">Stripe emulator (test mode)</p>${body}</body></html>`;
 }
 
@@ -21,9 +22,8 @@ export function checkoutPage(st: StripeState, sessionId: string): { status: numb
   const lines = s.line_items_internal
     .map((l) => {
       const p = st.prices.get(l.price)!;
-      const per = p.recurring
-        ? ` every ${p.recurring.interval_count > 1 ? `${p.recurring.interval_count} ` : ''}${p.recurring.interval}${p.recurring.interval_count > 1 ? 's' : ''}`
-        : '';
+      const r = p.recurring;
+      const per = r ? ` every ${r.interval_count > 1 ? `${r.interval_count} ${r.interval}s` : r.interval}` : '';
       return `<li>${esc(p.nickname ?? p.id)} — ${money(p.unit_amount * l.quantity, p.currency)}${per}</li>`;
     })
     .join('');
@@ -32,7 +32,8 @@ export function checkoutPage(st: StripeState, sessionId: string): { status: numb
     html: page(
       'Pay',
       `<div class="card"><h1>Checkout</h1><ul>${lines}</ul><p class="muted">${esc(s.customer_email ?? '')}</p>
-<form method="post" action="/checkout/${esc(s.id)}/pay"><button type="submit" id="pay">Pay ${money(s.amount_total, s.currency)}</button></form>
+<form method="post" action="/checkout/${esc(s.id)}/pay">
+<button type="submit" id="pay">Pay ${money(s.amount_total, s.currency)}</button></form>
 ${s.cancel_url ? `<p><a href="${esc(s.cancel_url)}">Cancel</a></p>` : ''}</div>`,
     ),
   };
@@ -46,7 +47,8 @@ export function portalPage(st: StripeState, portalId: string): { status: number;
     .map((s) => {
       const item = s.items.data[0];
       const end = item ? new Date(item.current_period_end * 1000).toISOString().slice(0, 10) : '—';
-      return `<li>${esc(item?.price.nickname ?? s.id)}: ${esc(s.status)}${s.cancel_at_period_end ? ' (cancels at period end)' : ''}, period ends ${end}</li>`;
+      const cancels = s.cancel_at_period_end ? ' (cancels at period end)' : '';
+      return `<li>${esc(item?.price.nickname ?? s.id)}: ${esc(s.status)}${cancels}, period ends ${end}</li>`;
     })
     .join('');
   return {

@@ -176,7 +176,8 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
               throw new ApiError(
                 400,
                 'idempotency_error',
-                `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+                `Keys for idempotent requests can only be used with the same parameters they were first used ` +
+                  `with. Try using a key other than '${key}' if you meant to execute a different request.`,
               );
             res.setHeader('idempotent-replayed', 'true');
             return send(hit.status, hit.body);

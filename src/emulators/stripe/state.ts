@@ -96,7 +96,9 @@ export class StripeState {
   }
 
   restore(snap: StripeStateSnapshot): void {
-    const fill = <T extends { id: string }>(map: Map<string, T>, rows: T[]) => rows.forEach((r) => map.set(r.id, r));
+    const fill = <T extends { id: string }>(map: Map<string, T>, rows: T[]) => {
+      for (const r of rows) map.set(r.id, r);
+    };
     fill(this.customers, snap.customers);
     fill(this.sessions, snap.sessions);
     fill(this.subscriptions, snap.subscriptions);

@@ -122,12 +122,13 @@ export class WebhookDelivery {
   private wake(force = false): void {
     if (!force && !this.isIdle()) return;
     const ws = this.waiters.splice(0);
-    ws.forEach((w) => w());
+    for (const w of ws) w();
   }
 
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
+    // delivery runs in the background; send() never rejects (a failed POST is counted and retried)
     void (async () => {
       try {
         while (!this.opts.paused && this.opts.url && !this.stopped && this.pending.length > 0)
@@ -170,7 +171,7 @@ export class WebhookDelivery {
         const delay = (this.opts.backoffMs ?? 200) * 2 ** (attempt - 1);
         const t = setTimeout(() => {
           this.timers.delete(t);
-          void this.send(event, attempt + 1);
+          void this.send(event, attempt + 1); // never rejects
         }, delay);
         this.timers.add(t);
       } else this.stats.gaveUp++;

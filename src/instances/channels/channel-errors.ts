@@ -3,6 +3,9 @@ import { InstanceError, InstanceUnavailable } from '../errors';
 
 export const BadChannelInput = (message: string) => new InstanceError('bad_request', message, 'invalid_channel_input');
 
+export const ChannelInstanceNotRunning = () =>
+  new InstanceError('conflict', 'Your instance is not running — start it first.', 'instance_not_running');
+
 export const ChannelNotConnected = (label: string) =>
   new InstanceError('conflict', `${label} is not connected — connect it first.`, 'channel_not_connected');
 

@@ -16,12 +16,13 @@ import type { Db } from '@/db/client';
 import type { Clock } from '@/platform/clock';
 import type { Logger } from '@/platform/logger';
 import type { ControllerTarget } from '../controller-client';
-import { InstanceDestroying, InstanceError, InstanceNotFound, InstanceNotRunning } from '../errors';
+import { InstanceDestroying, InstanceError, InstanceNotFound } from '../errors';
 import { findByUser, type InstanceRow } from '../instance-store';
 import { askTestMessage, probeChannels, pushChannels } from './channel-controller';
 import {
   BadChannelInput,
   ChannelCredentialsLost,
+  ChannelInstanceNotRunning,
   ChannelKeysMissing,
   ChannelNotConnected,
   TestMessagesDisabled,
@@ -104,14 +105,16 @@ export function createChannelService(deps: ChannelDeps) {
    * Sends the table's channel list to the instance's controller until what it applied is what the
    * table holds (a concurrent change may land between our read and our push).
    */
-  async function apply(instanceId: string, target: ControllerTarget): Promise<void> {
+  async function apply(instanceId: string, target: ControllerTarget): Promise<boolean> {
     let sent = '';
+    let changed = false;
     for (let round = 0; round < PUSH_ROUNDS; round++) {
       const list = await desired(instanceId);
       const key = JSON.stringify(list);
-      if (key === sent) return;
+      if (key === sent) break;
       const result = await pushChannels({ target, fetch: deps.fetch, scrub: scrubberFor(list) }, list);
       const changedChannels = result.applied.filter((a) => a.action !== 'unchanged');
+      changed ||= changedChannels.length > 0;
       if (changedChannels.length)
         deps.logger.info(
           { instanceId, applied: changedChannels, restartedGateway: result.restartedGateway },
@@ -119,6 +122,7 @@ export function createChannelService(deps: ChannelDeps) {
         );
       sent = key;
     }
+    return changed;
   }
 
   async function ownInstance(userId: string): Promise<InstanceRow> {
@@ -190,7 +194,7 @@ export function createChannelService(deps: ChannelDeps) {
       const channel = input.channel;
       const row = await ownInstance(userId);
       const target = targetOf(deps, row);
-      if (!target) throw InstanceNotRunning();
+      if (!target) throw ChannelInstanceNotRunning();
       const list = await desired(row.id);
       if (!list.some((c) => c.channel === channel)) throw ChannelNotConnected(CHANNEL_SPECS[channel].label);
       return askTestMessage({ target, fetch: deps.fetch, scrub: scrubberFor(list) }, channel);
@@ -198,7 +202,7 @@ export function createChannelService(deps: ChannelDeps) {
 
     /** The start and reconcile hook: push the table's list to a running machine. */
     applyTo: (instanceId: string, target: ControllerTarget) =>
-      deps.cipher ? apply(instanceId, target) : Promise.resolve(),
+      deps.cipher ? apply(instanceId, target) : Promise.resolve(false),
   };
 }
 

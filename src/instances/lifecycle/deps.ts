@@ -4,12 +4,13 @@ import { controllerToken } from '@/contracts/controller-token';
 import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { ControllerTarget } from '../controller-client';
 import type { InstanceRow } from '../instance-store';
 import { type MachineProvider, type MachineSpec, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 
-export type LifecycleDeps = {
+export type InstanceDeps = {
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -18,13 +19,14 @@ export type LifecycleDeps = {
   controllerSecret: string;
   /** How long a start call waits for the machine and its gateway before answering `starting`. */
   startWaitMs: number;
-  /** Pushes the instance's desired chat channels to its running machine (on start, and by the reconciler). */
-  applyChannels?: (instanceId: string, target: ControllerTarget) => Promise<void>;
+  /**
+   * Pushes the instance's desired chat channels to its running machine (on start, and by the
+   * reconciler); true when the machine had to change something.
+   */
+  applyChannels?: (instanceId: string, target: ControllerTarget) => Promise<boolean>;
   /** Development machines: the controller may record simulated pairing requests (never in production). */
   devTools?: boolean;
 };
-
-export const DEFAULT_START_WAIT_MS = 150_000; // Fly cold start + openclaw gateway (~10 s) with room to spare
 
 export type InstanceView = {
   status: InstanceStatus | 'none';
@@ -39,7 +41,7 @@ export const viewOf = (row: InstanceRow | null): InstanceView =>
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
 export function machineSpec(
-  deps: Pick<LifecycleDeps, 'controllerSecret' | 'devTools'>,
+  deps: Pick<InstanceDeps, 'controllerSecret' | 'devTools'>,
   row: Pick<InstanceRow, 'id' | 'userId'>,
   volumeId: string,
 ): MachineSpec {
@@ -59,4 +61,5 @@ export function machineSpec(
 /** A Fly volume name: lowercase letters, digits and underscores, at most 30 characters. */
 export const volumeNameFor = (instanceId: string) => `kc_${instanceId.replaceAll('-', '').slice(0, 27)}`;
 
-export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+/** An error as the instance's stored lastError: its message, bounded (logs use errorMessage itself). */
+export const lastErrorOf = (err: unknown) => errorMessage(err).slice(0, 500);

@@ -1,7 +1,8 @@
-// Starting an instance (PAIRING.md §4). The compare-and-set `→ starting` is the lock: of two
+// Starting an instance (docs/architecture.md §7.1). The compare-and-set `→ starting` is the lock: of two
 // replicas starting the same instance only one gets past it, so only one machine is created.
 // Everything the start creates is written down before it waits, so a destroy can always find it.
 
+import { errorMessage } from '@/platform/error-message';
 import type { ControllerTarget } from '../controller-client';
 import {
   InstanceBusy,
@@ -22,13 +23,13 @@ import {
 } from '../instance-store';
 import { type Machine, MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 import { startRefusal } from '../transitions';
-import { errorText, type InstanceView, type LifecycleDeps, machineSpec, viewOf, volumeNameFor } from './deps';
+import { type InstanceDeps, type InstanceView, lastErrorOf, machineSpec, viewOf, volumeNameFor } from './deps';
 import { waitForGateway } from './readiness';
 
 /** Lost our claim to a stop, a timeout or a destroy: someone else now decides. */
 class ClaimLost extends Error {}
 
-export async function startInstance(deps: LifecycleDeps, userId: string): Promise<InstanceView> {
+export async function startInstance(deps: InstanceDeps, userId: string): Promise<InstanceView> {
   const now = deps.clock.now();
   const row = (await findByUser(deps.db, userId)) ?? (await provision(deps.db, userId, deps.provider.kind, now));
   const claimed = await claimStart(deps.db, row.id, now);
@@ -39,7 +40,8 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     if (refusal === 'already_starting') throw InstanceBusy('already starting');
     throw InstanceDestroying();
   }
-  const fence = claimed.startingAt!;
+  const fence = claimed.startingAt;
+  if (!fence) throw new Error('claimStart returned an instance without startingAt');
   const log = deps.logger.child({ instanceId: claimed.id, userId });
   const deadline = Date.now() + deps.startWaitMs;
   try {
@@ -55,9 +57,9 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     }
   } catch (err) {
     if (!(err instanceof ClaimLost)) {
-      const released = await releaseFailedStart(deps.db, claimed.id, fence, errorText(err), deps.clock.now());
+      const released = await releaseFailedStart(deps.db, claimed.id, fence, lastErrorOf(err), deps.clock.now());
       if (released) {
-        log.error({ err: errorText(err) }, 'start failed');
+        log.error({ reason: errorMessage(err) }, 'start failed');
         if (err instanceof InstanceError) throw err;
         throw InstanceUnavailable('Your instance could not be started — try again in a minute.', 'start_failed');
       }
@@ -72,16 +74,16 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
  * change made while it was stopped lands now. A failure leaves the instance running (the reconciler retries).
  */
 async function applyChannelsAfterStart(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   instanceId: string,
   target: ControllerTarget,
-  log: LifecycleDeps['logger'],
+  log: InstanceDeps['logger'],
 ): Promise<void> {
   if (!deps.applyChannels) return;
   try {
     await deps.applyChannels(instanceId, target);
   } catch (err) {
-    log.warn({ err: errorText(err) }, 'channels not applied at start; the reconciler retries');
+    log.warn({ reason: errorMessage(err) }, 'channels not applied at start; the reconciler retries');
   }
 }
 
@@ -92,7 +94,7 @@ const STILL_WANTED_EVERY_MS = 5_000; // how often a waiting start checks that no
  * them, so a stop or destroy during a long wait ends it at once instead of at the deadline.
  */
 async function waitUntilReady(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   id: string,
   fence: Date,
   machineId: string,
@@ -119,10 +121,10 @@ async function waitUntilReady(
 
 /** Volume and machine in place (recovered, checked, created or adopted), launched, ids recorded. */
 async function bringUp(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   row: InstanceRow,
   fence: Date,
-  log: LifecycleDeps['logger'],
+  log: InstanceDeps['logger'],
 ): Promise<Machine> {
   const { provider } = deps;
   const record = async (patch: Parameters<typeof recordResources>[3]) => {
@@ -181,7 +183,7 @@ async function bringUp(
 
 /** 409 on create: take over the machine holding our name, unless it is mounted on someone else's live volume. */
 async function adopt(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   row: InstanceRow,
   clash: MachineNameTaken,
   volumeId: string,

@@ -1,5 +1,7 @@
 // GET /api/health: 200 after a database round trip, 503 with a reason when it fails.
+
 import { sql } from 'drizzle-orm';
+import { errorMessage } from '@/platform/error-message';
 import type { AppDeps } from '../app-deps';
 
 const DB_PING_TIMEOUT_MS = 2_000; // a health check that hangs is worse than one that says "down"
@@ -18,9 +20,9 @@ export function createHealthHandler(deps: Pick<AppDeps, 'db' | 'logger'>) {
       const dbLatencyMs = Math.round((performance.now() - started) * 10) / 10;
       return Response.json({ status: 'ok', database: 'up', dbLatencyMs }, { headers: { 'cache-control': 'no-store' } });
     } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, 'health: database unreachable');
+      deps.logger.warn({ err: errorMessage(err) }, 'health: database unreachable');
       return Response.json(
-        { status: 'unavailable', database: 'down', reason: 'database_unreachable', detail: (err as Error).message },
+        { status: 'unavailable', database: 'down', reason: 'database_unreachable', detail: errorMessage(err) },
         { status: 503, headers: { 'cache-control': 'no-store' } },
       );
     } finally {

@@ -6,8 +6,9 @@ export async function toFetchRequest(req: IncomingMessage, origin: string): Prom
   for await (const c of req) chunks.push(c as Buffer);
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
-    if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
-    else if (v !== undefined) headers.set(k, v);
+    if (Array.isArray(v)) {
+      for (const x of v) headers.append(k, x);
+    } else if (v !== undefined) headers.set(k, v);
   }
   const method = req.method ?? 'GET';
   return new Request(new URL(req.url ?? '/', origin), {

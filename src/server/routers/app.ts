@@ -1,6 +1,5 @@
-import { createCallerFactory, router } from '../trpc';
+import { router } from '../trpc';
 import { kiloclawRouter } from './kiloclaw';
 
 export const appRouter = router({ kiloclaw: kiloclawRouter });
 export type AppRouter = typeof appRouter;
-export const createCaller = createCallerFactory(appRouter);

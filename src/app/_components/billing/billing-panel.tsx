@@ -1,23 +1,19 @@
 'use client';
-// The billing page: where the account stands, and every step that changes it.
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useState } from 'react';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
-import { api } from '../../_lib/trpc';
+// The billing page: where the account stands, and every step that changes it.
+import { isPaying } from '@/billing/stripe-status';
+import { billingQuery } from '../../_lib/queries';
 import { ErrorNotice } from '../error-notice';
 import { Notice } from '../notice';
 import { BillingSummary } from './billing-summary';
 import { GetStarted } from './get-started';
 import { ManageSubscription } from './manage-subscription';
 
-export const BILLING_KEY = ['billing'] as const;
 const CONFIRM_POLL_MS = 2_000; // after checkout the webhook lands within seconds; poll until it has
-
-export type BillingStatus = Awaited<ReturnType<typeof api.getBillingStatus.query>>;
-
-const PAYING = new Set(['active', 'past_due']);
 
 export function BillingPanel() {
   return (
@@ -43,11 +39,9 @@ function BillingPanelInner() {
   const checkout = params.get('checkout');
   const [news, setNews] = useState<string | null>(null);
   const billing = useQuery({
-    queryKey: BILLING_KEY,
-    queryFn: () => api.getBillingStatus.query(),
+    ...billingQuery,
     // Coming back from a paid checkout, keep asking until Stripe's webhook has recorded the plan.
-    refetchInterval: (q) =>
-      checkout === 'success' && !PAYING.has(q.state.data?.status ?? '') ? CONFIRM_POLL_MS : false,
+    refetchInterval: (q) => (checkout === 'success' && !isPaying(q.state.data?.status) ? CONFIRM_POLL_MS : false),
   });
 
   if (billing.isPending) return <BillingLoading />;
@@ -65,7 +59,7 @@ function BillingPanelInner() {
   }
 
   const s = billing.data;
-  const paying = PAYING.has(s.status);
+  const paying = isPaying(s.status);
   return (
     <section aria-labelledby="billing-title" className="stack">
       <h1 id="billing-title">Billing</h1>

@@ -1,10 +1,11 @@
 'use client';
-// Where the account stands: status, plan, trial countdown, period end, pending changes, earlybird.
 import type { ReactNode } from 'react';
+// Where the account stands: status, plan, trial countdown, period end, pending changes, earlybird.
+import { isPaying } from '@/billing/stripe-status';
 import { PLAN_NAMES, SUBSCRIPTION_STATUS_LABELS } from '../../_lib/labels';
+import type { BillingStatus } from '../../_lib/queries';
 import { formatDate, formatDateTime, formatRelative } from '../../_lib/time';
 import { useNow } from '../../_lib/use-now';
-import type { BillingStatus } from './billing-panel';
 
 function Row({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -18,11 +19,11 @@ function Row({ term, children }: { term: string; children: ReactNode }) {
 export function BillingSummary({ status: s }: { status: BillingStatus }) {
   const now = useNow(30_000);
   const st = SUBSCRIPTION_STATUS_LABELS[s.status];
-  const paying = s.status === 'active' || s.status === 'past_due';
+  const paying = isPaying(s.status);
   const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > now;
 
   return (
-    <div className="card" aria-labelledby="summary-title">
+    <section className="card" aria-labelledby="summary-title">
       <h2 id="summary-title">Your plan</h2>
       <dl className="dl" data-testid="billing-summary">
         <Row term="Status">
@@ -89,6 +90,6 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
           </Row>
         ) : null}
       </dl>
-    </div>
+    </section>
   );
 }

@@ -4,10 +4,10 @@
 import { useState } from 'react';
 import type { Plan } from '@/db/schema';
 import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
+import { type BillingStatus, billingQuery, instanceQuery } from '../../_lib/queries';
 import { formatDateTime } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
-import { BILLING_KEY, type BillingStatus } from './billing-panel';
 
 const goTo = (r: { url: string }) => window.location.assign(r.url);
 
@@ -15,7 +15,7 @@ export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNew
   const [plan, setPlan] = useState<Plan>(s.plan ?? 'standard');
   // The trial card disappears once the trial has started, so its good news is told by the panel.
   const trial = useAction(() => api.startTrial.mutate(), {
-    invalidate: [BILLING_KEY, ['instance']],
+    invalidate: [billingQuery.queryKey, instanceQuery.queryKey],
     onDone: (r) =>
       onNews(`Your free trial has started. It ends ${formatDateTime(r.trialEndsAt)}. Next, start your instance.`),
   });

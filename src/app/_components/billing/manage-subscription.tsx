@@ -3,14 +3,14 @@
 // it, and the payment provider's portal for cards and invoices.
 import { useState } from 'react';
 import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
+import { type BillingStatus, billingQuery } from '../../_lib/queries';
 import { formatDate } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
-import { BILLING_KEY, type BillingStatus } from './billing-panel';
 
 export function ManageSubscription({ status: s }: { status: BillingStatus }) {
   const [confirmCancel, setConfirmCancel] = useState(false);
-  const opts = { invalidate: [BILLING_KEY] };
+  const opts = { invalidate: [billingQuery.queryKey] };
   const cancel = useAction(() => api.cancelSubscription.mutate(), { ...opts, onDone: () => setConfirmCancel(false) });
   const reactivate = useAction(() => api.reactivateSubscription.mutate(), opts);
   const otherPlan = PLAN_CHOICES.find((p) => p !== s.plan) ?? 'standard';
@@ -20,16 +20,16 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
     onDone: (r) => window.location.assign(r.url),
   });
   const periodEnd = s.currentPeriodEnd ? formatDate(s.currentPeriodEnd) : 'the end of this period';
-  const switchPending = s.scheduledPlan !== null && s.scheduledPlan !== s.plan;
+  const switchingTo = s.scheduledPlan !== null && s.scheduledPlan !== s.plan ? s.scheduledPlan : null;
 
   return (
     <>
       <div className="card">
         <h2>Change plan</h2>
-        {switchPending ? (
+        {switchingTo ? (
           <>
             <p>
-              You are switching to <strong>{PLAN_NAMES[s.scheduledPlan!].name}</strong> on {periodEnd}.
+              You are switching to <strong>{PLAN_NAMES[switchingTo].name}</strong> on {periodEnd}.
             </p>
             <ActionButton
               variant="secondary"
@@ -93,7 +93,7 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
             </ActionButton>
           </>
         ) : confirmCancel ? (
-          <div role="group" aria-labelledby="cancel-confirm-text">
+          <fieldset className="confirm" aria-labelledby="cancel-confirm-text">
             <p id="cancel-confirm-text">
               Cancel your subscription? You keep your assistant until {periodEnd}; after that it stops.
             </p>
@@ -115,7 +115,7 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
                 No, keep it
               </button>
             </div>
-          </div>
+          </fieldset>
         ) : (
           <>
             <p>You keep your assistant until the end of the period you have paid for.</p>

@@ -2,9 +2,9 @@
 // Deleting the instance removes its machine and data for good, so the button stays disabled until
 // the person has typed the confirmation word.
 import { useId, useState } from 'react';
+import { type InstanceStatusView, instanceQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
-import type { InstanceStatusView } from './instance-panel';
 
 export const DESTROY_CONFIRMATION_WORD = 'delete';
 
@@ -13,7 +13,7 @@ export function DestroyInstance({ onDestroyed }: { onDestroyed: (view: InstanceS
   const inputId = useId();
   const hintId = useId();
   const destroy = useAction(() => api.destroyInstance.mutate({ confirm: true }), {
-    invalidate: [['instance']],
+    invalidate: [instanceQuery.queryKey],
     onDone: (view) => {
       setTyped('');
       onDestroyed(view);

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { DESTROYABLE, STARTABLE, STOPPABLE } from '@/instances/transitions';
 import { readable } from '../../_lib/errors';
 import { INSTANCE_STATUS_LABELS } from '../../_lib/labels';
+import { instanceQuery } from '../../_lib/queries';
 import { formatAge } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { useNow } from '../../_lib/use-now';
@@ -15,17 +16,14 @@ import { ErrorNotice } from '../error-notice';
 import { Notice } from '../notice';
 import { DestroyInstance } from './destroy-instance';
 
-export const INSTANCE_KEY = ['instance'] as const;
 const FAST_POLL_MS = 2_000; // while starting or deleting, so the page follows the machine
 const SLOW_POLL_MS = 15_000; // otherwise, to notice a stop by the billing cron or a crash
-
-export type InstanceStatusView = Awaited<ReturnType<typeof api.getInstanceStatus.query>>;
 
 export function InstancePanel() {
   const now = useNow(10_000);
   // the delete card goes away with the instance, so its outcome is told here
   const [deleted, setDeleted] = useState<string | null>(null);
-  const opts = { invalidate: [INSTANCE_KEY] };
+  const opts = { invalidate: [instanceQuery.queryKey] };
   const start = useAction(() => {
     setDeleted(null);
     return api.startInstance.mutate();
@@ -34,8 +32,7 @@ export function InstancePanel() {
   // A start answers only once the machine is up; meanwhile the poll shows each step it takes.
   const acting = start.isPending || stop.isPending;
   const instance = useQuery({
-    queryKey: INSTANCE_KEY,
-    queryFn: () => api.getInstanceStatus.query(),
+    ...instanceQuery,
     refetchInterval: (q) => {
       if (q.state.status === 'error') return false;
       const st = q.state.data?.status;

@@ -4,11 +4,11 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CHANNEL_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
+import { type ChannelList, channelRequestsQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
 import { AgeAndExpiry, ApproveOutcome, ListStates, titleCase } from './request-parts';
 
-type ChannelList = Awaited<ReturnType<typeof api.listChannelPairingRequests.query>>;
 type ChannelRequest = ChannelList['requests'][number];
 
 const createdAt = (r: ChannelRequest): Date | null => (r.createdAt ? new Date(r.createdAt) : null);
@@ -25,7 +25,7 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
   const approve = useAction(
     (r: ChannelRequest) => api.approveChannelPairingRequest.mutate({ channel: r.channel, code: r.code }),
     {
-      invalidate: [['pairing', 'channels']],
+      invalidate: [channelRequestsQuery.queryKey],
     },
   );
   const requests = [...(query.data?.requests ?? [])].sort(
@@ -33,7 +33,7 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
   );
 
   return (
-    <div className="card" aria-labelledby="channel-requests-title">
+    <section className="card" aria-labelledby="channel-requests-title">
       <h2 id="channel-requests-title">People waiting on your channels</h2>
       <ApproveOutcome
         m={approve}
@@ -80,6 +80,6 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
           })}
         </ul>
       </ListStates>
-    </div>
+    </section>
   );
 }

@@ -4,11 +4,11 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
 import { DEVICE_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
+import { type DeviceList, deviceRequestsQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
 import { AgeAndExpiry, ApproveOutcome, ListStates } from './request-parts';
 
-type DeviceList = Awaited<ReturnType<typeof api.listDevicePairingRequests.query>>;
 type DeviceRequest = DeviceList['requests'][number];
 
 const askedAt = (r: DeviceRequest): Date | null => (typeof r.ts === 'number' ? new Date(r.ts) : null);
@@ -20,14 +20,14 @@ function deviceName(r: DeviceRequest): string {
 export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceList>; now: Date }) {
   const [approved, setApproved] = useState<string | null>(null);
   const approve = useAction((r: DeviceRequest) => api.approveDevicePairingRequest.mutate({ requestId: r.requestId }), {
-    invalidate: [['pairing', 'devices']],
+    invalidate: [deviceRequestsQuery.queryKey],
   });
   const requests = [...(query.data?.requests ?? [])].sort(
     (a, b) => (askedAt(b)?.getTime() ?? 0) - (askedAt(a)?.getTime() ?? 0),
   );
 
   return (
-    <div className="card" aria-labelledby="device-requests-title">
+    <section className="card" aria-labelledby="device-requests-title">
       <h2 id="device-requests-title">Devices waiting to connect</h2>
       <ApproveOutcome m={approve} okText={approved ? `Approved ${approved}. It can connect now.` : 'Approved.'} />
       <ListStates
@@ -71,6 +71,6 @@ export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceLis
           })}
         </ul>
       </ListStates>
-    </div>
+    </section>
   );
 }

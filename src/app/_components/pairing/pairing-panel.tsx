@@ -4,38 +4,33 @@
 // asks the instance to re-read openclaw's state instead of answering from its cache.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { channelRequestsQuery, deviceRequestsQuery, instanceQuery } from '../../_lib/queries';
 import { formatAge } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { useNow } from '../../_lib/use-now';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { ErrorNotice } from '../error-notice';
-import { INSTANCE_KEY } from '../instance/instance-panel';
 import { Notice } from '../notice';
 import { ChannelRequests } from './channel-requests';
 import { DeviceRequests } from './device-requests';
 
-export const CHANNELS_KEY = ['pairing', 'channels'] as const;
-export const DEVICES_KEY = ['pairing', 'devices'] as const;
 const LIST_POLL_MS = 5_000; // pending requests expire in minutes; a few seconds of lag is fine
 
 export function PairingPanel() {
   const qc = useQueryClient();
   const now = useNow(5_000);
   const instance = useQuery({
-    queryKey: INSTANCE_KEY,
-    queryFn: () => api.getInstanceStatus.query(),
+    ...instanceQuery,
     refetchInterval: 15_000,
   });
   const running = instance.data?.status === 'running';
   const channels = useQuery({
-    queryKey: CHANNELS_KEY,
-    queryFn: () => api.listChannelPairingRequests.query({}),
+    ...channelRequestsQuery,
     enabled: running,
     refetchInterval: LIST_POLL_MS,
   });
   const devices = useQuery({
-    queryKey: DEVICES_KEY,
-    queryFn: () => api.listDevicePairingRequests.query({}),
+    ...deviceRequestsQuery,
     enabled: running,
     refetchInterval: LIST_POLL_MS,
   });
@@ -44,8 +39,8 @@ export function PairingPanel() {
       api.listChannelPairingRequests.query({ refresh: true }),
       api.listDevicePairingRequests.query({ refresh: true }),
     ]);
-    qc.setQueryData(CHANNELS_KEY, c);
-    qc.setQueryData(DEVICES_KEY, d);
+    qc.setQueryData(channelRequestsQuery.queryKey, c);
+    qc.setQueryData(deviceRequestsQuery.queryKey, d);
   });
 
   const header = (

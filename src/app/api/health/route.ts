@@ -1,3 +1,4 @@
+import { errorMessage } from '@/platform/error-message';
 import { getRuntime } from '@/server/runtime';
 
 export const runtime = 'nodejs';
@@ -8,7 +9,7 @@ export async function GET(req: Request) {
     return await (await getRuntime()).handlers.health(req);
   } catch (err) {
     return Response.json(
-      { status: 'unavailable', reason: 'not_configured', detail: (err as Error).message },
+      { status: 'unavailable', reason: 'not_configured', detail: errorMessage(err) },
       { status: 503 },
     );
   }

@@ -4,7 +4,8 @@ import { type EmailTemplate, formatDate } from '../layout';
 export const destructionWarning: EmailTemplate = (ctx) => ({
   subject: 'Your KiloClaw instance will be deleted soon',
   paragraphs: [
-    `Your assistant has been stopped since ${formatDate(ctx.suspendedAt)}. On ${formatDate(ctx.destructionDeadline)} we delete the instance and its data for good.`,
+    `Your assistant has been stopped since ${formatDate(ctx.suspendedAt)}. ` +
+      `On ${formatDate(ctx.destructionDeadline)} we delete the instance and its data for good.`,
     'Subscribe or settle your payment before then to keep it.',
   ],
   action: { label: 'Keep my instance', path: '/billing' },

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnExec } from '@/controller/exec';
-import { freePort } from '@/db/embedded';
+import { freePort } from '@/platform/free-port';
 import type { Logger } from '@/platform/logger';
 import { openclawCliPath, openclawNodeBin } from '@/platform/openclaw-paths';
 import {
@@ -152,7 +152,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
         resolve();
       });
     });
-    void watchHealth(m, child);
+    void watchHealth(m, child); // runs until the machine leaves `starting`; never rejects
   }
 
   async function watchHealth(m: LocalMachine, child: ChildProcess) {
@@ -169,12 +169,13 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
 
   async function halt(m: LocalMachine): Promise<void> {
     const child = m.child;
-    if (!child || child.pid === undefined) return;
+    const pid = child?.pid;
+    if (!child || pid === undefined) return;
     m.state = 'stopping';
     child.kill('SIGTERM');
     const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }

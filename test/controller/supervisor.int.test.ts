@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_LINE_CHARS } from '@/controller/line-buffer';
 import { silentLogger } from '@/controller/log';
 import { GatewaySupervisor, type SupervisorOptions } from '@/controller/supervisor';
+import { eventually } from '../harness/eventually';
 
 const FAKE = join(import.meta.dirname, 'fixtures', 'fake-gateway.mjs');
 const running: GatewaySupervisor[] = [];
@@ -40,14 +41,6 @@ function supervise(mode: string, extra: Partial<SupervisorOptions> = {}, env: Re
   return { supervisor, startTimes };
 }
 
-const waitFor = async (check: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
@@ -56,7 +49,7 @@ describe('GatewaySupervisor', () => {
   it('restarts a crashing gateway with a doubling backoff capped at the maximum', async () => {
     const { supervisor, startTimes } = supervise('crash');
     supervisor.start();
-    await waitFor(() => startTimes().length >= 5);
+    await eventually(() => startTimes().length >= 5);
     const times = startTimes();
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     // Backoff 100, 200, 400, 400 ms (plus process start-up time on top of each).
@@ -77,7 +70,7 @@ describe('GatewaySupervisor', () => {
       { FAKE_GATEWAY_RUN_MS: '300' },
     );
     supervisor.start();
-    await waitFor(() => startTimes().length >= 3);
+    await eventually(() => startTimes().length >= 3);
     const times = startTimes();
     expect(times[2]! - times[1]!).toBeLessThan(3_000); // far below the 20 s backoff
     expect(supervisor.status().lastExit).toMatchObject({ code: 0 });
@@ -90,7 +83,7 @@ describe('GatewaySupervisor', () => {
       { FAKE_GATEWAY_RUN_MS: '400' }, // exit 0 but shorter than minCleanRunMs: treated as a crash
     );
     supervisor.start();
-    await waitFor(() => startTimes().length >= 4);
+    await eventually(() => startTimes().length >= 4);
     const times = startTimes();
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     // Every run lasts 400 ms ≥ healthyResetMs, so each restart waits the initial 100 ms, never 200/400/800.
@@ -100,7 +93,7 @@ describe('GatewaySupervisor', () => {
   it('stops with SIGTERM and reports the state', async () => {
     const { supervisor, startTimes } = supervise('serve');
     supervisor.start();
-    await waitFor(() => supervisor.status().state === 'running' && startTimes().length === 1);
+    await eventually(() => supervisor.status().state === 'running' && startTimes().length === 1);
     await new Promise((r) => setTimeout(r, 200)); // let it install its SIGTERM handler
     expect(supervisor.status().pid).toEqual(expect.any(Number));
     await supervisor.stop();
@@ -111,7 +104,7 @@ describe('GatewaySupervisor', () => {
   it('kills a gateway that ignores SIGTERM once the grace period is over', async () => {
     const { supervisor, startTimes } = supervise('ignore-term', { timing: { stopGraceMs: 500 } });
     supervisor.start();
-    await waitFor(() => startTimes().length === 1);
+    await eventually(() => startTimes().length === 1);
     await new Promise((r) => setTimeout(r, 200)); // let it install its SIGTERM handler
     const started = Date.now();
     await supervisor.stop();
@@ -134,7 +127,7 @@ describe('GatewaySupervisor', () => {
       },
     });
     supervisor.start();
-    await waitFor(() => lines.includes('last line'));
+    await eventually(() => lines.includes('last line'));
     expect(lines).toEqual(['first pairing line', 'second line', 'L'.repeat(MAX_LINE_CHARS), 'last line']);
     expect(copied).toBe(`first pairing line\r\nsecond line\n${'L'.repeat(20_000)}\nlast line\n`);
     expect(supervisor.lines.callbackErrors).toBe(1);
@@ -164,7 +157,7 @@ describe('GatewaySupervisor', () => {
     });
     running.push(supervisor);
     supervisor.start();
-    await waitFor(() => supervisor.status().restarts >= 2);
+    await eventually(() => supervisor.status().restarts >= 2);
     expect(supervisor.status()).toMatchObject({
       state: expect.stringMatching(/backoff|running/),
       lastExit: { code: null },
