@@ -25,7 +25,7 @@ describe('channel connection rules (one module for app, dashboard and controller
     [{ channel: 'telegram' }, 'Telegram needs the bot token'],
     [
       { channel: 'telegram', credentials: { token: 'xoxb-12345678901' } },
-      'token: Bot token: a Telegram bot token looks like',
+      'Bot token: a Telegram bot token looks like',
     ],
     [{ channel: 'telegram', credentials: { token: TELEGRAM, extra: 'x' } }, 'Telegram takes only token'],
     [{ channel: 'slack', credentials: { botToken: 'xoxb-1234567890' } }, 'Slack needs the app token'],
