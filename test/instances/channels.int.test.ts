@@ -132,7 +132,8 @@ afterAll(async () => {
   await provider?.close();
   await app?.close();
   await tdb?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  // the controller finishes its own shutdown just after close(): retry the removal
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
 }, 60_000);
 
 describe('chat channels on the local provider (real controller, real openclaw)', () => {
