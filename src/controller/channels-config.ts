@@ -28,19 +28,6 @@ export function channelsFromConfig(config: unknown): string[] {
     .map(([name]) => name);
 }
 
-/** Channels with an enabled entry in openclaw.json, credentials or not (`--use-env` writes none). */
-export function enabledChannels(configPath: string, read = readFileSync): string[] {
-  try {
-    const config = parseLenientJson(read(configPath, 'utf8'));
-    if (!isRecord(config) || !isRecord(config.channels)) return [];
-    return Object.entries(config.channels)
-      .filter(([, entry]) => isRecord(entry) && entry.enabled !== false)
-      .map(([name]) => name);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Reads openclaw.json (JSON, or JSON with comments and trailing commas as openclaw accepts) and
  * returns the configured channels followed by `extra`, without duplicates. A missing or unreadable

@@ -23,10 +23,7 @@ describe('channel connection rules (one module for app, dashboard and controller
   it.each([
     [{ channel: 'matrix', credentials: {} }, 'channel must be one of telegram, discord, slack'],
     [{ channel: 'telegram' }, 'Telegram needs the bot token'],
-    [
-      { channel: 'telegram', credentials: { token: 'xoxb-12345678901' } },
-      'Bot token: a Telegram bot token looks like',
-    ],
+    [{ channel: 'telegram', credentials: { token: 'xoxb-12345678901' } }, 'Bot token: a Telegram bot token looks like'],
     [{ channel: 'telegram', credentials: { token: TELEGRAM, extra: 'x' } }, 'Telegram takes only token'],
     [{ channel: 'slack', credentials: { botToken: 'xoxb-1234567890' } }, 'Slack needs the app token'],
     [{ channel: 'discord', credentials: { token: `${DISCORD}.four` } }, 'three parts'],
