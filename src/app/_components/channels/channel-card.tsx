@@ -2,10 +2,13 @@
 // One chat channel: its status in words, the last 4 characters of the saved token, and the forms to
 // connect (or replace) and disconnect it. In development, "Send a test message" makes openclaw
 // record a pairing request from a simulated sender, which then waits on the Pairing page.
+import Link from 'next/link';
 import { useState } from 'react';
 import { CHANNEL_SPECS } from '@/contracts/channel-input';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
+import { ErrorNotice } from '../error-notice';
+import { Notice } from '../notice';
 
 /** The channel list's query key (the panel lists, the card's actions refresh it). */
 export const CHANNEL_LIST_KEY = ['channels', 'list'] as const;
@@ -159,10 +162,14 @@ export function ChannelCard({
       )}
       <ActionResult m={connect} success={`${spec.label} saved.`} />
       <ActionResult m={disconnect} success={`${spec.label} disconnected.`} />
-      <ActionResult
-        m={test}
-        success={sent ? `A test sender asked to pair (code ${sent}). Approve them on the Pairing page.` : null}
-      />
+      {test.isError ? <ErrorNotice error={test.error} /> : null}
+      {test.isSuccess && sent ? (
+        <Notice tone="success">
+          <p>
+            A test sender asked to pair (code {sent}). <Link href="/pairing">Approve them on the Pairing page</Link>.
+          </p>
+        </Notice>
+      ) : null}
     </section>
   );
 }
