@@ -104,7 +104,10 @@ describe('connecting a channel from the dashboard', () => {
     await row.waitFor({ timeout: 120_000 });
     await shot('24-pairing-test-sender');
     await row.getByRole('button').click();
-    await page.getByText(/Approved .* on Telegram\./).waitFor({ timeout: 240_000 });
+    // the outcome in words: approved, or the error the page shows (so a failure says what went wrong)
+    const outcome = page.getByText(/Approved .* on Telegram\./).or(page.locator('.notice-error'));
+    await outcome.first().waitFor({ timeout: 240_000 });
+    await expect(outcome.first().textContent()).resolves.toMatch(/Approved .* on Telegram\./);
     await row.waitFor({ state: 'detached' });
   });
 });
