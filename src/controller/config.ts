@@ -29,6 +29,8 @@ export interface ControllerConfig {
   extraChannels: string[];
   fastPath: boolean;
   pollMs: number;
+  /** Approve through the pairing worker (gateway protocol) with the CLI as the fallback; off: CLI only. */
+  pairingWorker: boolean;
   /** development machines: `POST /_kilo/channels/test-message` records a simulated pairing request */
   devTools?: boolean;
 }
@@ -73,6 +75,9 @@ const EnvSchema = z.object({
   CONTROLLER_GATEWAY_EXTRA_ARGS: jsonStringArray('CONTROLLER_GATEWAY_EXTRA_ARGS').optional(),
   CONTROLLER_EXTRA_CHANNELS: z.string().optional(),
   CONTROLLER_FAST_PATH: z.enum(['on', 'off'], { error: 'CONTROLLER_FAST_PATH must be "on" or "off"' }).default('on'),
+  CONTROLLER_PAIRING_WORKER: z
+    .enum(['on', 'off'], { error: 'CONTROLLER_PAIRING_WORKER must be "on" or "off"' })
+    .default('on'),
   CONTROLLER_DEV_TOOLS: z.enum(['on', 'off'], { error: 'CONTROLLER_DEV_TOOLS must be "on" or "off"' }).default('off'),
   CONTROLLER_POLL_MS: z.coerce.number({ error: 'CONTROLLER_POLL_MS must be a number' }).int().min(0).default(1_000),
 });
@@ -133,6 +138,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     extraChannels,
     fastPath: e.CONTROLLER_FAST_PATH === 'on',
     pollMs: e.CONTROLLER_POLL_MS,
+    pairingWorker: e.CONTROLLER_PAIRING_WORKER === 'on',
     devTools: e.CONTROLLER_DEV_TOOLS === 'on',
   };
 }

@@ -32,6 +32,7 @@ beforeAll(async () => {
       fastPath: false,
       pollMs: 0,
       devTools: false,
+      pairingWorker: false,
     },
     silentLogger,
     {

@@ -21,6 +21,7 @@ import {
   recordResources,
   releaseFailedStart,
 } from '../instance-store';
+import { checkControllerVersion } from '../pairing/controller-version';
 import { type Machine, MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 import { startRefusal } from '../transitions';
 import { type InstanceDeps, type InstanceView, lastErrorOf, machineSpec, viewOf, volumeNameFor } from './deps';
@@ -50,6 +51,7 @@ export async function startInstance(deps: InstanceDeps, userId: string): Promise
     const ready = deps.startWaitMs > 0 && (await waitUntilReady(deps, claimed.id, fence, machine.id, target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
+      await checkControllerVersion(deps, target); // records it; logs a mismatch or a failed probe
       await applyChannelsAfterStart(deps, claimed.id, target, log);
     } else if (!ready && deps.startWaitMs > 0) {
       // Still coming up: the reconciler finishes it (or gives up after STARTING_TIMEOUT_MS).
