@@ -19,7 +19,7 @@ import {
   TestMessageBody,
   type VersionResponse,
 } from '../contracts/controller';
-import { tokensEqual } from '../contracts/controller-token';
+import { tokenMatchesVerifier } from '../contracts/controller-token';
 import { checkInput } from '../contracts/pairing-input';
 import { ChannelApplyError, type ChannelManager } from './channel-manager';
 import type { ListWatch } from './list-watch';
@@ -34,7 +34,8 @@ import type { ApproveOutcome, PairingCache } from './pairing-cache';
 export const MAX_APPROVALS_IN_FLIGHT = 20;
 
 export interface RoutesDeps {
-  token: string;
+  /** sha256 (hex) of the bearer token this controller accepts. */
+  tokenSha256: string;
   channels: PairingCache<ChannelPairingRequest, ApproveChannelBody>;
   devices: PairingCache<DevicePairingRequest, ApproveDeviceBody>;
   channelManager: Pick<ChannelManager, 'apply' | 'status' | 'testMessage'>;
@@ -128,7 +129,7 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
     return json(200, body);
   }
   if (!req.path.startsWith(CONTROLLER_ROUTE_PREFIX)) return json(404, { error: 'Not Found' });
-  if (!authorized(req.authorization, deps.token)) return json(401, { error: 'Unauthorized' });
+  if (!authorized(req.authorization, deps.tokenSha256)) return json(401, { error: 'Unauthorized' });
 
   const route = ROUTES[req.path];
   if (!route)
@@ -138,9 +139,9 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
   return handler(deps, req);
 }
 
-function authorized(header: string | undefined, token: string): boolean {
+function authorized(header: string | undefined, tokenSha256: string): boolean {
   const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-  return given ? tokensEqual(given, token) : false;
+  return given ? tokenMatchesVerifier(given, tokenSha256) : false;
 }
 
 type Deadline = { timedOut: true };

@@ -1,6 +1,6 @@
 // What the lifecycle functions depend on; the composition root builds one of these.
 
-import { controllerToken } from '@/contracts/controller-token';
+import { machineSecretsEnv } from '@/contracts/machine';
 import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
@@ -54,10 +54,7 @@ export function machineSpec(
 ): MachineSpec {
   return {
     env: {
-      CONTROLLER_TOKEN: controllerToken(deps.controllerSecret, row.id),
-      // the gateway's shared token, also what the CLI uses inside the machine (exec fallback)
-      OPENCLAW_GATEWAY_TOKEN: controllerToken(deps.controllerSecret, `${row.id}:openclaw-gateway`),
-      KILOCLAW_INSTANCE_ID: row.id,
+      ...machineSecretsEnv(deps.controllerSecret, row.id),
       ...(deps.devTools ? { CONTROLLER_DEV_TOOLS: 'on' } : {}),
     },
     volumeId,
