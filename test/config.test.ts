@@ -43,6 +43,7 @@ describe('config', () => {
       STRIPE_WEBHOOK_SECRET: 'whsec_x',
       SMTP_URL: 'smtp://mail:25',
       CONTROLLER_SECRET: 'z'.repeat(32),
+      CHANNEL_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     };
     expect(loadConfig(prod).schedulerEnabled).toBe(false);
     expect(loadConfig({ ...prod, SCHEDULER: 'on' }).schedulerEnabled).toBe(true);

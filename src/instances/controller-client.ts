@@ -30,7 +30,7 @@ export type ControllerTarget = { baseUrl: string; secret: string; instanceId: st
 
 export async function callController(
   target: ControllerTarget,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch; maxReplyBytes?: number } = {},
 ): Promise<ControllerAnswer> {

@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   INSTANCE_START_WAIT_S: z.coerce.number().int().min(0).max(600).default(150),
   /** HMAC key for per-instance controller tokens */
   CONTROLLER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** keys of the channel-token encryption, newest first: `id:base64 32 bytes[,older-id:…]` */
+  CHANNEL_TOKEN_KEYS: z.string().transform(parseChannelTokenKeys).optional(),
 
   /** the header your proxy sets to the client's IP (rate limits); unset → the TCP peer's address */
   TRUSTED_PROXY_HEADER: z
@@ -66,6 +68,37 @@ const EnvSchema = z.object({
     .transform((v) => v.toLowerCase())
     .optional(),
 });
+
+/** One AES-256-GCM key of CHANNEL_TOKEN_KEYS. The first is used to encrypt; any listed one decrypts. */
+export type ChannelTokenKey = { id: string; key: Buffer };
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+function parseChannelTokenKeys(text: string, ctx: z.RefinementCtx): ChannelTokenKey[] {
+  const keys: ChannelTokenKey[] = [];
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const colon = part.indexOf(':');
+    const id = part.slice(0, colon);
+    const key = Buffer.from(part.slice(colon + 1), 'base64');
+    if (colon < 1 || !KEY_ID.test(id) || key.length !== 32) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'each entry must be <key id>:<32 bytes in base64>, e.g. k2:$(openssl rand -base64 32), newest first',
+      });
+      return [];
+    }
+    if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+      return [];
+    }
+    keys.push({ id, key });
+  }
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must hold at least one key' });
+  return keys;
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -94,6 +127,7 @@ const REQUIRED_IN_PRODUCTION = [
   'STRIPE_WEBHOOK_SECRET',
   'SMTP_URL',
   'CONTROLLER_SECRET',
+  'CHANNEL_TOKEN_KEYS',
 ] as const;
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
