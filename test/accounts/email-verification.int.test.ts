@@ -142,6 +142,7 @@ describe('email verification', () => {
       FLY_API_TOKEN: 'fly-token',
       FLY_INSTANCES_APP: 'kiloclaw-test',
       FLY_IMAGE: 'registry.example/kiloclaw:1',
+      CHANNEL_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     });
     const deps = createAppDeps({ config, db: tdb.db });
     expect(deps.devOutbox).toBeNull();
