@@ -48,12 +48,14 @@ export interface ApproveBench {
   stop(): Promise<void>;
 }
 
-/** Starts both controllers (the gateway takes ~10–30 s to be ready); resolves when approvals go through it. */
+/** Starts both controllers (the gateway takes ~10–30 s to be ready); resolves when approvals go through the warm worker. */
 export async function startApproveBench(token: string): Promise<ApproveBench> {
   const home = createOpenclawHome(CONFIG);
   const viaGateway = await startController(home, { token });
   await eventually(
     async () => {
+      // A list request warms the pairing worker, as the dashboard's Pairing page does.
+      await viaGateway.get('/_kilo/pairing/channels');
       const health = HealthResponse.parse(await (await fetch(`${viaGateway.base}/_kilo/health`)).json());
       return health.approvals === 'gateway' ? true : undefined;
     },
