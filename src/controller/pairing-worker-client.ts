@@ -136,7 +136,11 @@ export class PairingWorkerClient {
     this.state = 'starting';
     this.spawnedAtMs = this.options.clock.now();
     child.on('message', (message: WorkerReply) => this.onMessage(message));
-    child.on('error', (error) => this.options.log.warn({ error }, 'pairing worker could not start'));
+    child.on('error', (error) => {
+      this.options.log.warn({ error }, 'pairing worker could not start');
+      // never started (no pid): no 'exit' follows, so do not leave approvals waiting on it
+      if (child.pid === undefined && this.child === child) this.detach('the pairing worker could not start');
+    });
     child.on('exit', (code, signal) => {
       if (this.child !== child) return; // stopped on purpose (idle, shutdown)
       this.detach('the pairing worker exited');
