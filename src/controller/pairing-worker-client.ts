@@ -16,7 +16,7 @@ const STOP_GRACE_MS = 3_000;
 /**
  * 10 min without a list request or an approval stops the worker. The Pairing page long-polls at
  * least every 25 s (LIST_WAIT_MAX_S), so this is long after the last person closed it, and short
- * against a day of idling at ~170 MB; the next visit pays one cold start (~1–3 s, in the background).
+ * against a day of idling at ~170 MB; the next visit pays one cold start (~3 s under load, in the background).
  */
 export const WORKER_IDLE_STOP_MS = 10 * 60_000;
 
