@@ -8,7 +8,9 @@
 // Over the same WINDOW_S of steady state (each controller's start-up CLI runs are over) it counts
 // the CLI processes each controller starts (its children, watched in /proc), the CPU of each
 // controller with those children (utime+stime, /proc/<pid>/stat) and its VmRSS; the gateway's
-// process tree is reported apart. Then: how fast a new request shows on the fast controller.
+// process tree is reported apart. Nothing uses pairing in the window, so the pairing worker (started
+// on demand, docs/controller.md §8.1) must not run: `pairing_worker_running` says whether it did.
+// Then: how fast a new request shows on the fast controller.
 // Last line: one JSON object with the figures.
 import { loadavg } from 'node:os';
 import { eventually } from '../test/harness/eventually';
@@ -57,6 +59,8 @@ class TreeWatch {
   peakPrivateMb = 0;
   peakRssWithCliMb = 0;
   peakGatewayRssMb = 0;
+  /** Whether a pairing worker ran in the window: it starts only on pairing demand, and nothing asks. */
+  workerSeen = false;
 
   constructor(readonly controller: RunningController) {}
 
@@ -91,6 +95,7 @@ class TreeWatch {
       if (token >= 0) args.splice(token, 2);
       this.cliSpawns.set(pid, args.join(' ').slice(0, 60));
     }
+    if (own.nonGateway.some((pid) => commandLine(pid).includes('--pairing-worker'))) this.workerSeen = true;
     const controllerRss = rssMb(this.pid);
     this.peakRssMb = Math.max(this.peakRssMb, controllerRss);
     this.peakPrivateMb = Math.max(this.peakPrivateMb, privateMb(this.pid));
@@ -227,7 +232,8 @@ async function main(): Promise<void> {
     say(
       `fast path on:  ${f.spawns} CLI processes → ${f.perHour.toFixed(0)}/h; controller CPU ${f.cpuPct.toFixed(2)} % of a core; ` +
         `RSS ${fast.peakRssMb.toFixed(1)} MB, ${fast.peakPrivateMb.toFixed(1)} MB of it private, ` +
-        `${fast.peakRssWithCliMb.toFixed(1)} MB with its helper processes (logged CLI runs: ${cliReasons(fast).join(', ') || 'none'})`,
+        `${fast.peakRssWithCliMb.toFixed(1)} MB with its helper processes; pairing worker ${fast.workerSeen ? 'RUNNING' : 'not running'} ` +
+        `(logged CLI runs: ${cliReasons(fast).join(', ') || 'none'})`,
     );
     say(
       `fast path off: ${b.spawns} CLI processes (${[...baseline.cliSpawns.values()].join('; ')}) → ${b.perHour.toFixed(0)}/h; ` +
@@ -266,7 +272,8 @@ async function main(): Promise<void> {
         controller_cpu_pct: round(f.cpuPct, 3),
         controller_rss_mb: round(fast.peakRssMb, 1),
         controller_private_mb: round(fast.peakPrivateMb, 1),
-        controller_tree_rss_mb: round(fast.peakRssWithCliMb, 1), // with the pairing worker; it ran no CLI
+        controller_tree_rss_mb: round(fast.peakRssWithCliMb, 1), // with any helper; it ran no CLI
+        pairing_worker_running: fast.workerSeen, // false: it starts only when someone uses pairing
         gateway_rss_mb: round(fast.peakGatewayRssMb, 1),
         gateway_cpu_pct: round(gatewayCpuPct, 2),
         baseline_cli_spawns_per_hour: round(b.perHour, 1),

@@ -45,20 +45,33 @@ export interface ApproveBench {
   home: OpenclawHome;
   viaGateway: RunningController;
   viaCli: RunningController;
+  /** From the first list request (gateway up, no worker) until approvals go through the worker. */
+  workerColdStartMs: number;
   stop(): Promise<void>;
 }
 
-/** Starts both controllers (the gateway takes ~10–30 s to be ready); resolves when approvals go through it. */
+/** Starts both controllers (the gateway takes ~10–30 s to be ready); resolves when approvals go through the warm worker. */
 export async function startApproveBench(token: string): Promise<ApproveBench> {
   const home = createOpenclawHome(CONFIG);
   const viaGateway = await startController(home, { token });
   await eventually(
-    async () => {
-      const health = HealthResponse.parse(await (await fetch(`${viaGateway.base}/_kilo/health`)).json());
-      return health.approvals === 'gateway' ? true : undefined;
-    },
+    async () =>
+      ((await viaGateway.get('/_kilo/gateway/status')).body as { state: string }).state === 'running' || undefined,
     { timeoutMs: 180_000, intervalMs: 250 },
   );
+  // A list request warms the pairing worker, as the dashboard's Pairing page does (it runs on demand).
+  const warmStarted = performance.now();
+  await viaGateway.get('/_kilo/pairing/channels');
+  await eventually(
+    async () => {
+      const health = HealthResponse.parse(await (await fetch(`${viaGateway.base}/_kilo/health`)).json());
+      if (health.approvals === 'gateway') return true;
+      await viaGateway.get('/_kilo/pairing/channels'); // still someone looking
+      return undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 50 },
+  );
+  const workerColdStartMs = performance.now() - warmStarted;
   const viaCli = await startController(home, {
     token,
     gateway: 'off',
@@ -70,6 +83,7 @@ export async function startApproveBench(token: string): Promise<ApproveBench> {
     home,
     viaGateway,
     viaCli,
+    workerColdStartMs,
     stop: async () => {
       await Promise.all([viaGateway.stop(), viaCli.stop()]);
       home.remove();

@@ -257,6 +257,7 @@ async function main(): Promise<void> {
         `peak ${b.peakCli} CLI processes; controller tree RSS ${b.baseRssMb.toFixed(0)} MB → peak ${b.peakRssMb.toFixed(0)} MB`,
     );
     say(`pairing worker (gateway path) RSS: ${approvals.workerRssMb.toFixed(0)} MB, steady`);
+    say(`pairing worker cold start (first list request → connected): ${approveBench.workerColdStartMs.toFixed(0)} ms`);
     say(`load average during approvals: ${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
 
     say(`bench took ${((Date.now() - benchStarted) / 1000).toFixed(1)} s`);
@@ -278,6 +279,7 @@ async function main(): Promise<void> {
         burst_peak_cli_processes: b.peakCli,
         burst_busy_503: b.byStatus['503'] ?? 0,
         worker_rss_mb: Math.round(approvals.workerRssMb),
+        worker_cold_start_ms: Math.round(approveBench.workerColdStartMs),
         load_avg_1m: round(loadavg()[0]!, 2),
       }),
     );

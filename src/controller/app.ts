@@ -209,6 +209,7 @@ export function createController(
     slowRouteLimitMs: overrides.slowRouteLimitMs,
     inFlight: { approvals: 0 },
     approvalPath: () => (worker?.status === 'connected' ? 'gateway' : 'cli'),
+    onPairingDemand: () => worker?.demand(),
   });
 
   return {
@@ -248,7 +249,7 @@ export function createController(
       // start() answers at once; the gate opens once the gateway runs (neither call rejects)
       void (supervisor ? supervisor.whenRunning(GATEWAY_START_WAIT_MS) : Promise.resolve(true)).then(async () => {
         openGate();
-        worker?.start(); // connects to the gateway now that it listens; approvals use the CLI until then
+        worker?.allowStart(); // started on demand from now on (pairing-worker-client.ts); the CLI until then
         openclawVersion = await cli.version();
       });
       return { port };

@@ -49,6 +49,8 @@ export interface RoutesDeps {
   slowRouteLimitMs?: number;
   /** Which way approvals go now (the pairing worker is connected: 'gateway'). */
   approvalPath?: () => 'gateway' | 'cli';
+  /** Someone uses pairing (a list read or an approval): the pairing worker is wanted. */
+  onPairingDemand?: () => void;
   /** Shared counter of approvals in progress (one per controller). */
   inFlight?: { approvals: number };
 }
@@ -166,6 +168,7 @@ async function listRoute<T, A>(
   watch: ListWatch | undefined,
   req: RouteRequest,
 ): Promise<RouteResponse> {
+  deps.onPairingDemand?.();
   const refresh = req.query.get('refresh');
   if (refresh !== null && refresh !== 'true' && refresh !== 'false') {
     return json(400, { error: 'refresh must be "true" or "false"' });
@@ -215,6 +218,7 @@ async function approveRoute<A>(
   }
   const input = check(body);
   if (!input.ok) return json(400, reply(false, input.message));
+  deps.onPairingDemand?.(); // before the approval: it may wait briefly for the worker this starts
   const inFlight = deps.inFlight ?? { approvals: 0 };
   if (inFlight.approvals >= MAX_APPROVALS_IN_FLIGHT) {
     return json(503, {

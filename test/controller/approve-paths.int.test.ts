@@ -2,6 +2,7 @@
 // protocol) and the CLI leave the same state behind — the request gone, the sender on openclaw's
 // allow-list, the first sender made command owner, the device paired — and both ask openclaw to
 // tell the sender (the gateway logs the attempt; offline, it fails, which must not fail the approval).
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -43,7 +44,17 @@ describe('approval paths against the real openclaw', { timeout: 300_000 }, () =>
     home = createOpenclawHome(CONFIG);
     viaGateway = await startController(home, { token: TOKEN });
     await eventually(
+      async () =>
+        ((await viaGateway.get('/_kilo/gateway/status')).body as { state: string }).state === 'running' || undefined,
+      { timeoutMs: 200_000, intervalMs: 500 },
+    );
+    // The gateway alone does not start the pairing worker: it costs ~170 MB, and nobody asked yet.
+    expect(workersUnder(viaGateway.child.pid!)).toEqual([]);
+    expect(HealthResponse.parse(await (await fetch(`${viaGateway.base}/_kilo/health`)).json()).approvals).toBe('cli');
+    await eventually(
       async () => {
+        // Someone looking at the pairing lists (as the dashboard does) starts the pairing worker.
+        await viaGateway.get('/_kilo/pairing/channels');
         const health = HealthResponse.parse(
           (await fetch(`${viaGateway.base}/_kilo/health`).then((r) => r.json())) as unknown,
         );
@@ -58,6 +69,7 @@ describe('approval paths against the real openclaw', { timeout: 300_000 }, () =>
       gatewayToken: viaGateway.gatewayToken,
       env: { CONTROLLER_PAIRING_WORKER: 'off' },
     });
+    expect(workersUnder(viaGateway.child.pid!)).toHaveLength(1);
   }, 300_000);
 
   afterAll(async () => {
@@ -148,3 +160,20 @@ describe('approval paths against the real openclaw', { timeout: 300_000 }, () =>
     expect(ApproveResponse.parse(res.body).message).toMatch(/No pending pairing request found for code "ZZZZ9999"/);
   });
 });
+
+/** Pairing-worker processes among the children of `pid` (from /proc). */
+function workersUnder(pid: number): number[] {
+  const workers: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('--pairing-worker')) workers.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return workers;
+}

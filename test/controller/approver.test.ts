@@ -18,9 +18,11 @@ const REQUEST = {
 };
 
 function setup(opts: {
-  status?: 'connected' | 'off';
+  status?: 'connected' | 'off' | 'starting';
   worker?: (op: string, params: unknown) => Promise<unknown>;
   committed?: () => boolean | null;
+  /** A starting worker: whether it connects within the wait (and then counts as connected). */
+  connects?: boolean;
 }) {
   const cliCalls: string[][] = [];
   const workerCalls: Array<{ op: string; params: unknown }> = [];
@@ -34,22 +36,29 @@ function setup(opts: {
       return `Approved dev-1 (${requestId})`;
     },
   } as unknown as OpenclawCli;
+  const waits: number[] = [];
   const worker = {
     status: opts.status ?? 'connected',
+    whenConnected: async (ms: number) => {
+      waits.push(ms);
+      if (opts.connects) worker.status = 'connected';
+      return opts.connects ?? false;
+    },
     call: (op: string, params: unknown) => {
       workerCalls.push({ op, params });
       return opts.worker ? opts.worker(op, params) : Promise.reject(new WorkerUnavailable('no worker'));
     },
-  } as unknown as PairingWorkerClient;
+  } as { status: string; whenConnected(ms: number): Promise<boolean>; call: unknown };
   const deps: ApproverDeps = {
-    worker,
+    worker: worker as unknown as PairingWorkerClient,
+    workerStartWaitMs: 3_000,
     cli,
     findChannelRequest: (channel, code) => (channel === 'telegram' && code === REQUEST.code ? REQUEST : undefined),
     channelApproved: () => opts.committed?.() ?? null,
     clock: systemClock,
     log: silentLogger,
   };
-  return { approver: createApprover(deps), cliCalls, workerCalls };
+  return { approver: createApprover(deps), cliCalls, workerCalls, waits };
 }
 
 describe('approvals', () => {
@@ -118,6 +127,29 @@ describe('approvals', () => {
     await t.approver.approveChannel({ channel: 'telegram', code: 'ZZZZ9999' });
     expect(t.workerCalls).toEqual([]);
     expect(t.cliCalls).toEqual([['pairing', 'approve', 'telegram', 'ZZZZ9999', '--notify']]);
+  });
+
+  it('wait briefly for a worker that is starting (the demand just started it), then go through the gateway', async () => {
+    const t = setup({
+      status: 'starting',
+      connects: true,
+      worker: async () => ({ senderId: '111', notification: 'sent', commandOwnerBootstrap: 'configured' }),
+    });
+    expect(await t.approver.approveChannel({ channel: 'telegram', code: 'ABCD2345' })).toMatchObject({
+      path: 'gateway',
+    });
+    expect(t.waits).toEqual([3_000]);
+    expect(t.cliCalls).toEqual([]);
+  });
+
+  it('take the CLI when a starting worker does not connect within the wait, and never wait on a stopped one', async () => {
+    const starting = setup({ status: 'starting', connects: false });
+    expect((await starting.approver.approveDevice({ requestId: 'r-1' })).path).toBe('cli');
+    expect(starting.waits).toEqual([3_000]);
+    expect(starting.workerCalls).toEqual([]);
+    const off = setup({ status: 'off' });
+    expect((await off.approver.approveChannel({ channel: 'telegram', code: 'ABCD2345' })).path).toBe('cli');
+    expect(off.waits).toEqual([]);
   });
 
   it('approve devices through the gateway, and through the CLI when that fails', async () => {
