@@ -14,6 +14,7 @@ import type { Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createMailer, type Mailer } from '@/platform/mailer';
 import { type Auth, createAuth } from './auth';
+import { trustedOrigins } from './origins';
 
 export type AppDeps = {
   config: Config;
@@ -56,6 +57,7 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     db,
     secret: config.AUTH_SECRET,
     baseURL: config.appUrl,
+    trustedOrigins: trustedOrigins(config),
     production: config.isProduction,
   });
   if (!config.CONTROLLER_SECRET)

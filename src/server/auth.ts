@@ -12,6 +12,7 @@ export function createAuth(opts: {
   db: Db;
   secret: string;
   baseURL: string;
+  /** origins allowed to call the auth routes (see ../origins.ts); baseURL's own origin when unset */
   trustedOrigins?: string[];
   production: boolean;
 }) {

@@ -48,3 +48,8 @@ export function domainErrorToTrpc(err: unknown): TRPCError | null {
   }
   return null;
 }
+
+/** What a client reads instead of an internal error's text: the detail stays in the log, under this id. */
+export function internalErrorMessage(requestId: string | undefined): string {
+  return `Something went wrong on our side. Please try again in a moment${requestId ? ` (reference ${requestId})` : ''}.`;
+}

@@ -7,7 +7,7 @@ import { loadAccessRows } from '@/billing/subscription-store';
 import type { Logger } from '@/platform/logger';
 import type { AppDeps } from './app-deps';
 import type { SessionUser } from './auth';
-import { domainErrorToTrpc, ReasonedError } from './errors';
+import { domainErrorToTrpc, internalErrorMessage, ReasonedError } from './errors';
 
 export type TrpcContext = {
   deps: AppDeps;
@@ -18,9 +18,19 @@ export type TrpcContext = {
 
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
     const { stack: _stack, ...data } = shape.data;
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      // the cause (failed SQL with its parameters, a connection address, a provider's raw answer) is in the
+      // log under the request id; the client gets the id to quote, never the text
+      const requestId = ctx?.requestId;
+      return {
+        ...shape,
+        message: internalErrorMessage(requestId),
+        data: { ...data, ...(requestId ? { requestId } : {}) },
+      };
+    }
     const zodIssues = error.code === 'BAD_REQUEST' && cause instanceof ZodError ? cause.issues : null;
     return {
       ...shape,

@@ -5,7 +5,7 @@ import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
 import type { Logger } from '@/platform/logger';
-import type { InstanceRow } from '../instance-store';
+import { type InstanceRow, STOP_FAILED_PREFIX } from '../instance-store';
 import { type MachineProvider, type MachineSpec, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 
 export type LifecycleDeps = {
@@ -25,9 +25,23 @@ export type InstanceView = {
   lastError: string | null;
 };
 
+/**
+ * The last problem in words for the customer. The stored text is for the operator (a provider's raw
+ * answer, an address, an id of someone else's volume) and never leaves the server: each kind of
+ * problem gets our own sentence.
+ */
+export function publicProblem(lastError: string | null): string | null {
+  if (!lastError) return null;
+  if (lastError.startsWith(STOP_FAILED_PREFIX)) return 'The machine did not stop when asked; KiloClaw keeps trying.';
+  if (lastError.startsWith('destroy (')) return 'Removing the machine has not finished; KiloClaw keeps trying.';
+  if (lastError.startsWith('did not start within')) return 'The machine did not start in time.';
+  if (lastError.startsWith('machine ')) return 'The machine stopped unexpectedly.';
+  return 'The machine could not be started.';
+}
+
 export const viewOf = (row: InstanceRow | null): InstanceView =>
   row
-    ? { status: row.status, updatedAt: row.statusChangedAt, lastError: row.lastError }
+    ? { status: row.status, updatedAt: row.statusChangedAt, lastError: publicProblem(row.lastError) }
     : { status: 'none', updatedAt: null, lastError: null };
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */

@@ -1,9 +1,12 @@
 // Every HTTP entry point of the app, built from one set of deps. Next's route files and the test
 // server both dispatch into this, so tests exercise the same handlers over real HTTP.
 import type { AppDeps } from '../app-deps';
+import { trustedOrigins } from '../origins';
 import { createCronLifecycleHandler } from './cron-lifecycle-handler';
 import { createCronReconcileHandler } from './cron-reconcile-instances-handler';
 import { createHealthHandler } from './health-handler';
+import { hidingInternalErrors } from './internal-errors';
+import { sameOriginOnly } from './same-origin';
 import { createStripeWebhookHandler } from './stripe-webhook-handler';
 import { createTrpcHandler } from './trpc-handler';
 
@@ -19,13 +22,21 @@ export type AppHandlers = {
 };
 
 export function createAppHandlers(deps: AppDeps): AppHandlers {
+  // the browser routes take mutations from the app's own pages only; Stripe and the scheduler send no Origin
+  const origins = trustedOrigins(deps.config);
+  const browserOnly = (h: Handler) => sameOriginOnly(h, origins, deps.logger);
   return {
-    trpc: createTrpcHandler(deps),
-    auth: (req) => deps.auth.handler(req),
-    health: createHealthHandler(deps),
-    stripeWebhook: createStripeWebhookHandler(deps),
-    cronBillingLifecycle: createCronLifecycleHandler(deps),
-    cronReconcileInstances: createCronReconcileHandler(deps),
+    trpc: hidingInternalErrors('trpc', browserOnly(createTrpcHandler(deps)), deps),
+    auth: hidingInternalErrors(
+      'auth',
+      browserOnly((req) => deps.auth.handler(req)),
+      deps,
+      { rewrite5xxBodies: true },
+    ),
+    health: hidingInternalErrors('health', createHealthHandler(deps), deps),
+    stripeWebhook: hidingInternalErrors('stripe-webhook', createStripeWebhookHandler(deps), deps),
+    cronBillingLifecycle: hidingInternalErrors('cron-lifecycle', createCronLifecycleHandler(deps), deps),
+    cronReconcileInstances: hidingInternalErrors('cron-reconcile', createCronReconcileHandler(deps), deps),
   };
 }
 

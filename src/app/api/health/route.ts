@@ -7,9 +7,8 @@ export async function GET(req: Request) {
   try {
     return await (await getRuntime()).handlers.health(req);
   } catch (err) {
-    return Response.json(
-      { status: 'unavailable', reason: 'not_configured', detail: (err as Error).message },
-      { status: 503 },
-    );
+    // the configuration problem names variables and values: it goes to the log, not to the public
+    console.error(`health: the app could not start: ${(err as Error).message}`);
+    return Response.json({ status: 'unavailable', reason: 'not_configured' }, { status: 503 });
   }
 }
