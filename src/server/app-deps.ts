@@ -59,6 +59,7 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     baseURL: config.appUrl,
     trustedOrigins: trustedOrigins(config),
     production: config.isProduction,
+    logger,
   });
   if (!config.CONTROLLER_SECRET)
     throw new Error('CONTROLLER_SECRET is not set (npm start generates one on the embedded default).');

@@ -3,6 +3,7 @@ import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import type { Db } from '@/db/client';
 import { authAccounts, authSessions, authVerifications, users } from '@/db/schema';
+import type { Logger } from '@/platform/logger';
 
 export type Auth = ReturnType<typeof createAuth>;
 
@@ -15,7 +16,10 @@ export function createAuth(opts: {
   /** origins allowed to call the auth routes (see ../origins.ts); baseURL's own origin when unset */
   trustedOrigins?: string[];
   production: boolean;
+  /** better-auth's own messages (a failed query with its parameters) go to our JSON log, not to stdout */
+  logger?: Logger;
 }) {
+  const logger = opts.logger?.child({ module: 'auth' });
   return betterAuth({
     appName: 'KiloClaw',
     secret: opts.secret,
@@ -31,6 +35,16 @@ export function createAuth(opts: {
     advanced: { useSecureCookies: opts.baseURL.startsWith('https://') },
     rateLimit: { enabled: opts.production },
     telemetry: { enabled: false },
+    ...(logger
+      ? {
+          logger: {
+            log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, ...args: unknown[]) => {
+              const err = args.find((a) => a instanceof Error);
+              logger[level](err ? { err } : {}, message);
+            },
+          },
+        }
+      : {}),
   });
 }
 
