@@ -1,11 +1,21 @@
 // The bearer token of one instance's controller: HMAC-SHA256(server secret, instance id), hex.
 // The app derives it on demand; the machine receives it in CONTROLLER_TOKEN.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export function controllerToken(secret: string, instanceId: string): string {
   if (!secret) throw new Error('controllerToken: the server secret is empty');
   if (!instanceId) throw new Error('controllerToken: the instance id is empty');
   return createHmac('sha256', secret).update(instanceId).digest('hex');
+}
+
+/**
+ * A short public name of a server secret (8 hex digits of a hash of it): which key a machine's token
+ * was made with, recorded in the machine's metadata, so a rotation knows which machines still carry
+ * the previous one. It identifies the key without revealing anything usable about it.
+ */
+export function controllerKeyId(secret: string): string {
+  if (!secret) throw new Error('controllerKeyId: the server secret is empty');
+  return createHash('sha256').update(`kiloclaw controller key id\0${secret}`).digest('hex').slice(0, 8);
 }
 
 /** Constant-time comparison of two tokens (lengths may differ without leaking where they differ). */

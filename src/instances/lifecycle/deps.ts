@@ -1,12 +1,20 @@
 // What the lifecycle functions depend on; the composition root builds one of these.
 
-import { controllerToken } from '@/contracts/controller-token';
+import { controllerKeyId, controllerToken } from '@/contracts/controller-token';
 import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
 import type { Logger } from '@/platform/logger';
+import type { ControllerTarget } from '../controller-client';
 import { type InstanceRow, STOP_FAILED_PREFIX } from '../instance-store';
-import { type MachineProvider, type MachineSpec, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
+import {
+  type Machine,
+  type MachineProvider,
+  type MachineSpec,
+  METADATA_CONTROLLER_KEY,
+  METADATA_INSTANCE_ID,
+  METADATA_USER_ID,
+} from '../providers/provider';
 
 export type LifecycleDeps = {
   db: Db;
@@ -15,6 +23,8 @@ export type LifecycleDeps = {
   provider: MachineProvider;
   /** HMAC key of the per-instance controller tokens. */
   controllerSecret: string;
+  /** The key before the current one, during a rotation: still accepted by machines not yet updated. */
+  controllerSecretPrevious?: string;
   /** How long a start call waits for the machine and its gateway before answering `starting`. */
   startWaitMs: number;
 };
@@ -58,9 +68,29 @@ export function machineSpec(
       KILOCLAW_INSTANCE_ID: row.id,
     },
     volumeId,
-    metadata: { [METADATA_USER_ID]: row.userId, [METADATA_INSTANCE_ID]: row.id },
+    metadata: {
+      [METADATA_USER_ID]: row.userId,
+      [METADATA_INSTANCE_ID]: row.id,
+      [METADATA_CONTROLLER_KEY]: controllerKeyId(deps.controllerSecret),
+    },
   };
 }
+
+/** How the app reaches an instance's controller: the current key, and the previous one during a rotation. */
+export const controllerTarget = (
+  deps: Pick<LifecycleDeps, 'controllerSecret' | 'controllerSecretPrevious'>,
+  baseUrl: string,
+  instanceId: string,
+): ControllerTarget => ({
+  baseUrl,
+  instanceId,
+  secret: deps.controllerSecret,
+  ...(deps.controllerSecretPrevious ? { previousSecret: deps.controllerSecretPrevious } : {}),
+});
+
+/** The machine's tokens were made with another key than the current one (a rotation, or a machine from before key ids). */
+export const carriesOldKey = (deps: Pick<LifecycleDeps, 'controllerSecret'>, machine: Machine) =>
+  machine.metadata[METADATA_CONTROLLER_KEY] !== controllerKeyId(deps.controllerSecret);
 
 /** A Fly volume name: lowercase letters, digits and underscores, at most 30 characters. */
 export const volumeNameFor = (instanceId: string) => `kc_${instanceId.replaceAll('-', '').slice(0, 27)}`;

@@ -6,7 +6,9 @@
 //  - pending destroys and failed machine stops are retried;
 //  - a running or starting instance of a suspended user is stopped (the cron's stop failed or a
 //    late resume undid it: suspension is level-triggered here, not only an event);
-//  - an instance billing stopped whose user has paid again is started (the webhook's resume failed).
+//  - an instance billing stopped whose user has paid again is started (the webhook's resume failed);
+//  - a running machine whose controller token was made with a rotated CONTROLLER_SECRET gets the
+//    current one (its config is updated, which restarts it).
 // Every write is conditional on the state it read, so two reconcilers (or a user) can overlap safely.
 import {
   expireStaleStarts,
@@ -20,7 +22,7 @@ import {
   patchWhile,
 } from '../instance-store';
 import { STARTING_TIMEOUT_MS } from '../transitions';
-import { errorText, type LifecycleDeps } from './deps';
+import { carriesOldKey, controllerTarget, errorText, type LifecycleDeps, machineSpec } from './deps';
 import { attemptDestroy } from './destroy';
 import { gatewayRunning } from './readiness';
 import { startInstance } from './start';
@@ -37,6 +39,7 @@ export type ReconcileReport = {
   stopsRetried: number;
   suspendedStopped: number;
   reactivatedResumed: number;
+  controllerTokensPushed: number;
   providerErrors: number;
 };
 
@@ -50,6 +53,7 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
     stopsRetried: 0,
     suspendedStopped: 0,
     reactivatedResumed: 0,
+    controllerTokensPushed: 0,
     providerErrors: 0,
   };
   const now = deps.clock.now();
@@ -79,7 +83,7 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
       if (!row.machineId || !row.startingAt) return;
       const machine = await deps.provider.getMachine(row.machineId);
       if (machine?.state !== 'started') return;
-      const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: row.id };
+      const target = controllerTarget(deps, machine.controllerUrl, row.id);
       if (
         (await gatewayRunning(target)) &&
         (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()))
@@ -92,7 +96,15 @@ export async function reconcileInstances(deps: LifecycleDeps): Promise<Reconcile
   for (const row of await listByStatus(deps.db, 'running', BATCH)) {
     await guarded(row, 'check running', async () => {
       const machine = row.machineId ? await deps.provider.getMachine(row.machineId) : null;
-      if (machine && !['stopped', 'failed', 'suspended'].includes(machine.state)) return;
+      if (machine && !['stopped', 'failed', 'suspended'].includes(machine.state)) {
+        const volumeId = machine.volumeId ?? row.volumeId;
+        if (carriesOldKey(deps, machine) && volumeId) {
+          await deps.provider.updateMachine(machine.id, machineSpec(deps, row, volumeId));
+          deps.logger.info({ instanceId: row.id, machineId: machine.id }, 'pushed the current controller token');
+          report.controllerTokensPushed += 1;
+        }
+        return;
+      }
       if (await markStopped(deps.db, row.id, deps.clock.now())) {
         report.runningLost += 1;
         const reason = machine ? `machine ${machine.state}` : 'machine is gone';

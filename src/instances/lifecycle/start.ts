@@ -22,7 +22,16 @@ import {
 } from '../instance-store';
 import { type Machine, MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 import { startRefusal } from '../transitions';
-import { errorText, type InstanceView, type LifecycleDeps, machineSpec, viewOf, volumeNameFor } from './deps';
+import {
+  carriesOldKey,
+  controllerTarget,
+  errorText,
+  type InstanceView,
+  type LifecycleDeps,
+  machineSpec,
+  viewOf,
+  volumeNameFor,
+} from './deps';
 import { waitForGateway } from './readiness';
 
 /** Lost our claim to a stop, a timeout or a destroy: someone else now decides. */
@@ -45,7 +54,7 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
   const deadline = Date.now() + deps.startWaitMs;
   try {
     const machine = await bringUp(deps, claimed, fence, log);
-    const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: claimed.id };
+    const target = controllerTarget(deps, machine.controllerUrl, claimed.id);
     const ready = deps.startWaitMs > 0 && (await waitUntilReady(deps, claimed.id, fence, machine.id, target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
@@ -149,8 +158,14 @@ async function bringUp(
   }
   await record({ machineId: machine.id, volumeId });
 
-  if (machine.volumeId !== volumeId || machine.metadata[METADATA_INSTANCE_ID] !== row.id) {
-    // recovered with the old (deleted) volume still in its config, or adopted without our metadata
+  if (
+    machine.volumeId !== volumeId ||
+    machine.metadata[METADATA_INSTANCE_ID] !== row.id ||
+    carriesOldKey(deps, machine)
+  ) {
+    // recovered with the old (deleted) volume still in its config, adopted without our metadata, or
+    // its controller token made with a CONTROLLER_SECRET since rotated: the new config carries the new token
+    if (carriesOldKey(deps, machine)) log.info({ machineId: machine.id }, 'pushing the current controller token');
     machine = await provider.updateMachine(machine.id, spec);
   }
   if (machine.state !== 'started' && machine.state !== 'starting') {
