@@ -1,13 +1,26 @@
-// On the embedded default, secrets are generated once and kept beside the data (mode 0600), so
-// sessions and controller tokens survive restarts. Deployed setups pass them in the environment.
+// On the embedded default, secrets are generated once and kept beside the data, so sessions and
+// controller tokens survive restarts. Deployed setups pass them in the environment.
+// DATA_DIR holds the database, these secrets and every local instance's openclaw state: it is the
+// owner's only (0700, secrets.json 0600), enforced on every start — a copy, an unpack or a umask may
+// have widened them since the files were created.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const NAMES = ['AUTH_SECRET', 'CRON_SECRET', 'CONTROLLER_SECRET'] as const;
+export const DATA_DIR_MODE = 0o700;
+export const SECRETS_FILE_MODE = 0o600;
 
-export function ensureEmbeddedSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): void {
-  mkdirSync(dataDir, { recursive: true });
+/** Creates DATA_DIR if needed and narrows its mode (and secrets.json's) to the owner. */
+export function enforceDataDirModes(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  chmodSync(dataDir, DATA_DIR_MODE);
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) chmodSync(file, SECRETS_FILE_MODE);
+}
+
+export function ensureEmbeddedSecrets(dataDir: string, env: Record<string, string | undefined> = process.env): void {
+  enforceDataDirModes(dataDir);
   const file = path.join(dataDir, 'secrets.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   let changed = false;
@@ -19,5 +32,8 @@ export function ensureEmbeddedSecrets(dataDir: string, env: NodeJS.ProcessEnv = 
     }
     env[name] = stored[name];
   }
-  if (changed) writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  if (changed) {
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: SECRETS_FILE_MODE });
+    chmodSync(file, SECRETS_FILE_MODE); // `mode` applies only when the file is created
+  }
 }
