@@ -10,18 +10,19 @@ import { createDb } from '@/db/client';
 import { DataDirLockedError, type EmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { type StripeEmulator, startStripeEmulator } from '@/emulators/stripe/server';
-import { ConfigError, loadConfig } from '@/platform/config';
+import { appSecrets, ConfigError, loadConfig, withEmbeddedDefaults } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
-import { ensureEmbeddedSecrets } from '@/server/embedded-secrets';
+import { embeddedSecrets } from '@/server/embedded-secrets';
 import { startScheduler } from '@/server/scheduler';
 
 const root = process.cwd();
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
 process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 
-const log = createLogger({ name: 'start', level: process.env.LOG_LEVEL });
+// the level follows LOG_LEVEL once the config is read (main)
+let log = createLogger({ name: 'start' });
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
 async function shutdown(code: number): Promise<never> {
@@ -99,54 +100,63 @@ function ensureOpenclaw(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Read and validated once up front (production names every missing secret here); the embedded
+  // parts fill in what is unset, then the config is read again (withEmbeddedDefaults).
+  const boot = loadConfig();
+  log = createLogger({ name: 'start', level: boot.LOG_LEVEL });
   // only the local machine provider runs openclaw on this host; Fly machines carry it in their image
-  const openclawReady = process.env.MACHINE_PROVIDER === 'fly' ? Promise.resolve() : ensureOpenclaw();
+  const openclawReady = boot.MACHINE_PROVIDER === 'fly' ? Promise.resolve() : ensureOpenclaw();
   openclawReady.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-  const dataDir = path.resolve(process.env.DATA_DIR || '.data');
+  const dataDir = path.resolve(boot.DATA_DIR);
+  const embeddedValues: Parameters<typeof withEmbeddedDefaults>[0] = {};
   let embedded: EmbeddedServer | undefined;
 
-  if (!process.env.DATABASE_URL) {
+  if (!boot.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dir: dataDir, onLog: (l) => log.debug({ pg: l }) });
     cleanups.push(() => embedded?.stop());
     const admin = createDb(embedded.url(), { max: 1 });
     const exists = await admin.sql`select 1 from pg_database where datname = 'kiloclaw'`;
     if (exists.length === 0) await admin.sql`create database kiloclaw`;
     await admin.close();
-    process.env.DATABASE_URL = embedded.url('kiloclaw');
+    embeddedValues.DATABASE_URL = embedded.url('kiloclaw');
     log.info({ dataDir, port: embedded.port }, 'embedded PostgreSQL started');
   }
 
-  const production = process.env.APP_ENV === 'production';
-  if (!production) ensureEmbeddedSecrets(dataDir);
+  const production = boot.isProduction;
+  if (!production)
+    Object.assign(
+      embeddedValues,
+      embeddedSecrets(dataDir, (name) => Boolean(boot[name])),
+    );
 
   // No Stripe account configured: run the local Stripe emulator and point the app at it. It must be
-  // in process.env before loadConfig, exactly as real keys would be. Its account (and keys) are kept
+  // in the environment before the final config is read, exactly as real keys would be. Its account (and keys) are kept
   // in DATA_DIR, so subscriptions survive a restart just as they would at Stripe.
   let stripeEmulator: StripeEmulator | undefined;
-  if (!process.env.STRIPE_SECRET_KEY && !production) {
-    const appPort = Number(process.env.PORT || 3000);
+  if (!boot.STRIPE_SECRET_KEY && !production) {
+    const appPort = boot.PORT;
     stripeEmulator = await startStripeEmulator({
       webhookUrl: `http://127.0.0.1:${appPort}/api/stripe/webhook`,
       stateFile: path.join(dataDir, 'stripe-emulator.json'),
       settleEveryMs: 60_000,
     });
     cleanups.push(() => stripeEmulator?.stop());
-    process.env.STRIPE_SECRET_KEY = stripeEmulator.secretKey;
-    process.env.STRIPE_WEBHOOK_SECRET = stripeEmulator.webhookSecret;
-    process.env.STRIPE_API_BASE = stripeEmulator.url;
+    embeddedValues.STRIPE_SECRET_KEY = stripeEmulator.secretKey;
+    embeddedValues.STRIPE_WEBHOOK_SECRET = stripeEmulator.webhookSecret;
+    embeddedValues.STRIPE_API_BASE = stripeEmulator.url;
     log.info({ url: stripeEmulator.url }, 'Stripe emulator started');
   }
-  const config = loadConfig();
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (the embedded default sets it above)');
+  const config = withEmbeddedDefaults(embeddedValues);
 
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (the embedded default sets it above)');
   const { db, close } = createDb(config.DATABASE_URL, { max: 3 });
   cleanups.push(close);
   await runMigrations(db);
   log.info('migrations applied');
 
   let demo = false;
-  if (!config.isProduction && config.DEMO_ACCOUNT && config.AUTH_SECRET) {
-    const auth = createAuth({ db, secret: config.AUTH_SECRET, baseURL: config.appUrl, production: false });
+  if (!config.isProduction && config.DEMO_ACCOUNT) {
+    const auth = createAuth({ db, secret: appSecrets(config).authSecret, baseURL: config.appUrl, production: false });
     await ensureDemoAccount(db, auth);
     demo = true;
   }

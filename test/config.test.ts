@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '@/platform/config';
+import { appSecrets, ConfigError, loadConfig, withEmbeddedDefaults } from '@/platform/config';
 
 describe('config', () => {
   it('runs on defaults with nothing set', () => {
@@ -46,5 +46,35 @@ describe('config', () => {
     };
     expect(loadConfig(prod).schedulerEnabled).toBe(false);
     expect(loadConfig({ ...prod, SCHEDULER: 'on' }).schedulerEnabled).toBe(true);
+  });
+
+  it('names each app secret that is missing, and hands out the ones that are set', () => {
+    try {
+      appSecrets(loadConfig({}));
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['AUTH_SECRET', 'CONTROLLER_SECRET']);
+    }
+    const secrets = { AUTH_SECRET: 'a'.repeat(32), CONTROLLER_SECRET: 'c'.repeat(32) };
+    expect(appSecrets(loadConfig(secrets))).toEqual({ authSecret: 'a'.repeat(32), controllerSecret: 'c'.repeat(32) });
+  });
+
+  it('fills only unset variables with the embedded defaults, in the environment it reads', () => {
+    const env: Record<string, string | undefined> = { STRIPE_API_BASE: 'http://127.0.0.1:1' };
+    const config = withEmbeddedDefaults(
+      {
+        DATABASE_URL: 'postgres://u@127.0.0.1:5/db',
+        STRIPE_API_BASE: 'http://127.0.0.1:2',
+        AUTH_SECRET: 'x'.repeat(32),
+      },
+      env,
+    );
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgres://u@127.0.0.1:5/db',
+      STRIPE_API_BASE: 'http://127.0.0.1:1',
+      AUTH_SECRET: 'x'.repeat(32),
+    });
+    expect(env.DATABASE_URL).toBe('postgres://u@127.0.0.1:5/db');
   });
 });

@@ -14,7 +14,7 @@ export type BillingDeps = {
   db: Db;
   stripe: StripeClient | null;
   clock: Clock;
-  log: Logger;
+  logger: Logger;
   config: BillingConfig;
 };
 

@@ -6,7 +6,7 @@ import { type BillingDeps, type BillingUser, billingPageUrl } from './billing-de
 import { EarlybirdAlreadyOwned, SubscriptionConflict } from './errors';
 import { type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
-import { isLive } from './stripe-status';
+import { isPaying } from './stripe-status';
 import { findSubscription, latestEarlybirdExpiry, type SubscriptionRow } from './subscription-store';
 
 /** The user's Stripe customer: the one on their row, else one tagged with their id, else a new one. */
@@ -15,13 +15,13 @@ async function ensureCustomer(deps: BillingDeps, user: BillingUser, row: Subscri
   const stripe = requireStripe(deps.stripe);
   // A user who opened checkout before but never paid has a customer we did not record (no row to put it
   // on): find it by email + our user id rather than creating a duplicate on every click.
-  const existing = await callStripe(deps.log, 'customers.list', () =>
+  const existing = await callStripe(deps.logger, 'customers.list', () =>
     stripe.customers.list({ email: user.email, limit: 10 }),
   );
   const mine = existing.data.find((c) => c.metadata?.userId === user.id);
   const customer =
     mine ??
-    (await callStripe(deps.log, 'customers.create', () =>
+    (await callStripe(deps.logger, 'customers.create', () =>
       stripe.customers.create({ email: user.email, metadata: { userId: user.id } }),
     ));
   if (row) {
@@ -40,10 +40,10 @@ export async function createSubscriptionCheckout(
 ): Promise<{ url: string }> {
   const row = await findSubscription(deps.db, user.id);
   // Allowed after a cancel (status canceled/unpaid) and from a trial; refused while already paying.
-  if (isLive(row?.status)) throw SubscriptionConflict();
+  if (isPaying(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);
   const customer = await ensureCustomer(deps, user, row);
-  const session = await callStripe(deps.log, 'checkout.sessions.create', () =>
+  const session = await callStripe(deps.logger, 'checkout.sessions.create', () =>
     stripe.checkout.sessions.create({
       mode: 'subscription',
       customer,
@@ -66,10 +66,10 @@ export async function createEarlybirdCheckout(deps: BillingDeps, user: BillingUs
     latestEarlybirdExpiry(deps.db, user.id),
   ]);
   if (earlybirdExpiresAt && earlybirdExpiresAt > deps.clock.now()) throw EarlybirdAlreadyOwned();
-  if (isLive(row?.status)) throw SubscriptionConflict();
+  if (isPaying(row?.status)) throw SubscriptionConflict();
   const stripe = requireStripe(deps.stripe);
   const customer = await ensureCustomer(deps, user, row);
-  const session = await callStripe(deps.log, 'checkout.sessions.create', () =>
+  const session = await callStripe(deps.logger, 'checkout.sessions.create', () =>
     stripe.checkout.sessions.create({
       mode: 'payment',
       customer,

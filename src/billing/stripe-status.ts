@@ -20,6 +20,10 @@ export function mapStripeStatus(status: Stripe.Subscription.Status | string): Su
   return (STATUS_MAP as Record<string, SubscriptionStatus>)[status] ?? 'unpaid';
 }
 
-/** Statuses in which the user is a paying (or grace-period) subscriber: a second checkout is refused. */
-export const LIVE_STATUSES: readonly SubscriptionStatus[] = ['active', 'past_due'];
-export const isLive = (s: SubscriptionStatus | null | undefined): boolean => !!s && LIVE_STATUSES.includes(s);
+/**
+ * Statuses in which the user is a paying (or grace-period) subscriber: they have access, a second
+ * checkout is refused, and a suspended instance is resumed. The one list; SQL uses it as a parameter.
+ */
+export const PAYING_STATUSES = ['active', 'past_due'] as const satisfies readonly SubscriptionStatus[];
+export const isPaying = (s: string | null | undefined): boolean =>
+  !!s && (PAYING_STATUSES as readonly string[]).includes(s);

@@ -1,8 +1,8 @@
 // Plan management of a running subscription: cancel at period end, undo that, switch plan at period end
 // (a subscription schedule), undo the switch, and the Stripe billing portal. Each action calls Stripe
 // first and writes our row only from what Stripe answered, so a Stripe failure leaves the row untouched.
-import { and, eq } from 'drizzle-orm';
-import type Stripe from 'stripe';
+import { and, eq, isNull } from 'drizzle-orm';
+import Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
 import { type BillingDeps, billingPageUrl } from './billing-deps';
 import {
@@ -10,20 +10,22 @@ import {
   NoScheduledSwitch,
   NoStripeCustomer,
   NotPendingCancel,
+  PaymentProviderUnavailable,
   SameAsCurrentPlan,
   SwitchWhilePendingCancel,
 } from './errors';
 import { PLAN_INTERVAL, type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
-import { isLive } from './stripe-status';
+import { idOf } from './stripe-ids';
+import { isPaying } from './stripe-status';
 import { findSubscription, type SubscriptionRow } from './subscription-store';
-import { applySubscriptionState, lockBillingRow } from './subscription-sync';
+import { applyNewestState, lockBillingRow, stripeReads } from './subscription-sync';
 
 type LiveRow = SubscriptionRow & { stripeSubscriptionId: string };
 
 async function liveSubscription(deps: BillingDeps, userId: string): Promise<LiveRow> {
   const row = await findSubscription(deps.db, userId);
-  if (!row?.stripeSubscriptionId || !isLive(row.status)) throw NoActiveSubscription();
+  if (!row?.stripeSubscriptionId || !isPaying(row.status)) throw NoActiveSubscription();
   return row as LiveRow;
 }
 
@@ -34,36 +36,28 @@ function answeredAt(res: { lastResponse?: { headers?: Record<string, string> } }
 }
 
 /**
- * Stores what Stripe answered, under the row lock, with the same ordering rule as the webhook: the
- * answer is stamped with Stripe's time, so events created before it are dropped as stale when they
- * arrive later (a cancel must not be undone by the delayed event of an earlier change). If an event
- * already wrote newer state, the answer is not written; on a same-second tie the subscription is re-read.
+ * Stores what Stripe answered, under the row lock, with the same ordering rule as the webhook
+ * (applyNewestState): the answer is stamped with Stripe's time, so events created before it are
+ * dropped as stale when they arrive later (a cancel must not be undone by the delayed event of an
+ * earlier change), and an answer older than state an event already wrote is not written.
  */
 async function storeAnswer(
   deps: BillingDeps,
   userId: string,
   answer: Stripe.Response<Stripe.Subscription>,
 ): Promise<void> {
-  const stripe = requireStripe(deps.stripe);
-  const loadSchedule = (id: string) => stripe.subscriptionSchedules.retrieve(id);
+  const read = stripeReads(requireStripe(deps.stripe), (what, fn) => callStripe(deps.logger, what, fn));
   await deps.db.transaction(async (tx) => {
     const row = await lockBillingRow(tx, userId);
-    const at = answeredAt(answer);
-    let sub: Stripe.Subscription = answer;
-    const watermark = row?.stripeSubscriptionId === answer.id ? row.stripeStateAt : null;
-    if (at !== null && watermark !== null) {
-      if (at < watermark) return;
-      if (at === watermark)
-        sub = await callStripe(deps.log, 'subscriptions.retrieve', () => stripe.subscriptions.retrieve(answer.id));
-    }
-    await applySubscriptionState(
+    await applyNewestState(
       tx,
-      { prices: deps.config, log: deps.log, loadSchedule },
+      { prices: deps.config, logger: deps.logger, read },
       {
         userId,
         row,
-        subscription: sub,
-        stateAt: at,
+        subscriptionId: answer.id,
+        snapshot: answer,
+        stateAt: answeredAt(answer),
         now: deps.clock.now(),
       },
     );
@@ -77,7 +71,7 @@ async function releaseSchedule(
   scheduleId: string,
 ): Promise<void> {
   const stripe = requireStripe(deps.stripe);
-  await callStripe(deps.log, 'subscriptionSchedules.release', async () => {
+  await callStripe(deps.logger, 'subscriptionSchedules.release', async () => {
     try {
       await stripe.subscriptionSchedules.release(scheduleId);
     } catch (err) {
@@ -91,7 +85,7 @@ async function releaseSchedule(
   if (subscriptionId) {
     // The subscription as it is now (no schedule), stamped with Stripe's time: a delayed event from
     // before the release cannot re-attach the schedule on our row.
-    const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+    const sub = await callStripe(deps.logger, 'subscriptions.retrieve', () =>
       stripe.subscriptions.retrieve(subscriptionId),
     );
     await storeAnswer(deps, userId, sub);
@@ -121,10 +115,14 @@ export async function cancelSubscription(deps: BillingDeps, userId: string): Pro
   // Stripe refuses to change the cancel behaviour of a subscription a schedule manages: drop the
   // pending plan switch first (canceling makes it moot anyway).
   if (row.stripeScheduleId) await releaseSchedule(deps, userId, row, row.stripeScheduleId);
-  const sub = await callStripe(deps.log, 'subscriptions.update', () =>
+  const sub = await callStripe(deps.logger, 'subscriptions.update', () =>
     stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: true }),
   );
-  await storeAnswer(deps, userId, sub);
+  // A switch scheduled meanwhile (another tab) loses: a pending cancel and a pending switch never
+  // stand together. switchPlan makes the same check from its side, so either order ends here.
+  const slippedIn = idOf(sub.schedule);
+  if (slippedIn) await releaseSchedule(deps, userId, row, slippedIn);
+  else await storeAnswer(deps, userId, sub);
   return planState(deps, userId);
 }
 
@@ -133,11 +131,50 @@ export async function reactivateSubscription(deps: BillingDeps, userId: string):
   const row = await liveSubscription(deps, userId);
   if (!row.cancelAtPeriodEnd) throw NotPendingCancel();
   const stripe = requireStripe(deps.stripe);
-  const sub = await callStripe(deps.log, 'subscriptions.update', () =>
+  const sub = await callStripe(deps.logger, 'subscriptions.update', () =>
     stripe.subscriptions.update(row.stripeSubscriptionId, { cancel_at_period_end: false }),
   );
   await storeAnswer(deps, userId, sub);
   return planState(deps, userId);
+}
+
+/** Stripe refuses a second schedule for a subscription; this is its answer when one is attached. */
+const ALREADY_SCHEDULED = /already attached to a schedule/i;
+
+/**
+ * The schedule that will carry the switch: the recorded one, or a new one. Concurrent calls (double
+ * clicks, two tabs) all end up on one schedule: Stripe refuses every create but the first, and a
+ * refused caller takes the schedule now attached to the subscription. The first to record it wins
+ * (conditional on no schedule being recorded); no row lock is held across the Stripe calls.
+ */
+async function scheduleFor(deps: BillingDeps, userId: string, row: LiveRow): Promise<Stripe.SubscriptionSchedule> {
+  const stripe = requireStripe(deps.stripe);
+  const retrieve = (id: string) =>
+    callStripe(deps.logger, 'subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id));
+  if (row.stripeScheduleId) return retrieve(row.stripeScheduleId);
+  // `from_subscription` must be the only parameter of the create call; phases come in an update.
+  const created = await callStripe(deps.logger, 'subscriptionSchedules.create', async () => {
+    try {
+      return await stripe.subscriptionSchedules.create({ from_subscription: row.stripeSubscriptionId });
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && ALREADY_SCHEDULED.test(err.message)) return null;
+      throw err;
+    }
+  });
+  if (!created) {
+    const sub = await callStripe(deps.logger, 'subscriptions.retrieve', () =>
+      stripe.subscriptions.retrieve(row.stripeSubscriptionId),
+    );
+    const attached = idOf(sub.schedule);
+    if (!attached) throw PaymentProviderUnavailable(); // released again meanwhile: the user may retry
+    return retrieve(attached);
+  }
+  // The schedule exists at Stripe now: record it, so a retry after a failed update reuses it.
+  await deps.db
+    .update(kiloclawSubscriptions)
+    .set({ stripeScheduleId: created.id, updatedAt: deps.clock.now() })
+    .where(and(eq(kiloclawSubscriptions.userId, userId), isNull(kiloclawSubscriptions.stripeScheduleId)));
+  return created;
 }
 
 /** Switch to `plan` when the current period ends, through a subscription schedule. */
@@ -148,35 +185,17 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
   if (row.scheduledPlan === plan && row.stripeScheduleId) return planState(deps, userId);
   const stripe = requireStripe(deps.stripe);
 
-  let schedule: Stripe.SubscriptionSchedule;
-  if (row.stripeScheduleId) {
-    const id = row.stripeScheduleId;
-    schedule = await callStripe(deps.log, 'subscriptionSchedules.retrieve', () =>
-      stripe.subscriptionSchedules.retrieve(id),
-    );
-  } else {
-    // `from_subscription` must be the only parameter of the create call; phases come in an update.
-    schedule = await callStripe(deps.log, 'subscriptionSchedules.create', () =>
-      stripe.subscriptionSchedules.create({ from_subscription: row.stripeSubscriptionId }),
-    );
-    // The schedule exists at Stripe now: record it, so a retry after a failed update reuses it.
-    await deps.db
-      .update(kiloclawSubscriptions)
-      .set({ stripeScheduleId: schedule.id, updatedAt: deps.clock.now() })
-      .where(eq(kiloclawSubscriptions.userId, userId));
-  }
-
+  const schedule = await scheduleFor(deps, userId, row);
   const current =
     schedule.phases.find((p) => p.start_date === schedule.current_phase?.start_date) ?? schedule.phases[0];
   if (!current) throw NoActiveSubscription();
-  const priceOf = (p: string | Stripe.Price | Stripe.DeletedPrice) => (typeof p === 'string' ? p : p.id);
   const scheduleId = schedule.id;
-  await callStripe(deps.log, 'subscriptionSchedules.update', () =>
+  await callStripe(deps.logger, 'subscriptionSchedules.update', () =>
     stripe.subscriptionSchedules.update(scheduleId, {
       end_behavior: 'release',
       phases: [
         {
-          items: current.items.map((i) => ({ price: priceOf(i.price), quantity: i.quantity ?? 1 })),
+          items: current.items.map((i) => ({ price: idOf(i.price) ?? undefined, quantity: i.quantity ?? 1 })),
           start_date: current.start_date,
           end_date: current.end_date,
         },
@@ -186,9 +205,14 @@ export async function switchPlan(deps: BillingDeps, userId: string, plan: Plan):
   );
   // Stamp the row with Stripe's current state (schedule attached) so delayed older events stay stale,
   // then record the pending plan for that schedule.
-  const sub = await callStripe(deps.log, 'subscriptions.retrieve', () =>
+  const sub = await callStripe(deps.logger, 'subscriptions.retrieve', () =>
     stripe.subscriptions.retrieve(row.stripeSubscriptionId),
   );
+  if (sub.cancel_at_period_end) {
+    // a cancel landed meanwhile (another tab): the cancel wins, the switch is dropped
+    await releaseSchedule(deps, userId, row, scheduleId);
+    throw SwitchWhilePendingCancel();
+  }
   await storeAnswer(deps, userId, sub);
   await deps.db
     .update(kiloclawSubscriptions)
@@ -216,7 +240,7 @@ export async function createBillingPortalSession(deps: BillingDeps, userId: stri
   if (!row?.stripeCustomerId) throw NoStripeCustomer();
   const stripe = requireStripe(deps.stripe);
   const customer = row.stripeCustomerId;
-  const session = await callStripe(deps.log, 'billingPortal.sessions.create', () =>
+  const session = await callStripe(deps.logger, 'billingPortal.sessions.create', () =>
     stripe.billingPortal.sessions.create({ customer, return_url: billingPageUrl(deps.config) }),
   );
   return { url: session.url };

@@ -3,23 +3,15 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Tx } from '@/db/client';
-import { type EmailType, kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
+import { kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
 import type { Logger } from '@/platform/logger';
+import { REARMED_ON_REACTIVATION } from './emails/email-types';
 import { type Plan, type PriceIds, planForPriceId } from './plans';
 import { scheduledPlanOf } from './scheduled-plan';
-import { isLive, mapStripeStatus } from './stripe-status';
+import type { StripeClient } from './stripe-client';
+import { idOf } from './stripe-ids';
+import { isPaying, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
-
-/**
- * Emails about a lapsed plan. Becoming active again deletes their log rows, so that a later lapse
- * warns the user again (the cron sends each type once per log row).
- */
-export const SUSPENSION_EMAIL_TYPES: readonly EmailType[] = [
-  'subscription_expired',
-  'past_due_suspended',
-  'destruction_warning',
-  'instance_destroyed',
-];
 
 /**
  * Serialises every billing write for one user. An advisory lock covers a row that does not exist yet
@@ -56,11 +48,10 @@ export type ApplyInput = {
 
 const sameValue = (a: unknown, b: unknown) =>
   a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
-const customerId = (s: Stripe.Subscription) => (typeof s.customer === 'string' ? s.customer : s.customer.id);
 
 export async function applySubscriptionState(
   tx: Tx,
-  deps: { prices: PriceIds; log: Logger; loadSchedule?: (id: string) => Promise<Stripe.SubscriptionSchedule> },
+  deps: { prices: PriceIds; logger: Logger; loadSchedule?: (id: string) => Promise<Stripe.SubscriptionSchedule> },
   input: ApplyInput,
 ): Promise<ApplyOutcome> {
   const { userId, row, subscription: sub, now } = input;
@@ -70,9 +61,9 @@ export async function applySubscriptionState(
   // A user has one row. A second Stripe subscription (re-subscribing after a cancel) takes the row over
   // only when it is live and the one on the row is not; late events of the replaced one are ignored.
   if (row?.stripeSubscriptionId && !sameSubscription) {
-    if (!isLive(status) || isLive(row.status)) {
-      if (isLive(status)) {
-        deps.log.warn(
+    if (!isPaying(status) || isPaying(row.status)) {
+      if (isPaying(status)) {
+        deps.logger.warn(
           { userId, kept: row.stripeSubscriptionId, other: sub.id },
           'user has two live subscriptions; keeping the recorded one',
         );
@@ -88,10 +79,10 @@ export async function applySubscriptionState(
   // Since API 2025-03-31 the billing period lives on the item. A subscription without items (seen in the
   // wild during migrations) keeps its periods empty instead of crashing the handler.
   const item = sub.items?.data?.[0];
-  if (!item) deps.log.warn({ userId, subscription: sub.id }, 'subscription has no items; periods left empty');
+  if (!item) deps.logger.warn({ userId, subscription: sub.id }, 'subscription has no items; periods left empty');
   let plan = planForPriceId(deps.prices, item?.price?.id);
   if (item && !plan) {
-    deps.log.error(
+    deps.logger.error(
       { userId, subscription: sub.id, price: item.price?.id },
       'subscription on a price we do not sell; plan left unchanged',
     );
@@ -103,8 +94,7 @@ export async function applySubscriptionState(
   const wasPastDue = sameSubscription && row?.status === 'past_due';
   // The subscription names the schedule attached to it; the pending plan comes from that schedule's
   // phases, read from Stripe only when a different schedule appears (rare: a switch was just scheduled).
-  const scheduleId =
-    status === 'canceled' ? null : typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null);
+  const scheduleId = status === 'canceled' ? null : idOf(sub.schedule);
   let scheduledPlan: Plan | null = null;
   if (scheduleId && sameSubscription && scheduleId === row?.stripeScheduleId) scheduledPlan = row.scheduledPlan;
   else if (scheduleId)
@@ -120,7 +110,7 @@ export async function applySubscriptionState(
   const values = {
     status,
     plan,
-    stripeCustomerId: customerId(sub),
+    stripeCustomerId: idOf(sub.customer),
     stripeSubscriptionId: sub.id,
     stripeScheduleId: scheduleId,
     scheduledPlan,
@@ -145,7 +135,7 @@ export async function applySubscriptionState(
     await tx
       .delete(kiloclawEmailLog)
       .where(
-        and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...SUSPENSION_EMAIL_TYPES])),
+        and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...REARMED_ON_REACTIVATION])),
       );
   }
   const notes = [
@@ -155,4 +145,72 @@ export async function applySubscriptionState(
   ];
   const receipt = `subscription ${sub.id} → ${status}${notes.join('')}`;
   return { receipt, reactivated, changed };
+}
+
+/** Where a snapshot stamped `stateAt` (Stripe's seconds) stands against what the row already holds. */
+type SnapshotOrder = 'newer' | 'stale' | 'tie';
+
+/**
+ * The out-of-order rule. Stripe snapshots are stamped to the second; the row keeps the stamp of the
+ * newest state written (`stripe_state_at`, per subscription). An older snapshot is stale; a same-second
+ * one cannot be ordered, so it is replaced by a fresh read. Unstamped snapshots and a row of another
+ * subscription have nothing to compare with: they are newer.
+ */
+export function snapshotOrder(
+  row: Pick<SubscriptionRow, 'stripeSubscriptionId' | 'stripeStateAt'> | null,
+  subscriptionId: string,
+  stateAt: number | null,
+): SnapshotOrder {
+  const watermark = row?.stripeSubscriptionId === subscriptionId ? row.stripeStateAt : null;
+  if (stateAt === null || watermark === null) return 'newer';
+  if (stateAt < watermark) return 'stale';
+  return stateAt === watermark ? 'tie' : 'newer';
+}
+
+/** The two Stripe reads the sync may need; `call` wraps each (the procedures map failures to a domain error). */
+type StripeReads = {
+  subscription: (id: string) => Promise<Stripe.Subscription>;
+  schedule: (id: string) => Promise<Stripe.SubscriptionSchedule>;
+};
+
+export function stripeReads(
+  stripe: StripeClient,
+  call: <T>(what: string, fn: () => Promise<T>) => Promise<T> = (_what, fn) => fn(),
+): StripeReads {
+  return {
+    subscription: (id) => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id)),
+    schedule: (id) => call('subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id)),
+  };
+}
+
+type NewestStateInput = Omit<ApplyInput, 'subscription'> & {
+  subscriptionId: string;
+  /** the state as of `stateAt`; absent → read the subscription now (always safe to write) */
+  snapshot?: Stripe.Subscription;
+};
+
+/**
+ * Writes a subscription's state under the out-of-order rule (snapshotOrder): a stale snapshot is
+ * dropped, a tie is re-read from Stripe (the caller holds the row lock, so the read is then the newest).
+ */
+export async function applyNewestState(
+  tx: Tx,
+  deps: { prices: PriceIds; logger: Logger; read: StripeReads },
+  input: NewestStateInput,
+): Promise<ApplyOutcome> {
+  const { snapshot, subscriptionId, ...rest } = input;
+  const order = snapshot ? snapshotOrder(input.row, subscriptionId, input.stateAt) : 'tie';
+  if (order === 'stale') {
+    return {
+      receipt: `ignored: stale event (state of ${subscriptionId} already at ${input.row?.stripeStateAt}, event from ${input.stateAt})`,
+      reactivated: false,
+      changed: false,
+    };
+  }
+  const subscription = order === 'newer' && snapshot ? snapshot : await deps.read.subscription(subscriptionId);
+  return applySubscriptionState(
+    tx,
+    { prices: deps.prices, logger: deps.logger, loadSchedule: deps.read.schedule },
+    { ...rest, subscription },
+  );
 }

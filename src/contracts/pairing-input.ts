@@ -1,6 +1,7 @@
 // The one home of the pairing input rules (channel, code, device request id). Both the controller
 // and the app validate with these before anything reaches a process or the network.
 import { z } from 'zod';
+import { describeIssues } from '../platform/zod-issues';
 
 /** A channel name as openclaw keys it: lowercase, starts with a letter, at most 64 characters. */
 export const CHANNEL_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -32,16 +33,6 @@ export function checkInput<S extends z.ZodType>(schema: S, value: unknown): Inpu
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, message: describeIssues(parsed.error) };
-}
-
-/** Joins zod issues into one readable line, prefixed with the field path when there is one. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.map(String).join('.');
-      return path && !issue.message.startsWith(path) ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join('; ');
 }
 
 export const isValidChannel = (value: unknown): value is string => channelSchema.safeParse(value).success;

@@ -152,17 +152,20 @@ export function createController(
         });
       });
       const port = (server.address() as AddressInfo).port;
-      log.info('controller listening', {
-        host: config.host,
-        port,
-        stateDir: config.stateDir,
-        fastPath: config.fastPath,
-      });
+      log.info(
+        {
+          host: config.host,
+          port,
+          stateDir: config.stateDir,
+          fastPath: config.fastPath,
+        },
+        'controller listening',
+      );
       try {
         if (ensureOpenclawConfig(configPath))
-          log.info('wrote a minimal openclaw.json (gateway.mode=local)', { path: configPath });
+          log.info({ path: configPath }, 'wrote a minimal openclaw.json (gateway.mode=local)');
       } catch (error) {
-        log.warn('could not write openclaw.json', { path: configPath, error });
+        log.warn({ path: configPath, error }, 'could not write openclaw.json');
       }
       supervisor?.start();
       channels.start();

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CONTROLLER_DEFAULT_PORT } from '../contracts/controller';
 import { channelSchema } from '../contracts/pairing-input';
 import { openclawCliPath, openclawNodeBin } from '../platform/openclaw-paths';
+import { describeIssues } from '../platform/zod-issues';
 import type { Env } from './exec';
 
 export const DEFAULT_GATEWAY_PORT = 3001;
@@ -76,11 +77,7 @@ const EnvSchema = z.object({
 export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const messages = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '');
-      return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-    });
-    throw new ControllerConfigError(messages.join('; '));
+    throw new ControllerConfigError(describeIssues(parsed.error));
   }
   const e = parsed.data;
   const extraChannels = (e.CONTROLLER_EXTRA_CHANNELS ?? '')

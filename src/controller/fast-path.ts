@@ -75,13 +75,13 @@ export class StateDbFastPath implements FastPathHandle {
   /** A read threw; after a few in a row the fast path is switched off. */
   readFailed(kind: string, error: unknown): void {
     this.readErrors += 1;
-    this.options.log.warn('state database read failed', { kind, error, consecutive: this.readErrors });
+    this.options.log.warn({ kind, error, consecutive: this.readErrors }, 'state database read failed');
     if (this.readErrors >= MAX_CONSECUTIVE_READ_ERRORS) this.disable(`${this.readErrors} read errors in a row`);
   }
 
   /** The fast path and the CLI disagreed: the CLI is authoritative, stop using the database. */
   mismatch(kind: string, detail: Record<string, unknown>): void {
-    this.options.log.warn('state database disagrees with the CLI; using the CLI from now on', { kind, ...detail });
+    this.options.log.warn({ kind, ...detail }, 'state database disagrees with the CLI; using the CLI from now on');
     this.disable(`disagreed with the CLI on ${kind}`);
   }
 
@@ -109,10 +109,10 @@ export class StateDbFastPath implements FastPathHandle {
     }
     if (result.retryable) {
       if (this.waitingReason !== result.reason)
-        this.options.log.info('state database fast path waiting', { reason: result.reason });
+        this.options.log.info({ reason: result.reason }, 'state database fast path waiting');
       this.waitingReason = result.reason;
     } else {
-      this.options.log.warn('state database fast path off', { reason: result.reason });
+      this.options.log.warn({ reason: result.reason }, 'state database fast path off');
       this.disable(result.reason);
     }
   }

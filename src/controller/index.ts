@@ -23,11 +23,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('shutting down', { signal });
+    log.info({ signal }, 'shutting down');
     controller.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error('shutdown failed', { error });
+        log.error({ error }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   try {
     await controller.start();
   } catch (error) {
-    log.error('controller failed to start', { error });
+    log.error({ error }, 'controller failed to start');
     controller.supervisor?.killNow();
     process.exit(1);
   }

@@ -1,14 +1,20 @@
 // Structured JSON-line logging for the controller (one object per line on stdout).
-// Known secrets are scrubbed from every line, whatever field they hide in.
+// Known secrets are scrubbed from every line, whatever field they hide in. Calls read as pino's do
+// (the app's logger): `log.info('msg')` or `log.info({ fields }, 'msg')`.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
+type LogMethod = {
+  (msg: string): void;
+  (fields: LogFields, msg: string): void;
+};
+
 export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
 }
 
 export interface LoggerOptions {
@@ -39,12 +45,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     for (const secret of secrets) line = line.split(secret).join('[redacted]');
     write(`${line}\n`);
   };
-  return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
-  };
+  const method =
+    (level: LogLevel): LogMethod =>
+    (a: string | LogFields, b?: string) =>
+      typeof a === 'string' ? emit(level, a) : emit(level, b ?? '', a);
+  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
 }
 
 /** A logger that drops everything (tests that do not look at logs). */

@@ -1,8 +1,10 @@
 // The openclaw CLI as the controller uses it: list and approve, for channels and devices.
 // Inputs are validated with the contract rules before any process starts; the CLI runs with an
 // argument array, a 45 s timeout and at most a few list invocations at once (each costs ~0.4 GB).
+
 import { z } from 'zod';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from '../contracts/pairing-input';
+import { issueText } from '../platform/zod-issues';
 import type { Env, ExecFn, ExecResult } from './exec';
 import type { RawChannelRequest, RawDeviceRequest } from './openclaw-rules';
 
@@ -103,7 +105,10 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
   const must = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
     const parsed = schema.safeParse(value);
     if (!parsed.success)
-      throw new OpenclawCliError('invalid-input', `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw new OpenclawCliError(
+        'invalid-input',
+        `${what}: ${parsed.error.issues[0] ? issueText(parsed.error.issues[0]) : 'invalid'}`,
+      );
     return parsed.data;
   };
 

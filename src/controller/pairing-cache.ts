@@ -10,6 +10,7 @@
 // - a key (channel) that fails keeps its previous requests; if all fail nothing changes, not even
 //   lastUpdated; no keys at all → empty list with a fresh lastUpdated;
 // - after stop() nothing refreshes and approvals answer "shutting down".
+import { errorMessage } from '../platform/error-message';
 import type { Clock, TimerHandle } from './clock';
 import type { Logger } from './log';
 import { sameJson } from './pairing-projection';
@@ -136,7 +137,7 @@ export class PairingCache<T, A> {
     if (this.started || this.stopped) return;
     this.started = true;
     void this.warmUp().catch((error: unknown) =>
-      this.options.log.error('pairing warm-up crashed', { kind: this.kind, error }),
+      this.options.log.error({ kind: this.kind, error }, 'pairing warm-up crashed'),
     );
   }
 
@@ -198,8 +199,8 @@ export class PairingCache<T, A> {
       message = await this.options.approve(input);
     } catch (error) {
       const invalid = this.options.isInvalidInput?.(error) ?? false;
-      const text = error instanceof Error ? error.message : String(error);
-      this.options.log.warn('approve failed', { kind: this.kind, reason: text });
+      const text = errorMessage(error);
+      this.options.log.warn({ kind: this.kind, reason: text }, 'approve failed');
       return { ok: false, reason: invalid ? 'invalid' : 'failed', message: text };
     }
     // The approval happened; a refresh that fails now must not turn it into a failure.
@@ -259,7 +260,7 @@ export class PairingCache<T, A> {
     try {
       for (const key of keys) results.set(key, source.readFast(key, now));
     } catch (error) {
-      this.options.log.warn('fast pairing read failed; using the CLI', { kind: this.kind, error });
+      this.options.log.warn({ kind: this.kind, error }, 'fast pairing read failed; using the CLI');
       return null;
     }
     this.count('fast', reason);
@@ -303,21 +304,17 @@ export class PairingCache<T, A> {
     );
     if (this.stopped) return { ok: false, changed: false };
     const ok = settled.filter((r) => r.ok).length;
-    log.info('pairing refresh done', {
-      kind: this.kind,
-      reason,
-      path: 'cli',
-      ms: clock.now() - started,
-      keys: keys.length,
-      ok,
-    });
+    log.info(
+      { kind: this.kind, reason, path: 'cli', ms: clock.now() - started, keys: keys.length, ok },
+      'pairing refresh done',
+    );
     const results = new Map<string, T[]>();
     const failed: Array<{ key: string; error: string }> = [];
     for (const r of settled) {
       if (r.ok) results.set(r.key, r.value);
-      else failed.push({ key: r.key, error: r.error instanceof Error ? r.error.message : String(r.error) });
+      else failed.push({ key: r.key, error: errorMessage(r.error) });
     }
-    if (failed.length > 0) log.warn('pairing refresh failed for some keys', { kind: this.kind, reason, failed });
+    if (failed.length > 0) log.warn({ kind: this.kind, reason, failed }, 'pairing refresh failed for some keys');
     if (keys.length > 0 && results.size === 0) {
       this.consecutiveFailures += 1;
       return { ok: false, changed: false };
@@ -352,11 +349,14 @@ export class PairingCache<T, A> {
     this.lastUpdatedMs = this.options.clock.now();
     this.json = null;
     if (changed) {
-      this.options.log.info('pairing requests changed', {
-        kind: this.kind,
-        reason,
-        count: this.snapshot().requests.length,
-      });
+      this.options.log.info(
+        {
+          kind: this.kind,
+          reason,
+          count: this.snapshot().requests.length,
+        },
+        'pairing requests changed',
+      );
     }
     return { ok: true, changed };
   }
@@ -379,6 +379,6 @@ export class PairingCache<T, A> {
     this.stats.runs[path] += 1;
     this.stats.byReason[reason] = (this.stats.byReason[reason] ?? 0) + 1;
     if (path === 'cli' || reason !== 'poll')
-      this.options.log.info('pairing refresh', { kind: this.kind, reason, path });
+      this.options.log.info({ kind: this.kind, reason, path }, 'pairing refresh');
   }
 }

@@ -1,6 +1,7 @@
 // node:http glue for routes.ts: URL parsing, a bounded JSON body reader, JSON replies, and a
 // last-resort 500 that never leaks internals.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { errorMessage } from '../platform/error-message';
 import { BodyError, type RoutesDeps, routeRequest } from './routes';
 
 export const MAX_BODY_BYTES = 16 * 1024; // an approve body is < 200 bytes
@@ -17,7 +18,7 @@ export function createControllerServer(deps: RoutesDeps): Server {
       readBody: () => readJsonBody(req),
     })
       .catch((error: unknown) => {
-        deps.log.error('request failed', { path: url.pathname, error });
+        deps.log.error({ path: url.pathname, error }, 'request failed');
         return { status: 500, body: { error: 'Internal error' }, json: undefined };
       })
       .then(({ status, body, json }) => {
@@ -29,12 +30,12 @@ export function createControllerServer(deps: RoutesDeps): Server {
         res.end(payload);
         if (status >= 400 && status !== 404) {
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          deps.log.info('request answered with an error', { method: req.method, path: url.pathname, status, ms });
+          deps.log.info({ method: req.method, path: url.pathname, status, ms }, 'request answered with an error');
         }
       })
       .catch((error: unknown) => {
         // the reply itself failed (the client went away mid-write): nothing left to answer
-        deps.log.error('reply failed', { path: url.pathname, error });
+        deps.log.error({ path: url.pathname, error: errorMessage(error) }, 'reply failed');
         res.destroy();
       });
   });

@@ -2,8 +2,10 @@
 // A query takes milliseconds where the CLI takes seconds, so the cache can poll it every second.
 // It is only used when the tables have exactly the columns this code was written against
 // (checked at open); any difference, or a Node without node:sqlite, means: use the CLI.
+
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../platform/error-message';
 import {
   type ChannelRequestRow,
   channelRequestsFromRows,
@@ -96,7 +98,7 @@ export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = l
   try {
     db = new sqlite.DatabaseSync(path, { readOnly: true, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
-    return { ok: false, reason: `cannot open state database: ${messageOf(error)}`, retryable: true };
+    return { ok: false, reason: `cannot open state database: ${errorMessage(error)}`, retryable: true };
   }
   try {
     const mismatch = schemaMismatch(db);
@@ -120,7 +122,7 @@ export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = l
     };
   } catch (error) {
     db.close();
-    return { ok: false, reason: `state database check failed: ${messageOf(error)}`, retryable: true };
+    return { ok: false, reason: `state database check failed: ${errorMessage(error)}`, retryable: true };
   }
 }
 
@@ -140,5 +142,3 @@ function schemaMismatch(db: SqliteDatabase): { reason: string; retryable: boolea
   }
   return null;
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -103,7 +103,7 @@ export class GatewaySupervisor {
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     this.signal(child, 'SIGTERM', false);
     const killTimer = this.clock.setTimeout(() => {
-      this.options.log.warn('gateway did not stop in time; killing it', { graceMs: this.timing.stopGraceMs });
+      this.options.log.warn({ graceMs: this.timing.stopGraceMs }, 'gateway did not stop in time; killing it');
       this.signal(child, 'SIGKILL', true);
     }, this.timing.stopGraceMs);
     await exited;
@@ -155,7 +155,7 @@ export class GatewaySupervisor {
       return;
     }
     this.child = child;
-    log.info('gateway started', { pid: child.pid, restarts: this.restarts });
+    log.info({ pid: child.pid, restarts: this.restarts }, 'gateway started');
     if (this.state === 'running') this.notifyReadyWaiters();
 
     const out = this.options.stdout === undefined ? process.stdout : this.options.stdout;
@@ -189,7 +189,7 @@ export class GatewaySupervisor {
         if (this.child !== child || this.state !== 'starting') return;
         if (ready) {
           this.state = 'running';
-          this.options.log.info('gateway ready', { pid: child.pid, startupMs: this.clock.now() - this.startedAtMs });
+          this.options.log.info({ pid: child.pid, startupMs: this.clock.now() - this.startedAtMs }, 'gateway ready');
           this.notifyReadyWaiters();
         } else this.scheduleReadyCheck(child, isReady);
       })();
@@ -207,7 +207,7 @@ export class GatewaySupervisor {
 
     if (this.stopRequested) {
       this.state = 'stopped';
-      this.options.log.info('gateway stopped', { code, signal });
+      this.options.log.info({ code, signal }, 'gateway stopped');
       this.notifyReadyWaiters();
       return;
     }
@@ -215,13 +215,16 @@ export class GatewaySupervisor {
     const clean = code === 0 && signal === null && !error && ranMs >= this.timing.minCleanRunMs;
     const delay = clean ? 0 : this.nextBackoffMs;
     if (!clean) this.nextBackoffMs = Math.min(this.nextBackoffMs * 2, this.timing.backoffMaxMs);
-    this.options.log.warn(clean ? 'gateway exited cleanly; respawning' : 'gateway exited; restarting after backoff', {
-      code,
-      signal,
-      error: error instanceof Error ? error.message : undefined,
-      ranMs,
-      restartInMs: delay,
-    });
+    this.options.log.warn(
+      {
+        code,
+        signal,
+        error: error instanceof Error ? error.message : undefined,
+        ranMs,
+        restartInMs: delay,
+      },
+      clean ? 'gateway exited cleanly; respawning' : 'gateway exited; restarting after backoff',
+    );
     this.state = 'backoff';
     const respawn = () => {
       this.restartTimer = undefined;

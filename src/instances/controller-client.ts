@@ -1,6 +1,8 @@
 // Calls to one instance's controller over HTTP, with a timeout and the instance's bearer token.
 // The answer is returned as {status, body}; deciding what a status means is the caller's job.
+
 import { controllerToken } from '@/contracts/controller-token';
+import { errorMessage } from '@/platform/error-message';
 
 export const CONTROLLER_TIMEOUT_MS = 5_000; // the controller answers lists from memory in milliseconds
 export const CONTROLLER_REFRESH_TIMEOUT_MS = 60_000; // ?refresh=true and approves wait for the CLI (seconds)
@@ -55,7 +57,7 @@ async function callWithKey(
     });
   } catch (err) {
     throw new ControllerUnreachable(
-      (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message,
+      err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : errorMessage(err),
     );
   }
   const text = await res.text();

@@ -1,10 +1,10 @@
 // The instance module's front door: lifecycle and pairing for one user's own instance, plus the
 // InstanceActions port billing uses (stop on suspension, destroy after grace, resume on payment).
 import type { InstanceActions } from '@/billing/ports';
-import { findSubscription } from '@/billing/subscription-store';
+import { isSuspended } from '@/billing/suspension-queries';
 import { InstanceError } from './errors';
 import { findByUser } from './instance-store';
-import { type InstanceView, type LifecycleDeps, viewOf } from './lifecycle/deps';
+import { type InstanceDeps, type InstanceView, viewOf } from './lifecycle/deps';
 import { destroyInstance } from './lifecycle/destroy';
 import { reconcileInstances } from './lifecycle/reconcile';
 import { startInstance } from './lifecycle/start';
@@ -12,11 +12,7 @@ import { stopInstance } from './lifecycle/stop';
 
 export type InstanceService = ReturnType<typeof createInstanceService>;
 
-async function stillSuspended(deps: LifecycleDeps, userId: string): Promise<boolean> {
-  return Boolean((await findSubscription(deps.db, userId))?.suspendedAt);
-}
-
-export function createInstanceService(deps: LifecycleDeps) {
+export function createInstanceService(deps: InstanceDeps) {
   return {
     status: async (userId: string): Promise<InstanceView> => viewOf(await findByUser(deps.db, userId)),
     start: (userId: string) => startInstance(deps, userId),
@@ -37,13 +33,13 @@ export function createInstanceService(deps: LifecycleDeps) {
         // suspension commits, and a payment may have reactivated the user (and resumed the instance)
         // in between — acting then would take the assistant away from a paying customer.
         stop: async (userId) => {
-          if (!(await stillSuspended(deps, userId)))
+          if (!(await isSuspended(deps.db, userId)))
             return deps.logger.info({ userId }, 'stop skipped: no longer suspended');
           if (await findByUser(deps.db, userId))
             await stopInstance(deps, userId, 'suspension').catch(quietly('stop', userId));
         },
         destroy: async (userId) => {
-          if (!(await stillSuspended(deps, userId)))
+          if (!(await isSuspended(deps.db, userId)))
             return deps.logger.info({ userId }, 'destroy skipped: no longer suspended');
           await destroyInstance(deps, userId);
         },

@@ -2,10 +2,11 @@
 // state in its WHERE clause; the `starting_at` of a claimed start is its fencing token, so a start
 // that lost its claim (stopped, timed out, destroyed) can no longer write.
 import { randomUUID } from 'node:crypto';
-import { and, eq, getTableColumns, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { payingAgainUsers, suspendedUsers } from '@/billing/suspension-queries';
 import type { DbOrTx } from '@/db/client';
-import { type InstanceStatus, kiloclawInstances, kiloclawSubscriptions } from '@/db/schema';
-import { DESTROYABLE, STARTABLE, STOPPABLE } from './transitions';
+import { type InstanceStatus, kiloclawInstances } from '@/db/schema';
+import { DESTROYABLE, START_TIMED_OUT, STARTABLE, STOPPABLE, startCutoff } from './transitions';
 
 export type InstanceRow = typeof kiloclawInstances.$inferSelect;
 type Patch = Partial<Pick<InstanceRow, 'machineId' | 'volumeId' | 'controllerUrl' | 'lastError'>>;
@@ -165,12 +166,12 @@ export async function deleteIfDestroyed(db: DbOrTx, id: string): Promise<boolean
   return rows.length > 0;
 }
 
-/** Set-based: every start claimed before `cutoff` is given up (`→ stopped`). */
-export async function expireStaleStarts(db: DbOrTx, cutoff: Date, now: Date, reason: string) {
+/** Set-based: every start that has timed out at `now` (startTimedOut, as SQL) is given up (`→ stopped`). */
+export async function expireStaleStarts(db: DbOrTx, now: Date) {
   return db
     .update(I)
-    .set({ status: 'stopped', startingAt: null, statusChangedAt: now, updatedAt: now, lastError: reason })
-    .where(and(eq(I.status, 'starting'), or(lt(I.startingAt, cutoff), isNull(I.startingAt))))
+    .set({ status: 'stopped', startingAt: null, statusChangedAt: now, updatedAt: now, lastError: START_TIMED_OUT })
+    .where(and(eq(I.status, 'starting'), or(lt(I.startingAt, startCutoff(now)), isNull(I.startingAt))))
     .returning({ id: I.id, machineId: I.machineId });
 }
 
@@ -184,10 +185,9 @@ export async function listByStatus(db: DbOrTx, status: InstanceStatus, limit: nu
  */
 export async function listRunningWhileSuspended(db: DbOrTx, limit: number): Promise<InstanceRow[]> {
   return db
-    .select(getTableColumns(I))
+    .select()
     .from(I)
-    .innerJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, I.userId))
-    .where(and(inArray(I.status, ['running', 'starting']), isNotNull(kiloclawSubscriptions.suspendedAt)))
+    .where(and(inArray(I.status, ['running', 'starting']), inArray(I.userId, suspendedUsers(db))))
     .limit(limit);
 }
 
@@ -197,17 +197,9 @@ export async function listRunningWhileSuspended(db: DbOrTx, limit: number): Prom
  */
 export async function listSuspensionStopsToResume(db: DbOrTx, limit: number): Promise<InstanceRow[]> {
   return db
-    .select(getTableColumns(I))
+    .select()
     .from(I)
-    .innerJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, I.userId))
-    .where(
-      and(
-        eq(I.status, 'stopped'),
-        eq(I.stopReason, 'suspension'),
-        isNull(kiloclawSubscriptions.suspendedAt),
-        inArray(kiloclawSubscriptions.status, ['active', 'past_due']),
-      ),
-    )
+    .where(and(eq(I.status, 'stopped'), eq(I.stopReason, 'suspension'), inArray(I.userId, payingAgainUsers(db))))
     .limit(limit);
 }
 

@@ -21,7 +21,13 @@ export function startRefusal(status: InstanceStatus): StartRefusal | null {
   return 'destroying';
 }
 
+/** Starts claimed before this instant have timed out at `now` (the SQL of expireStaleStarts uses it too). */
+export const startCutoff = (now: Date): Date => new Date(now.getTime() - STARTING_TIMEOUT_MS);
+
 /** True when a `starting` instance claimed at `startingAt` has waited longer than the timeout at `now`. */
 export function startTimedOut(startingAt: Date | null, now: Date): boolean {
-  return startingAt === null || now.getTime() - startingAt.getTime() > STARTING_TIMEOUT_MS;
+  return startingAt === null || startingAt < startCutoff(now);
 }
+
+/** The lastError of a start the reconciler gave up on. */
+export const START_TIMED_OUT = `did not start within ${STARTING_TIMEOUT_MS / 60_000} minutes`;

@@ -1,5 +1,7 @@
 // The one place that reads environment variables. Validated once; a bad value names the variable.
+
 import { z } from 'zod';
+import { issueText } from './zod-issues';
 
 const bool = z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on');
 const optionalUrl = z.url().optional();
@@ -87,7 +89,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError(parsed.error.issues.map(issueText));
   }
   const e = parsed.data;
   const isProduction = e.APP_ENV === 'production';
@@ -115,6 +117,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     isProduction,
     schedulerEnabled: e.SCHEDULER ?? !isProduction,
   };
+}
+
+/** The secrets the app cannot run without, or a ConfigError naming each one that is missing. */
+export function appSecrets(config: Config): { authSecret: string; controllerSecret: string } {
+  const { AUTH_SECRET: authSecret, CONTROLLER_SECRET: controllerSecret } = config;
+  if (authSecret && controllerSecret) return { authSecret, controllerSecret };
+  const missing = Object.entries({ AUTH_SECRET: authSecret, CONTROLLER_SECRET: controllerSecret })
+    .filter(([, value]) => !value)
+    .map(([name]) => `${name}: not set (npm start generates one on the embedded default)`);
+  throw new ConfigError(missing);
+}
+
+/**
+ * The embedded default (`npm start`): values the start script generated or started (database URL,
+ * development secrets, the Stripe emulator's keys) fill the variables left unset, in `env` itself so
+ * that everything reading the process environment later (Next's route modules, via getConfig) sees
+ * them, and the config is read again. A variable that is set always wins.
+ */
+export function withEmbeddedDefaults(
+  values: Partial<Record<keyof Env, string>>,
+  env: Record<string, string | undefined> = process.env,
+): Config {
+  for (const [name, value] of Object.entries(values)) if (value !== undefined && !env[name]) env[name] = value;
+  cached = undefined;
+  return loadConfig(env);
 }
 
 let cached: Config | undefined;

@@ -1,7 +1,9 @@
 // The mail transport: SMTP (nodemailer) when SMTP_URL is set, the log otherwise (development only —
 // config.ts makes a missing SMTP_URL a start-up error in production).
+
 import nodemailer from 'nodemailer';
 import type { Config } from './config';
+import { errorMessage } from './error-message';
 import type { Logger } from './logger';
 
 export type MailMessage = { to: string; subject: string; text: string; html: string };
@@ -41,10 +43,7 @@ export function createSmtpMailer(opts: {
         await transport.sendMail({ from: opts.from, ...message });
       } catch (err) {
         // the URL may carry credentials: log the server's answer, never the transport options
-        opts.logger.warn(
-          { to: message.to, subject: message.subject, reason: (err as Error).message },
-          'mail: send failed',
-        );
+        opts.logger.warn({ to: message.to, subject: message.subject, reason: errorMessage(err) }, 'mail: send failed');
         throw err;
       }
     },

@@ -10,7 +10,7 @@ import { providerFromConfig } from '@/instances/providers/from-config';
 import type { MachineProvider } from '@/instances/providers/provider';
 import type { Clock } from '@/platform/clock';
 import { systemClock } from '@/platform/clock';
-import type { Config } from '@/platform/config';
+import { appSecrets, type Config } from '@/platform/config';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createMailer, type Mailer } from '@/platform/mailer';
 import { type Auth, createAuth } from './auth';
@@ -52,24 +52,22 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
   const { config, db } = input;
   const logger = input.logger ?? createLogger({ level: config.LOG_LEVEL });
   const clock = input.clock ?? systemClock;
-  if (!config.AUTH_SECRET) throw new Error('AUTH_SECRET is not set (npm start generates one on the embedded default).');
+  const { authSecret, controllerSecret } = appSecrets(config);
   const auth = createAuth({
     db,
-    secret: config.AUTH_SECRET,
+    secret: authSecret,
     baseURL: config.appUrl,
     trustedOrigins: trustedOrigins(config),
     production: config.isProduction,
     logger,
   });
-  if (!config.CONTROLLER_SECRET)
-    throw new Error('CONTROLLER_SECRET is not set (npm start generates one on the embedded default).');
   const machineProvider = input.machineProvider ?? providerFromConfig(config, logger);
   const instanceDeps = {
     db,
     clock,
     logger: logger.child({ module: 'instances' }),
     provider: machineProvider,
-    controllerSecret: config.CONTROLLER_SECRET,
+    controllerSecret,
   };
   const instances = createInstanceService({
     ...instanceDeps,

@@ -19,21 +19,27 @@ export function enforceDataDirModes(dataDir: string): void {
   if (existsSync(file)) chmodSync(file, SECRETS_FILE_MODE);
 }
 
-export function ensureEmbeddedSecrets(dataDir: string, env: Record<string, string | undefined> = process.env): void {
+/** The stored development secrets for every name `isSet` says is unset, generating (and storing) any missing one. */
+export function embeddedSecrets(
+  dataDir: string,
+  isSet: (name: (typeof NAMES)[number]) => boolean,
+): Partial<Record<(typeof NAMES)[number], string>> {
   enforceDataDirModes(dataDir);
   const file = path.join(dataDir, 'secrets.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const out: Partial<Record<(typeof NAMES)[number], string>> = {};
   let changed = false;
   for (const name of NAMES) {
-    if (env[name]) continue;
+    if (isSet(name)) continue;
     if (!stored[name]) {
       stored[name] = randomBytes(32).toString('base64url');
       changed = true;
     }
-    env[name] = stored[name];
+    out[name] = stored[name];
   }
   if (changed) {
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: SECRETS_FILE_MODE });
     chmodSync(file, SECRETS_FILE_MODE); // `mode` applies only when the file is created
   }
+  return out;
 }

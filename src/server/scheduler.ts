@@ -1,15 +1,14 @@
 // The in-process scheduler of the embedded default: every few minutes it POSTs to the app's own cron
 // endpoints with the bearer secret, exactly as an external scheduler would (so the endpoint's lock
 // and auth are exercised the same way). Off when deployed behind an external scheduler (SCHEDULER=false).
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
+import { CRON_ROUTES } from './http/routes';
 
 export type CronJob = { name: string; path: string };
 
-/** Every cron endpoint the scheduler calls, one line each. */
-export const CRON_JOBS: readonly CronJob[] = [
-  { name: 'billing-lifecycle', path: '/api/cron/billing-lifecycle' },
-  { name: 'reconcile-instances', path: '/api/cron/reconcile-instances' },
-];
+/** Every cron endpoint the scheduler calls: the cron routes of the route table. */
+export const CRON_JOBS: readonly CronJob[] = CRON_ROUTES.map((r) => ({ name: r.cron, path: r.path }));
 
 /** A run that has not answered in 2 min is stuck; abort it and try again at the next tick. */
 export const CRON_REQUEST_TIMEOUT_MS = 2 * 60_000;
@@ -54,7 +53,7 @@ export function startScheduler(opts: {
       if (!stopped) {
         const reason = controller.signal.aborted
           ? String(controller.signal.reason?.message ?? 'aborted')
-          : (err as Error).message;
+          : errorMessage(err);
         opts.logger.warn({ job: job.name, reason }, 'scheduler: job call failed');
       }
     } finally {

@@ -1,10 +1,12 @@
 // tRPC building blocks: the context type, the transformer, and the two gates.
+
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { ACCESS_DENIAL_MESSAGES, type AccessDenialReason, decideAccess } from '@/billing/access';
 import { loadAccessRows } from '@/billing/subscription-store';
 import type { Logger } from '@/platform/logger';
+import { issuePath, issueText } from '@/platform/zod-issues';
 import type { AppDeps } from './app-deps';
 import type { SessionUser } from './auth';
 import { domainErrorToTrpc, internalErrorMessage, ReasonedError } from './errors';
@@ -13,7 +15,7 @@ export type TrpcContext = {
   deps: AppDeps;
   user: SessionUser | null;
   requestId: string;
-  log: Logger;
+  logger: Logger;
 };
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -35,14 +37,12 @@ const t = initTRPC.context<TrpcContext>().create({
     return {
       ...shape,
       // tRPC would put the raw issue JSON here; a person should read a sentence
-      message: zodIssues
-        ? `Invalid input: ${zodIssues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}`
-        : shape.message,
+      message: zodIssues ? `Invalid input: ${zodIssues.map(issueText).join('; ')}` : shape.message,
       data: {
         ...data,
         // zod input errors: one message per field, for forms
         ...(zodIssues
-          ? { fieldErrors: Object.fromEntries(zodIssues.map((i) => [i.path.join('.') || '_', i.message])) }
+          ? { fieldErrors: Object.fromEntries(zodIssues.map((i) => [issuePath(i) || '_', i.message])) }
           : {}),
         // a machine-readable reason the dashboard can act on (access denials, domain errors)
         ...(cause instanceof ReasonedError ? { reason: cause.reason } : {}),
@@ -59,7 +59,7 @@ const mapDomainErrors = t.middleware(async ({ ctx, next, path }) => {
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     const mapped = domainErrorToTrpc(result.error.cause);
     if (mapped) throw mapped;
-    ctx.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
+    ctx.logger.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
   }
   return result;
 });

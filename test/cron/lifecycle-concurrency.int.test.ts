@@ -141,7 +141,7 @@ describe('a reactivation racing the trial-expiry sweep', () => {
       if (holdMs) await sleep(holdMs); // keep the row locked while the sweep runs
       await applySubscriptionState(
         tx,
-        { prices, log: quietLogger() },
+        { prices, logger: quietLogger() },
         { userId, row, subscription, stateAt: null, now: NOW },
       );
     });

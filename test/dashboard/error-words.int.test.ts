@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError, isRetryable } from '@/app/_lib/errors';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
-import { freePort } from '@/db/embedded';
+import { freePort } from '@/platform/free-port';
 import { startTestApp, type TestApp } from '../harness/app';
 import { signUp, trpcClient, trpcError } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';

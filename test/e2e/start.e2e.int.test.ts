@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '@/db/embedded';
+import { freePort } from '@/platform/free-port';
 import { DEMO_ACCOUNT } from '@/server/demo-account';
 import { signIn, trpcClient, uniqueEmail } from '../harness/client';
 import { type RunningSystem, startSystem, startSystemProcess } from '../harness/system';

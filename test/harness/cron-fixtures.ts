@@ -1,7 +1,7 @@
 // Billing states relative to one fixed instant (NOW), and lifecycle deps with real parts.
 import { eq } from 'drizzle-orm';
 import { DEFAULT_LIFECYCLE_SETTINGS, type LifecycleSettings } from '@/billing/lifecycle/constants';
-import type { LifecycleDeps } from '@/billing/lifecycle/sweep-kit';
+import type { SweepDeps } from '@/billing/lifecycle/sweep-kit';
 import { recordingInstanceActions } from '@/billing/ports';
 import type { Db } from '@/db/client';
 import { kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
@@ -54,7 +54,7 @@ export function lifecycleDeps(opts: {
   clock?: Clock;
   logger?: Logger;
   settings?: Partial<LifecycleSettings>;
-}): LifecycleDeps & { instanceActions: ReturnType<typeof recordingInstanceActions> } {
+}): SweepDeps & { instanceActions: ReturnType<typeof recordingInstanceActions> } {
   return {
     db: opts.db,
     mailer: opts.mailer,

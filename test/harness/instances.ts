@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { kiloclawInstances, kiloclawSubscriptions } from '@/db/schema';
 import { type FlyEmulator, startFlyEmulator } from '@/emulators/fly/server';
-import type { LifecycleDeps } from '@/instances/lifecycle/deps';
+import type { InstanceDeps } from '@/instances/lifecycle/deps';
 import { createFlyProvider } from '@/instances/providers/fly/fly-provider';
 import type { MachineProvider } from '@/instances/providers/provider';
 import type { Clock } from '@/platform/clock';
@@ -27,7 +27,7 @@ export async function flyWithEmulator(): Promise<{ emulator: FlyEmulator; provid
   return { emulator, provider };
 }
 
-export function lifecycleDeps(db: Db, clock: Clock, provider: MachineProvider, startWaitMs = 5_000): LifecycleDeps {
+export function lifecycleDeps(db: Db, clock: Clock, provider: MachineProvider, startWaitMs = 5_000): InstanceDeps {
   return {
     db,
     clock,

@@ -8,11 +8,12 @@
 //   await createChannelRequest(home, { channel: 'telegram', id: '42' });
 //   const { requestId } = await createDeviceRequest(home);
 //   await ctl.stop(); home.remove();
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@/platform/free-port';
 import { openclawCliPath, openclawNodeBin, openclawToolsDir, repoRoot } from '@/platform/openclaw-paths';
 
 const ROOT = repoRoot(import.meta.dirname);
@@ -105,20 +106,6 @@ export function killProcessesWithEnv(name: string, value: string): number {
     }
   }
   return killed;
-}
-
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export interface RunResult {

@@ -3,7 +3,7 @@
 import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { freePort } from '@/db/embedded';
+import { freePort } from '@/platform/free-port';
 
 export type RunningSystem = {
   url: string;

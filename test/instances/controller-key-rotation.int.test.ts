@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllerKeyId, controllerToken } from '@/contracts/controller-token';
 import type { FlyEmulator } from '@/emulators/fly/server';
 import { createInstanceService } from '@/instances/instance-service';
-import { controllerTarget, type LifecycleDeps } from '@/instances/lifecycle/deps';
+import { controllerTarget, type InstanceDeps } from '@/instances/lifecycle/deps';
 import { gatewayRunning } from '@/instances/lifecycle/readiness';
 import type { MachineProvider } from '@/instances/providers/provider';
 import { fixedClock } from '@/platform/clock';
@@ -20,9 +20,9 @@ const clock = fixedClock('2026-11-28T12:00:00Z');
 let tdb: TestDb;
 let emulator: FlyEmulator;
 let provider: MachineProvider;
-let before: LifecycleDeps; // the app before the rotation
-let during: LifecycleDeps; // CONTROLLER_SECRET=new, CONTROLLER_SECRET_PREVIOUS=old
-let after: LifecycleDeps; // the previous key removed
+let before: InstanceDeps; // the app before the rotation
+let during: InstanceDeps; // CONTROLLER_SECRET=new, CONTROLLER_SECRET_PREVIOUS=old
+let after: InstanceDeps; // the previous key removed
 
 beforeAll(async () => {
   tdb = await createTestDb();
@@ -39,13 +39,13 @@ afterAll(async () => {
 
 const machineOf = async (userId: string) => emulator.machines.get((await instanceOf(tdb.db, userId))!.machineId!)!;
 
-async function runningUnder(deps: LifecycleDeps): Promise<{ userId: string; instanceId: string }> {
+async function runningUnder(deps: InstanceDeps): Promise<{ userId: string; instanceId: string }> {
   const { id: userId } = await makeUser(tdb.db);
   expect((await createInstanceService(deps).start(userId)).status).toBe('running');
   return { userId, instanceId: (await instanceOf(tdb.db, userId))!.id };
 }
 
-const reachable = async (deps: LifecycleDeps, userId: string, instanceId: string) =>
+const reachable = async (deps: InstanceDeps, userId: string, instanceId: string) =>
   gatewayRunning(controllerTarget(deps, (await instanceOf(tdb.db, userId))!.controllerUrl!, instanceId));
 
 describe('CONTROLLER_SECRET rotation', () => {
@@ -67,7 +67,7 @@ describe('CONTROLLER_SECRET rotation', () => {
   it('pushes a token made with the new key to a running machine on the next reconcile', async () => {
     const { userId, instanceId } = await runningUnder(before);
     const report = await createInstanceService(during).reconcile();
-    expect(report.controllerTokensPushed).toBeGreaterThanOrEqual(1);
+    expect(report.passes.controller_key.actioned).toBeGreaterThanOrEqual(1);
     const m = await machineOf(userId);
     expect(m.config.env?.CONTROLLER_TOKEN).toBe(controllerToken(NEW_KEY, instanceId));
     expect(m.config.metadata?.kiloclaw_controller_key).toBe(controllerKeyId(NEW_KEY));

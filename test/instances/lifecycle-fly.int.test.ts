@@ -153,7 +153,7 @@ describe('starting an instance on Fly', () => {
 
     clock.advance(61_000);
     const report = await quick.reconcile();
-    expect(report.startsTimedOut).toBeGreaterThanOrEqual(1);
+    expect(report.passes.start_timeout.actioned).toBeGreaterThanOrEqual(1);
     const after = (await instanceOf(tdb.db, userId))!;
     expect(after.status).toBe('stopped');
     expect(after.lastError).toMatch(/did not start within 5 minutes/);
@@ -174,7 +174,7 @@ describe('starting an instance on Fly', () => {
 
     emulator.behaviour.apiFailure = null;
     const report = await quick.reconcile();
-    expect(report.stopsRetried).toBe(1);
+    expect(report.passes.stop_retry.actioned).toBe(1);
     expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
     expect((await instanceOf(tdb.db, userId))!.lastError).toBeNull();
   });

@@ -56,7 +56,7 @@ describe('POST /api/cron/reconcile-instances', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toMatchObject({ ok: true });
-    expect(body.runningLost).toBeGreaterThanOrEqual(1);
+    expect(body.passes.running_check.actioned).toBeGreaterThanOrEqual(1);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
   });
 
@@ -70,7 +70,7 @@ describe('POST /api/cron/reconcile-instances', () => {
 
     const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
     expect(res.status).toBe(200);
-    expect((await res.json()).suspendedStopped).toBeGreaterThanOrEqual(1);
+    expect((await res.json()).passes.suspended_stop.actioned).toBeGreaterThanOrEqual(1);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('stopped');
     expect(emulator.machines.get(row.machineId!)!.state).toBe('stopped');
   });
@@ -129,7 +129,7 @@ describe("billing's InstanceActions port", () => {
       .where(eq(kiloclawSubscriptions.userId, userId));
 
     const res = await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` });
-    expect((await res.json()).reactivatedResumed).toBe(1);
+    expect((await res.json()).passes.reactivated_resume.actioned).toBe(1);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('starting');
     await eventually(async () => emulator.machines.get(row.machineId!)!.state === 'started', {
       timeoutMs: 5_000,

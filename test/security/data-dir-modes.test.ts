@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureEmbeddedSecrets } from '@/server/embedded-secrets';
+import { embeddedSecrets } from '@/server/embedded-secrets';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-modes-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -13,21 +13,19 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 describe('DATA_DIR and secrets.json permissions', () => {
   it('are 0700 and 0600 when created', () => {
     const dir = path.join(root, 'fresh');
-    ensureEmbeddedSecrets(dir, {});
+    embeddedSecrets(dir, () => false);
     expect(mode(dir)).toBe(0o700);
     expect(mode(path.join(dir, 'secrets.json'))).toBe(0o600);
   });
 
   it('are narrowed again on the next start after something widened them, keeping the secrets', () => {
     const dir = path.join(root, 'widened');
-    const first: Record<string, string | undefined> = {};
-    ensureEmbeddedSecrets(dir, first);
+    const first = embeddedSecrets(dir, () => false);
     const file = path.join(dir, 'secrets.json');
     chmodSync(dir, 0o755);
     chmodSync(file, 0o644);
 
-    const second: Record<string, string | undefined> = {};
-    ensureEmbeddedSecrets(dir, second);
+    const second = embeddedSecrets(dir, () => false);
     expect(mode(dir)).toBe(0o700);
     expect(mode(file)).toBe(0o600);
     expect(second.AUTH_SECRET).toBe(first.AUTH_SECRET);
@@ -35,12 +33,12 @@ describe('DATA_DIR and secrets.json permissions', () => {
 
   it('are narrowed when a secret is added to a file that was readable by others', () => {
     const dir = path.join(root, 'partial');
-    ensureEmbeddedSecrets(dir, {});
+    embeddedSecrets(dir, () => false);
     const file = path.join(dir, 'secrets.json');
     const { CRON_SECRET: _dropped, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
     writeFileSync(file, JSON.stringify(rest));
     chmodSync(file, 0o666);
-    ensureEmbeddedSecrets(dir, {});
+    embeddedSecrets(dir, () => false);
     expect(mode(file)).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8')).CRON_SECRET).toBeTruthy();
   });

@@ -1,6 +1,6 @@
 // The email log is the "sent once" memory of the lifecycle: a row (user, type) is claimed *before*
 // the mail is sent, so two runs (or a retry after a crash) can never both send it. Which rows a
-// reactivation deletes (re-arms) is billing's rule: SUSPENSION_EMAIL_TYPES in billing/subscription-sync.ts.
+// reactivation deletes (re-arms) is billing's rule: REARMED_ON_REACTIVATION in emails/email-types.ts.
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { type EmailType, kiloclawEmailLog } from '@/db/schema';

@@ -1,6 +1,7 @@
 // The access rule of billing/access.ts (decideAccess) as SQL predicates, for set-based sweeps.
 // test/cron/access-sql.int.test.ts checks that both agree on every case of the rule.
 import { type SQL, sql } from 'drizzle-orm';
+import { PAYING_STATUSES } from '../stripe-status';
 
 /** A timestamp parameter with its type stated (an untyped parameter would be text). */
 export const ts = (d: Date): SQL => sql`${d.toISOString()}::timestamptz`;
@@ -16,7 +17,7 @@ export function validEarlybird(userId: SQL, now: Date): SQL {
  */
 export function hasAccessIgnoringSuspension(now: Date): SQL {
   // coalesce: a trial without an end date is no access (as in decideAccess), not SQL's unknown
-  return sql`(s.status in ('active', 'past_due')
+  return sql`(s.status in ${[...PAYING_STATUSES]}
     or (s.status = 'trialing' and coalesce(s.trial_ends_at > ${ts(now)}, false))
     or ${validEarlybird(sql`s.user_id`, now)})`;
 }

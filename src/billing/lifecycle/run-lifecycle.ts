@@ -4,7 +4,7 @@ import { errorMessage } from '@/platform/error-message';
 import type { EmailTally } from '../emails/deliver';
 import { destructionSweep } from './destruction-sweep';
 import { earlybirdExpirySweep, pastDueSweep, subscriptionExpirySweep, trialExpirySweep } from './suspension-sweeps';
-import type { LifecycleDeps, SweepInput, SweepReport } from './sweep-kit';
+import type { SweepDeps, SweepInput, SweepReport } from './sweep-kit';
 import { destructionWarningSweep, earlybirdWarningSweep, trialWarningSweep } from './warning-sweeps';
 
 export const SWEEPS = [
@@ -36,7 +36,7 @@ export type LifecycleSummary = {
   errors: LifecycleError[];
 };
 
-export async function runBillingLifecycle(deps: LifecycleDeps): Promise<LifecycleSummary> {
+export async function runBillingLifecycle(deps: SweepDeps): Promise<LifecycleSummary> {
   const started = performance.now();
   const now = deps.clock.now();
   const input: SweepInput = { deps, now };

@@ -12,6 +12,7 @@
 // matches the suspension condition.
 import { type SQL, sql } from 'drizzle-orm';
 import type { EmailType } from '@/db/schema';
+import { SUSPENSION_NOTICES } from '../emails/email-types';
 import { hasAccessIgnoringSuspension, ts, validEarlybird } from './access-sql';
 import {
   days,
@@ -25,14 +26,6 @@ import {
   toRecipient,
   type UserRow,
 } from './sweep-kit';
-
-/** The emails that announce a suspension; a user gets one of them per suspension. */
-export const SUSPENSION_EMAILS = [
-  'trial_expired',
-  'earlybird_expired',
-  'subscription_expired',
-  'past_due_suspended',
-] as const satisfies readonly EmailType[];
 
 /** A row the earlybird-expiry sweep created: never a Stripe subscription, no plan. */
 const EARLYBIRD_ONLY_ROW = sql`(s.plan is null and s.stripe_subscription_id is null)`;
@@ -87,7 +80,7 @@ async function mailSuspended(input: SweepInput, report: SweepReport, emailType: 
         and s.destruction_deadline > ${ts(now)}
         and ${kind}
         and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id
-                          and l.email_type in ${[...SUSPENSION_EMAILS]} and l.sent_at >= s.suspended_at)
+                          and l.email_type in ${[...SUSPENSION_NOTICES]} and l.sent_at >= s.suspended_at)
         ${excluding(sql`u.id`, exclude)}
       limit ${batch}`);
     const failed = await mailBatch(input, report, emailType, rows.map(toRecipient));

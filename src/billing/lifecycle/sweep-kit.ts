@@ -11,7 +11,7 @@ import { deliverOnce, type EmailTally, forEachLimited, type Recipient } from '..
 import type { InstanceActions } from '../ports';
 import type { LifecycleSettings } from './constants';
 
-export type LifecycleDeps = {
+export type SweepDeps = {
   db: Db;
   clock: Clock;
   mailer: Mailer;
@@ -23,7 +23,7 @@ export type LifecycleDeps = {
 };
 
 /** One run sees one instant: every sweep of a run compares dates against the same `now`. */
-export type SweepInput = { deps: LifecycleDeps; now: Date };
+export type SweepInput = { deps: SweepDeps; now: Date };
 
 export type SweepError = { userId: string; step: 'email' | 'stop' | 'destroy' | 'restore'; message: string };
 

@@ -3,6 +3,7 @@
 // statement's cost to the users still owed the email.
 import { type SQL, sql } from 'drizzle-orm';
 import type { EmailType } from '@/db/schema';
+import { PAYING_STATUSES } from '../stripe-status';
 import { ts } from './access-sql';
 import {
   days,
@@ -70,7 +71,7 @@ export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepRep
       where e.expires_at > ${ts(now)} and e.expires_at <= ${horizon}
         and not exists (select 1 from kiloclaw_earlybird_purchases later where later.user_id = e.user_id and later.expires_at > ${horizon})
         and not exists (select 1 from kiloclaw_subscriptions s where s.user_id = e.user_id
-                          and (s.suspended_at is not null or s.status in ('active', 'past_due')))
+                          and (s.suspended_at is not null or s.status in ${[...PAYING_STATUSES]}))
         and ${notYetSent('earlybird_ending')} ${excluding(sql`u.id`, exclude)}
       group by u.id, u.email, u.name
       limit ${batch}`,

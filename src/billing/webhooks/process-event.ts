@@ -3,11 +3,13 @@
 // already there and does nothing), then run post-commit actions (resuming an instance).
 // Statuses: bad signature / stale timestamp / malformed body → 400 (nothing written); unknown type →
 // 200 ignored; handler failure → 500 so Stripe retries (the transaction rolled back: nothing half-written).
+
 import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { Db } from '@/db/client';
 import { stripeWebhookEvents } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { BillingConfig } from '../billing-deps';
 import type { InstanceActions } from '../ports';
@@ -24,7 +26,7 @@ export type WebhookDeps = {
   stripe: StripeClient | null;
   webhookSecret: string | undefined;
   config: BillingConfig;
-  log: Logger;
+  logger: Logger;
   clock: Clock;
   instanceActions: InstanceActions;
 };
@@ -40,7 +42,7 @@ export async function processStripeWebhook(
   signature: string | null,
 ): Promise<WebhookOutcome> {
   if (!deps.webhookSecret || !deps.stripe) {
-    deps.log.error('stripe webhook received but STRIPE_WEBHOOK_SECRET / STRIPE_SECRET_KEY are not configured');
+    deps.logger.error('stripe webhook received but STRIPE_WEBHOOK_SECRET / STRIPE_SECRET_KEY are not configured');
     return { status: 503, body: { received: false, error: 'Stripe webhooks are not configured on this server.' } };
   }
   if (!signature) return { status: 400, body: { received: false, error: 'Missing Stripe-Signature header.' } };
@@ -50,8 +52,8 @@ export async function processStripeWebhook(
     // Verified over the exact bytes received; the SDK parses the JSON only after the HMAC matched.
     event = await Stripe.webhooks.constructEventAsync(rawBody, signature, deps.webhookSecret, SIGNATURE_TOLERANCE_S);
   } catch (err) {
-    const message = err instanceof SyntaxError ? 'Body is not valid JSON.' : (err as Error).message;
-    deps.log.warn({ reason: message }, 'stripe webhook rejected');
+    const message = err instanceof SyntaxError ? 'Body is not valid JSON.' : errorMessage(err);
+    deps.logger.warn({ reason: message }, 'stripe webhook rejected');
     return { status: 400, body: { received: false, error: `Webhook rejected: ${message}` } };
   }
   if (
@@ -66,7 +68,7 @@ export async function processStripeWebhook(
     };
   }
 
-  const log = deps.log.child({ eventId: event.id, eventType: event.type });
+  const log = deps.logger.child({ eventId: event.id, eventType: event.type });
   const type = event.type;
   if (!isHandled(type)) {
     const receipt = `ignored: event type ${type} is not handled`;
@@ -86,7 +88,7 @@ export async function processStripeWebhook(
         .onConflictDoNothing({ target: stripeWebhookEvents.eventId })
         .returning({ eventId: stripeWebhookEvents.eventId });
       if (!claimed.length) return { receipt: 'ignored: duplicate event (already processed)' };
-      const r = await dispatch({ tx, stripe, config: deps.config, log, now }, type, event);
+      const r = await dispatch({ tx, stripe, config: deps.config, logger: log, now }, type, event);
       await tx
         .update(stripeWebhookEvents)
         .set({ processedAt: now, receipt: r.receipt.slice(0, 500) })
@@ -107,7 +109,7 @@ export async function processStripeWebhook(
     try {
       await deps.instanceActions.resume(userId);
     } catch (err) {
-      log.error({ userId, err: (err as Error).message }, 'resume after reactivation failed');
+      log.error({ userId, err: errorMessage(err) }, 'resume after reactivation failed');
     }
   }
   log.info({ receipt: result.receipt }, 'stripe webhook');

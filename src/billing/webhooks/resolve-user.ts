@@ -25,9 +25,6 @@ export async function resolveUserId(
   return row?.userId ?? null;
 }
 
-export const idOf = (v: string | { id: string } | null | undefined): string | null =>
-  v == null ? null : typeof v === 'string' ? v : v.id;
-
 export async function userExists(tx: Tx, userId: string): Promise<boolean> {
   return (await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1)).length > 0;
 }

@@ -6,8 +6,9 @@ import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
 import { scheduledPlanOf } from '../scheduled-plan';
+import { idOf } from '../stripe-ids';
 import { lockBillingRow } from '../subscription-sync';
-import { idOf, resolveUserId } from './resolve-user';
+import { resolveUserId } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
 
 const TERMINAL: readonly Stripe.SubscriptionSchedule.Status[] = ['released', 'canceled', 'completed'];

@@ -12,9 +12,10 @@
 // state, so it is always safe to write. Events that carry no subscription snapshot (invoices, checkout)
 // re-read too.
 import type Stripe from 'stripe';
+import { idOf } from '../stripe-ids';
 import type { SubscriptionRow } from '../subscription-store';
-import { applySubscriptionState, lockBillingRow } from '../subscription-sync';
-import { idOf, resolveUserId, userExists } from './resolve-user';
+import { applyNewestState, lockBillingRow, stripeReads } from '../subscription-sync';
+import { resolveUserId, userExists } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
 
 export type SubscriptionSource =
@@ -42,43 +43,28 @@ export async function syncSubscription(
     });
     if (!userId && source.kind === 'reread') {
       // e.g. invoice.paid arriving before anything linked this subscription: its metadata names the user
-      userId = await resolveUserId(ctx.tx, { metadataUserId: (await reread(ctx, subId)).metadata?.userId });
+      userId = await resolveUserId(ctx.tx, {
+        metadataUserId: (await stripeReads(ctx.stripe).subscription(subId)).metadata?.userId,
+      });
     }
     if (userId) row = await lockBillingRow(ctx.tx, userId);
   }
   if (!userId) {
-    ctx.log.warn({ eventId: event.id, subscription: subId }, 'subscription of no known user');
+    ctx.logger.warn({ eventId: event.id, subscription: subId }, 'subscription of no known user');
     return { receipt: `ignored: subscription ${subId} belongs to no known user` };
   }
 
-  let subscription: Stripe.Subscription;
-  if (source.kind === 'snapshot' && row?.stripeSubscriptionId === subId && row.stripeStateAt != null) {
-    if (event.created < row.stripeStateAt) {
-      return {
-        receipt: `ignored: stale event (state of ${subId} already at ${row.stripeStateAt}, event from ${event.created})`,
-      };
-    }
-    subscription = event.created === row.stripeStateAt ? await reread(ctx, subId) : source.subscription;
-  } else {
-    subscription = source.kind === 'snapshot' ? source.subscription : await reread(ctx, subId);
-  }
-
-  const loadSchedule = (id: string) => ctx.stripe.subscriptionSchedules.retrieve(id);
-  const outcome = await applySubscriptionState(
+  const outcome = await applyNewestState(
     ctx.tx,
-    { prices: ctx.config, log: ctx.log, loadSchedule },
+    { prices: ctx.config, logger: ctx.logger, read: stripeReads(ctx.stripe) },
     {
       userId,
       row,
-      subscription,
+      subscriptionId: subId,
+      snapshot: source.kind === 'snapshot' ? source.subscription : undefined,
       stateAt: event.created,
       now: ctx.now,
     },
   );
   return { receipt: outcome.receipt, resumeUsers: outcome.reactivated ? [userId] : [] };
-}
-
-async function reread(ctx: HandlerContext, subscriptionId: string): Promise<Stripe.Subscription> {
-  // A failure here fails the event (500): Stripe retries it later, and nothing was written.
-  return ctx.stripe.subscriptions.retrieve(subscriptionId);
 }

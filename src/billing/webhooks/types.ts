@@ -10,7 +10,7 @@ export type HandlerContext = {
   tx: Tx;
   stripe: StripeClient;
   config: BillingConfig;
-  log: Logger;
+  logger: Logger;
   now: Date;
 };
 

@@ -4,6 +4,7 @@ import { controllerKeyId, controllerToken } from '@/contracts/controller-token';
 import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import type { ControllerTarget } from '../controller-client';
 import { type InstanceRow, STOP_FAILED_PREFIX } from '../instance-store';
@@ -15,8 +16,9 @@ import {
   METADATA_INSTANCE_ID,
   METADATA_USER_ID,
 } from '../providers/provider';
+import { START_TIMED_OUT } from '../transitions';
 
-export type LifecycleDeps = {
+export type InstanceDeps = {
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -44,7 +46,7 @@ export function publicProblem(lastError: string | null): string | null {
   if (!lastError) return null;
   if (lastError.startsWith(STOP_FAILED_PREFIX)) return 'The machine did not stop when asked; KiloClaw keeps trying.';
   if (lastError.startsWith('destroy (')) return 'Removing the machine has not finished; KiloClaw keeps trying.';
-  if (lastError.startsWith('did not start within')) return 'The machine did not start in time.';
+  if (lastError === START_TIMED_OUT) return 'The machine did not start in time.';
   if (lastError.startsWith('machine ')) return 'The machine stopped unexpectedly.';
   return 'The machine could not be started.';
 }
@@ -56,7 +58,7 @@ export const viewOf = (row: InstanceRow | null): InstanceView =>
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
 export function machineSpec(
-  deps: Pick<LifecycleDeps, 'controllerSecret'>,
+  deps: Pick<InstanceDeps, 'controllerSecret'>,
   row: Pick<InstanceRow, 'id' | 'userId'>,
   volumeId: string,
 ): MachineSpec {
@@ -78,7 +80,7 @@ export function machineSpec(
 
 /** How the app reaches an instance's controller: the current key, and the previous one during a rotation. */
 export const controllerTarget = (
-  deps: Pick<LifecycleDeps, 'controllerSecret' | 'controllerSecretPrevious'>,
+  deps: Pick<InstanceDeps, 'controllerSecret' | 'controllerSecretPrevious'>,
   baseUrl: string,
   instanceId: string,
 ): ControllerTarget => ({
@@ -89,10 +91,11 @@ export const controllerTarget = (
 });
 
 /** The machine's tokens were made with another key than the current one (a rotation, or a machine from before key ids). */
-export const carriesOldKey = (deps: Pick<LifecycleDeps, 'controllerSecret'>, machine: Machine) =>
+export const carriesOldKey = (deps: Pick<InstanceDeps, 'controllerSecret'>, machine: Machine) =>
   machine.metadata[METADATA_CONTROLLER_KEY] !== controllerKeyId(deps.controllerSecret);
 
 /** A Fly volume name: lowercase letters, digits and underscores, at most 30 characters. */
 export const volumeNameFor = (instanceId: string) => `kc_${instanceId.replaceAll('-', '').slice(0, 27)}`;
 
-export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+/** An error as the instance's stored lastError: its message, bounded (logs use errorMessage itself). */
+export const lastErrorOf = (err: unknown) => errorMessage(err).slice(0, 500);

@@ -2,11 +2,12 @@
 // `destroying` is written first and wins over everything (a start that finishes later cannot write),
 // and an attempt that fails part-way is retried by the reconciler until both are gone.
 
+import { errorMessage } from '@/platform/error-message';
 import { clearDestroyed, deleteIfDestroyed, findById, findByUser, markDestroying, patchWhile } from '../instance-store';
 import { METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
-import { errorText, type InstanceView, type LifecycleDeps, viewOf } from './deps';
+import { type InstanceDeps, type InstanceView, lastErrorOf, viewOf } from './deps';
 
-export async function destroyInstance(deps: LifecycleDeps, userId: string): Promise<InstanceView> {
+export async function destroyInstance(deps: InstanceDeps, userId: string): Promise<InstanceView> {
   const row = await findByUser(deps.db, userId);
   if (!row) return viewOf(null);
   await markDestroying(deps.db, row.id, deps.clock.now());
@@ -15,18 +16,18 @@ export async function destroyInstance(deps: LifecycleDeps, userId: string): Prom
 }
 
 /** One pass of the two phases. True when the instance is gone. Never throws: failures stay on the row. */
-export async function attemptDestroy(deps: LifecycleDeps, instanceId: string): Promise<boolean> {
+export async function attemptDestroy(deps: InstanceDeps, instanceId: string): Promise<boolean> {
   const log = deps.logger.child({ instanceId });
   const row = await findById(deps.db, instanceId);
   if (!row) return true;
   if (row.status !== 'destroying') return false;
   const fail = async (phase: string, err: unknown) => {
-    log.warn({ phase, err: errorText(err) }, 'destroy incomplete; will retry');
+    log.warn({ phase, reason: errorMessage(err) }, 'destroy incomplete; will retry');
     await patchWhile(
       deps.db,
       row.id,
       'destroying',
-      { lastError: `destroy (${phase}) failed: ${errorText(err)}` },
+      { lastError: `destroy (${phase}) failed: ${lastErrorOf(err)}` },
       deps.clock.now(),
     );
     return false;

@@ -2,6 +2,7 @@
 // replicas starting the same instance only one gets past it, so only one machine is created.
 // Everything the start creates is written down before it waits, so a destroy can always find it.
 
+import { errorMessage } from '@/platform/error-message';
 import type { ControllerTarget } from '../controller-client';
 import {
   InstanceBusy,
@@ -25,9 +26,9 @@ import { startRefusal } from '../transitions';
 import {
   carriesOldKey,
   controllerTarget,
-  errorText,
+  type InstanceDeps,
   type InstanceView,
-  type LifecycleDeps,
+  lastErrorOf,
   machineSpec,
   viewOf,
   volumeNameFor,
@@ -37,7 +38,7 @@ import { waitForGateway } from './readiness';
 /** Lost our claim to a stop, a timeout or a destroy: someone else now decides. */
 class ClaimLost extends Error {}
 
-export async function startInstance(deps: LifecycleDeps, userId: string): Promise<InstanceView> {
+export async function startInstance(deps: InstanceDeps, userId: string): Promise<InstanceView> {
   const now = deps.clock.now();
   const row = (await findByUser(deps.db, userId)) ?? (await provision(deps.db, userId, deps.provider.kind, now));
   const claimed = await claimStart(deps.db, row.id, now);
@@ -64,9 +65,9 @@ export async function startInstance(deps: LifecycleDeps, userId: string): Promis
     }
   } catch (err) {
     if (!(err instanceof ClaimLost)) {
-      const released = await releaseFailedStart(deps.db, claimed.id, fence, errorText(err), deps.clock.now());
+      const released = await releaseFailedStart(deps.db, claimed.id, fence, lastErrorOf(err), deps.clock.now());
       if (released) {
-        log.error({ err: errorText(err) }, 'start failed');
+        log.error({ reason: errorMessage(err) }, 'start failed');
         if (err instanceof InstanceError) throw err;
         throw InstanceUnavailable('Your instance could not be started — try again in a minute.', 'start_failed');
       }
@@ -83,7 +84,7 @@ const STILL_WANTED_EVERY_MS = 5_000; // how often a waiting start checks that no
  * them, so a stop or destroy during a long wait ends it at once instead of at the deadline.
  */
 async function waitUntilReady(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   id: string,
   fence: Date,
   machineId: string,
@@ -110,10 +111,10 @@ async function waitUntilReady(
 
 /** Volume and machine in place (recovered, checked, created or adopted), launched, ids recorded. */
 async function bringUp(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   row: InstanceRow,
   fence: Date,
-  log: LifecycleDeps['logger'],
+  log: InstanceDeps['logger'],
 ): Promise<Machine> {
   const { provider } = deps;
   const record = async (patch: Parameters<typeof recordResources>[3]) => {
@@ -176,7 +177,7 @@ async function bringUp(
 
 /** 409 on create: take over the machine holding our name, unless it is mounted on someone else's live volume. */
 async function adopt(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   row: InstanceRow,
   clash: MachineNameTaken,
   volumeId: string,

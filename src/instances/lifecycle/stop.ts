@@ -1,6 +1,8 @@
 // Stopping: the status changes first (which also cancels a start in progress: its finishing write
 // no longer matches), then the machine is stopped. A failed machine stop is recorded and retried
 // by the reconciler; the machine and volume are kept for the next start.
+
+import { errorMessage } from '@/platform/error-message';
 import { InstanceNotFound, InstanceUnavailable } from '../errors';
 import {
   clearStopFailure,
@@ -11,11 +13,11 @@ import {
   STOP_FAILED_PREFIX,
   type StopReason,
 } from '../instance-store';
-import { errorText, type InstanceView, type LifecycleDeps, viewOf } from './deps';
+import { type InstanceDeps, type InstanceView, lastErrorOf, viewOf } from './deps';
 
 /** `reason`: 'suspension' when billing stops it (a reactivation resumes it), 'user' otherwise. */
 export async function stopInstance(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   userId: string,
   reason: StopReason = 'user',
 ): Promise<InstanceView> {
@@ -31,7 +33,7 @@ export async function stopInstance(
 
 /** Stops the machine of a stopped instance; records (and with `raise`, reports) a failure. */
 export async function stopMachine(
-  deps: LifecycleDeps,
+  deps: InstanceDeps,
   instanceId: string,
   machineId: string,
   raise: boolean,
@@ -41,12 +43,12 @@ export async function stopMachine(
     await clearStopFailure(deps.db, instanceId, deps.clock.now());
     return true;
   } catch (err) {
-    deps.logger.warn({ instanceId, machineId, err: errorText(err) }, 'machine stop failed; will retry');
+    deps.logger.warn({ instanceId, machineId, reason: errorMessage(err) }, 'machine stop failed; will retry');
     await patchWhile(
       deps.db,
       instanceId,
       'stopped',
-      { lastError: `${STOP_FAILED_PREFIX}${errorText(err)}` },
+      { lastError: `${STOP_FAILED_PREFIX}${lastErrorOf(err)}` },
       deps.clock.now(),
     );
     if (raise)

@@ -2,6 +2,7 @@
 // fallback only when the controller does not know the route (an older controller), never on a 401
 // and never silently on a 5xx. Fallback lists are cached in PostgreSQL; every successful approve,
 // by either path, invalidates the instance's cached lists.
+
 import type { z } from 'zod';
 import {
   ApproveChannelBody,
@@ -16,6 +17,7 @@ import { checkInput } from '@/contracts/pairing-input';
 import type { Db } from '@/db/client';
 import type { PairingKind } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
+import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
 import {
   CONTROLLER_REFRESH_TIMEOUT_MS,
@@ -130,7 +132,7 @@ export function createPairingService(deps: PairingDeps) {
       ) as z.infer<S>;
     } catch (err) {
       // never cached: the next call tries again
-      deps.logger.warn({ instanceId: inst.instanceId, kind, err: (err as Error).message }, 'exec fallback list failed');
+      deps.logger.warn({ instanceId: inst.instanceId, kind, err: errorMessage(err) }, 'exec fallback list failed');
       if (err instanceof FallbackFailed)
         throw InstanceUnavailable(
           'Could not read the pairing requests of your instance — try again in a minute.',
@@ -156,7 +158,7 @@ export function createPairingService(deps: PairingDeps) {
       try {
         result = await viaExec(inst.machineId);
       } catch (err) {
-        deps.logger.warn({ instanceId: inst.instanceId, err: (err as Error).message }, 'exec fallback approve failed');
+        deps.logger.warn({ instanceId: inst.instanceId, err: errorMessage(err) }, 'exec fallback approve failed');
         throw InstanceUnavailable('Your instance did not answer — try again in a minute.', 'fallback_failed');
       }
     } else {

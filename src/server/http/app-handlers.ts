@@ -6,20 +6,14 @@ import { createCronLifecycleHandler } from './cron-lifecycle-handler';
 import { createCronReconcileHandler } from './cron-reconcile-instances-handler';
 import { createHealthHandler } from './health-handler';
 import { hidingInternalErrors } from './internal-errors';
+import { findRoute, type RouteHandlerName } from './routes';
 import { sameOriginOnly } from './same-origin';
 import { createStripeWebhookHandler } from './stripe-webhook-handler';
 import { createTrpcHandler } from './trpc-handler';
 
 export type Handler = (req: Request) => Promise<Response>;
 
-export type AppHandlers = {
-  trpc: Handler;
-  auth: Handler;
-  health: Handler;
-  stripeWebhook: Handler;
-  cronBillingLifecycle: Handler;
-  cronReconcileInstances: Handler;
-};
+export type AppHandlers = Record<RouteHandlerName, Handler>;
 
 export function createAppHandlers(deps: AppDeps): AppHandlers {
   // the browser routes take mutations from the app's own pages only; Stripe and the scheduler send no Origin
@@ -40,14 +34,18 @@ export function createAppHandlers(deps: AppDeps): AppHandlers {
   };
 }
 
-/** Path → handler, as Next's file routes lay it out; used by the test server. */
+/** Dispatches by the route table (routes.ts), as Next's file routes do; used by the test server. */
 export function routeRequest(h: AppHandlers, req: Request): Promise<Response> {
-  const { pathname } = new URL(req.url);
-  if (pathname.startsWith('/api/trpc/')) return h.trpc(req);
-  if (pathname.startsWith('/api/auth/')) return h.auth(req);
-  if (pathname === '/api/health') return h.health(req);
-  if (pathname === '/api/stripe/webhook') return h.stripeWebhook(req);
-  if (pathname === '/api/cron/billing-lifecycle') return h.cronBillingLifecycle(req);
-  if (pathname === '/api/cron/reconcile-instances') return h.cronReconcileInstances(req);
-  return Promise.resolve(Response.json({ error: 'Not found' }, { status: 404 }));
+  const route = findRoute(new URL(req.url).pathname);
+  if (!route) return Promise.resolve(Response.json({ error: 'Not found' }, { status: 404 }));
+  // like Next, a method the route file does not export is refused before any handler runs
+  if (!(route.methods as readonly string[]).includes(req.method)) {
+    return Promise.resolve(
+      Response.json(
+        { error: `Use ${route.methods.join(' or ')}.` },
+        { status: 405, headers: { allow: route.methods.join(', ') } },
+      ),
+    );
+  }
+  return h[route.handler](req);
 }

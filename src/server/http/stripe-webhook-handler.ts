@@ -11,7 +11,7 @@ export function createStripeWebhookHandler(deps: AppDeps) {
     stripe: deps.stripe,
     webhookSecret: deps.config.STRIPE_WEBHOOK_SECRET,
     config: deps.config,
-    log: deps.logger.child({ route: 'stripe-webhook' }),
+    logger: deps.logger.child({ route: 'stripe-webhook' }),
     clock: deps.clock,
     instanceActions: deps.instanceActions,
   };

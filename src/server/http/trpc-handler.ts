@@ -13,7 +13,7 @@ export function createTrpcHandler(deps: AppDeps) {
       endpoint: '/api/trpc',
       req,
       router: appRouter,
-      createContext: async () => ({ deps, user: await sessionUser(deps.auth, req.headers), requestId, log }),
+      createContext: async () => ({ deps, user: await sessionUser(deps.auth, req.headers), requestId, logger: log }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ path, err: error.cause ?? error }, 'trpc error');
       },

@@ -22,7 +22,7 @@ const billingDeps = (ctx: TrpcContext): BillingDeps => ({
   db: ctx.deps.db,
   stripe: ctx.deps.stripe,
   clock: ctx.deps.clock,
-  log: ctx.log,
+  logger: ctx.logger,
   config: ctx.deps.config,
 });
 

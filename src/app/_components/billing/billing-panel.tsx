@@ -1,10 +1,11 @@
 'use client';
-// The billing page: where the account stands, and every step that changes it.
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useState } from 'react';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
+// The billing page: where the account stands, and every step that changes it.
+import { isPaying } from '@/billing/stripe-status';
 import { billingQuery } from '../../_lib/queries';
 import { ErrorNotice } from '../error-notice';
 import { Notice } from '../notice';
@@ -13,8 +14,6 @@ import { GetStarted } from './get-started';
 import { ManageSubscription } from './manage-subscription';
 
 const CONFIRM_POLL_MS = 2_000; // after checkout the webhook lands within seconds; poll until it has
-
-const PAYING = new Set(['active', 'past_due']);
 
 export function BillingPanel() {
   return (
@@ -42,8 +41,7 @@ function BillingPanelInner() {
   const billing = useQuery({
     ...billingQuery,
     // Coming back from a paid checkout, keep asking until Stripe's webhook has recorded the plan.
-    refetchInterval: (q) =>
-      checkout === 'success' && !PAYING.has(q.state.data?.status ?? '') ? CONFIRM_POLL_MS : false,
+    refetchInterval: (q) => (checkout === 'success' && !isPaying(q.state.data?.status) ? CONFIRM_POLL_MS : false),
   });
 
   if (billing.isPending) return <BillingLoading />;
@@ -61,7 +59,7 @@ function BillingPanelInner() {
   }
 
   const s = billing.data;
-  const paying = PAYING.has(s.status);
+  const paying = isPaying(s.status);
   return (
     <section aria-labelledby="billing-title" className="stack">
       <h1 id="billing-title">Billing</h1>

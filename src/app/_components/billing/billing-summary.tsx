@@ -1,6 +1,7 @@
 'use client';
-// Where the account stands: status, plan, trial countdown, period end, pending changes, earlybird.
 import type { ReactNode } from 'react';
+// Where the account stands: status, plan, trial countdown, period end, pending changes, earlybird.
+import { isPaying } from '@/billing/stripe-status';
 import { PLAN_NAMES, SUBSCRIPTION_STATUS_LABELS } from '../../_lib/labels';
 import type { BillingStatus } from '../../_lib/queries';
 import { formatDate, formatDateTime, formatRelative } from '../../_lib/time';
@@ -18,7 +19,7 @@ function Row({ term, children }: { term: string; children: ReactNode }) {
 export function BillingSummary({ status: s }: { status: BillingStatus }) {
   const now = useNow(30_000);
   const st = SUBSCRIPTION_STATUS_LABELS[s.status];
-  const paying = s.status === 'active' || s.status === 'past_due';
+  const paying = isPaying(s.status);
   const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > now;
 
   return (

@@ -1,7 +1,8 @@
 // A paid checkout: for a plan, link the customer and subscription to the user (re-reading the
 // subscription, which this event does not carry); for earlybird, record the purchase.
 import { kiloclawEarlybirdPurchases } from '@/db/schema';
-import { idOf, resolveUserId } from '../resolve-user';
+import { idOf } from '../../stripe-ids';
+import { resolveUserId } from '../resolve-user';
 import { syncSubscription } from '../sync-subscription';
 import type { WebhookHandler } from '../types';
 
@@ -24,7 +25,7 @@ export const checkoutSessionCompleted: WebhookHandler<'checkout.session.complete
       metadataUserId: session.client_reference_id ?? session.metadata?.userId,
     });
     if (!userId) {
-      ctx.log.warn({ eventId: event.id, session: session.id }, 'earlybird purchase of no known user');
+      ctx.logger.warn({ eventId: event.id, session: session.id }, 'earlybird purchase of no known user');
       return { receipt: `ignored: earlybird session ${session.id} belongs to no known user` };
     }
     const inserted = await ctx.tx

@@ -1,6 +1,6 @@
 // A paid invoice (first payment, renewal, or a past-due invoice finally paid): re-read the subscription,
 // whose status and period this payment changed. Invoices carry the subscription under parent since 2025-03-31.
-import { idOf } from '../resolve-user';
+import { idOf } from '../../stripe-ids';
 import { syncSubscription } from '../sync-subscription';
 import type { WebhookHandler } from '../types';
 

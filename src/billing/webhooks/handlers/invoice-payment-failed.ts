@@ -1,6 +1,6 @@
 // A failed renewal: the subscription goes past_due (grace until the cron suspends it); re-reading it
 // records the status and starts `past_due_since`.
-import { idOf } from '../resolve-user';
+import { idOf } from '../../stripe-ids';
 import { syncSubscription } from '../sync-subscription';
 import type { WebhookHandler } from '../types';
 

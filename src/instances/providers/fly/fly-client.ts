@@ -1,5 +1,6 @@
 // A thin client of the Fly Machines API over fetch. Every call has a timeout; a non-2xx answer
 // becomes a ProviderError carrying the status and the parsed body, so callers can branch on them.
+import { errorMessage } from '@/platform/error-message';
 import { ProviderError } from '../provider';
 
 export const FLY_CALL_TIMEOUT_MS = 15_000; // an ordinary Machines API call answers in well under a second
@@ -65,7 +66,7 @@ export function createFlyClient(opts: FlyClientOptions) {
       });
     } catch (err) {
       const reason =
-        (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
+        err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : errorMessage(err);
       throw new ProviderError(operation, null, null, `fly ${operation}: ${reason}`);
     }
     const text = await res.text();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnExec } from '@/controller/exec';
-import { freePort } from '@/db/embedded';
+import { freePort } from '@/platform/free-port';
 import type { Logger } from '@/platform/logger';
 import { openclawCliPath, openclawNodeBin } from '@/platform/openclaw-paths';
 import {
