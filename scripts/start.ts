@@ -2,7 +2,7 @@
 // PostgreSQL (data in DATA_DIR), applies migrations, seeds the demo login, builds the web app if its
 // sources changed, and serves it on PORT. Each external part switches to the real one when configured.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
@@ -13,8 +13,8 @@ import { type StripeEmulator, startStripeEmulator } from '@/emulators/stripe/ser
 import { appSecrets, ConfigError, loadConfig, withEmbeddedDefaults } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
-import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
-import { embeddedSecrets } from '@/server/embedded-secrets';
+import { DEMO_ACCOUNT, disableDemoAccount, ensureDemoAccount } from '@/server/demo-account';
+import { embeddedSecrets, enforceDataDirModes } from '@/server/embedded-secrets';
 import { startScheduler } from '@/server/scheduler';
 
 const root = process.cwd();
@@ -45,12 +45,20 @@ function newestMtime(p: string): number {
   return newest;
 }
 
+/**
+ * next.config.js writes the security headers into the build, HSTS only for APP_ENV=production: a build
+ * made for the other mode is stale. Builds from before this stamp were development builds.
+ */
+const BUILD_MODE_FILE = path.join(root, '.next', 'kiloclaw-build-mode');
+const buildMode = () => (process.env.APP_ENV === 'production' ? 'production' : 'development');
+const builtMode = () => (existsSync(BUILD_MODE_FILE) ? readFileSync(BUILD_MODE_FILE, 'utf8').trim() : 'development');
+
 function buildIsFresh(): boolean {
   const buildId = path.join(root, '.next', 'BUILD_ID');
   const sources = ['src', 'next.config.js', 'package-lock.json', 'tsconfig.json'].map((p) =>
     newestMtime(path.join(root, p)),
   );
-  return existsSync(buildId) && statSync(buildId).mtimeMs >= Math.max(...sources);
+  return existsSync(buildId) && statSync(buildId).mtimeMs >= Math.max(...sources) && builtMode() === buildMode();
 }
 
 const BUILD_LOCK_STALE_MS = 10 * 60_000; // a build never takes this long here; an older lock was left by a crash
@@ -77,6 +85,7 @@ async function buildIfNeeded(): Promise<void> {
       env: process.env,
     });
     if (r.status !== 0) throw new Error('next build failed (see above)');
+    writeFileSync(BUILD_MODE_FILE, buildMode());
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
@@ -100,8 +109,9 @@ function ensureOpenclaw(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // Read and validated once up front (production names every missing secret here); the embedded
-  // parts fill in what is unset, then the config is read again (withEmbeddedDefaults).
+  // Read and validated once up front, before anything starts: production names every problem here
+  // (missing secrets, no DATABASE_URL, the local machine provider, an APP_URL that is not https). The
+  // embedded parts then fill in what is unset, and the config is read again (withEmbeddedDefaults).
   const boot = loadConfig();
   log = createLogger({ name: 'start', level: boot.LOG_LEVEL });
   // only the local machine provider runs openclaw on this host; Fly machines carry it in their image
@@ -111,6 +121,8 @@ async function main(): Promise<void> {
   const embeddedValues: Parameters<typeof withEmbeddedDefaults>[0] = {};
   let embedded: EmbeddedServer | undefined;
 
+  // production never gets here without DATABASE_URL (loadConfig refused it above, before anything started)
+  if (!boot.isProduction) enforceDataDirModes(dataDir);
   if (!boot.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dir: dataDir, onLog: (l) => log.debug({ pg: l }) });
     cleanups.push(() => embedded?.stop());
@@ -155,7 +167,10 @@ async function main(): Promise<void> {
   log.info('migrations applied');
 
   let demo = false;
-  if (!config.isProduction && config.DEMO_ACCOUNT) {
+  if (config.isProduction) {
+    // its password is public: a demo user left by a development boot on this database must not sign in
+    if ((await disableDemoAccount(db)) === 'disabled') log.warn('demo account disabled (production)');
+  } else if (config.DEMO_ACCOUNT) {
     const auth = createAuth({ db, secret: appSecrets(config).authSecret, baseURL: config.appUrl, production: false });
     await ensureDemoAccount(db, auth);
     demo = true;

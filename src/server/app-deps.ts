@@ -68,6 +68,8 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     logger: logger.child({ module: 'instances' }),
     provider: machineProvider,
     controllerSecret,
+    // during a rotation (README: Rotating CONTROLLER_SECRET)
+    controllerSecretPrevious: config.CONTROLLER_SECRET_PREVIOUS,
   };
   const instances = createInstanceService({
     ...instanceDeps,
