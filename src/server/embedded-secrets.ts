@@ -8,8 +8,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 
 const NAMES = ['AUTH_SECRET', 'CRON_SECRET', 'CONTROLLER_SECRET'] as const;
-export const DATA_DIR_MODE = 0o700;
-export const SECRETS_FILE_MODE = 0o600;
+const DATA_DIR_MODE = 0o700;
+const SECRETS_FILE_MODE = 0o600;
 
 /** Creates DATA_DIR if needed and narrows its mode (and secrets.json's) to the owner. */
 export function enforceDataDirModes(dataDir: string): void {

@@ -42,7 +42,7 @@ export type InstanceView = {
  * answer, an address, an id of someone else's volume) and never leaves the server: each kind of
  * problem gets our own sentence.
  */
-export function publicProblem(lastError: string | null): string | null {
+function publicProblem(lastError: string | null): string | null {
   if (!lastError) return null;
   if (lastError.startsWith(STOP_FAILED_PREFIX)) return 'The machine did not stop when asked; KiloClaw keeps trying.';
   if (lastError.startsWith('destroy (')) return 'Removing the machine has not finished; KiloClaw keeps trying.';

@@ -8,7 +8,7 @@ type Handler = (req: Request) => Promise<Response>;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Why this request is refused, or null when it may go on. */
-export function crossSiteRefusal(req: Request, trusted: readonly string[]): string | null {
+function crossSiteRefusal(req: Request, trusted: readonly string[]): string | null {
   if (SAFE_METHODS.has(req.method)) return null;
   const site = req.headers.get('sec-fetch-site');
   if (site === 'cross-site' || site === 'same-site') return `sec-fetch-site: ${site}`;
