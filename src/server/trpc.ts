@@ -9,7 +9,7 @@ import type { Logger } from '@/platform/logger';
 import { issuePath, issueText } from '@/platform/zod-issues';
 import type { AppDeps } from './app-deps';
 import type { SessionUser } from './auth';
-import { domainErrorToTrpc, internalErrorMessage, ReasonedError } from './errors';
+import { ContextFailure, domainErrorToTrpc, internalErrorMessage, ReasonedError } from './errors';
 
 export type TrpcContext = {
   deps: AppDeps;
@@ -26,7 +26,7 @@ const t = initTRPC.context<TrpcContext>().create({
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       // the cause (failed SQL with its parameters, a connection address, a provider's raw answer) is in the
       // log under the request id; the client gets the id to quote, never the text
-      const requestId = ctx?.requestId;
+      const requestId = ctx?.requestId ?? (cause instanceof ContextFailure ? cause.requestId : undefined);
       return {
         ...shape,
         message: internalErrorMessage(requestId),

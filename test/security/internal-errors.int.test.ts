@@ -57,6 +57,20 @@ describe('an internal error reaching the client', () => {
     expect(logged).toMatch(/kiloclaw_subscriptions/);
   });
 
+  it('carries the request id too when the session lookup itself fails (before any procedure runs)', async () => {
+    const u = await signUp(app.url);
+    const res = await withTableMissing('auth_sessions', () =>
+      fetch(`${app.url}/api/trpc/kiloclaw.getBillingStatus`, {
+        headers: { cookie: u.cookie, 'x-request-id': 'req-ctx-1' },
+      }),
+    );
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).toContain('(reference req-ctx-1)');
+    expect(text).not.toMatch(/auth_sessions|Failed query|select/i);
+    expect(logged).toContain('req-ctx-1');
+  });
+
   it('is a generic auth answer with the request id when the database fails under better-auth', async () => {
     const res = await withTableMissing('users', () =>
       fetch(`${app.url}/api/auth/sign-up/email`, {

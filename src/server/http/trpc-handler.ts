@@ -1,8 +1,10 @@
 // POST/GET /api/trpc/*: the fetch adapter with the session user in context.
+import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { requestIdFrom } from '@/platform/logger';
 import type { AppDeps } from '../app-deps';
 import { sessionUser } from '../auth';
+import { ContextFailure } from '../errors';
 import { appRouter } from '../routers/app';
 
 export function createTrpcHandler(deps: AppDeps) {
@@ -13,7 +15,14 @@ export function createTrpcHandler(deps: AppDeps) {
       endpoint: '/api/trpc',
       req,
       router: appRouter,
-      createContext: async () => ({ deps, user: await sessionUser(deps.auth, req.headers), requestId, logger: log }),
+      createContext: async () => {
+        try {
+          return { deps, user: await sessionUser(deps.auth, req.headers), requestId, logger: log };
+        } catch (err) {
+          // no context yet: the request id travels in the cause, for the client's message
+          throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: new ContextFailure(requestId, err) });
+        }
+      },
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ path, err: error.cause ?? error }, 'trpc error');
       },
