@@ -108,3 +108,37 @@ describe('the loopback aliases of the development URL', () => {
     expect(res.status).toBe(403);
   });
 });
+
+describe('in production', () => {
+  it('trusts APP_URL only: a loopback alias is another site there', async () => {
+    const prod = await startTestApp({
+      db: tdb.db,
+      env: {
+        APP_ENV: 'production',
+        APP_URL: 'https://claw.example.test',
+        DATABASE_URL: tdb.url,
+        STRIPE_SECRET_KEY: 'sk_test_unused',
+        STRIPE_WEBHOOK_SECRET: 'whsec_unused',
+        SMTP_URL: 'smtp://127.0.0.1:1',
+        MACHINE_PROVIDER: 'fly',
+        FLY_API_TOKEN: 'unused',
+        FLY_APP_NAME: 'unused',
+        FLY_IMAGE: 'unused',
+      },
+    });
+    try {
+      const port = new URL(prod.url).port;
+      const signUpFrom = (origin: string) =>
+        fetch(`${prod.url}/api/auth/sign-up/email`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin },
+          body: JSON.stringify({ email: uniqueEmail('prod'), password: 'a-long-password', name: 'Prod' }),
+        });
+      for (const alias of [`http://127.0.0.1:${port}`, `http://localhost:${port}`])
+        expect((await signUpFrom(alias)).status, alias).toBe(403);
+      expect((await signUpFrom('https://claw.example.test')).status).toBe(200);
+    } finally {
+      await prod.close();
+    }
+  });
+});
