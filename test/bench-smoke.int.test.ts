@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const BENCHES: Record<string, string[]> = {
   'bench:access': ['gated_rps', 'bare_rps', 'gated_p99_ms', 'ratio'],
-  'bench:cron': ['seconds', 'statements', 'naive_seconds', 'ratio'],
+  'bench:cron': ['seconds', 'statements', 'naive_seconds', 'ratio', 'seconds_1m', 'statements_1m', 'rss_growth_mb'],
   'bench:webhooks': ['events_per_s', 'p99_ms', 'ratio'],
   'bench:pairing': [
     'cached_p99_ms',
@@ -20,6 +20,7 @@ const BENCHES: Record<string, string[]> = {
     'freshness_s',
   ],
   'bench:pairing-e2e': ['controller_p99_ms', 'fallback_p50_ms', 'ratio'],
+  'bench:reconcile': ['instances', 'provider_calls', 'seconds', 'baseline_provider_calls', 'ratio'],
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');

@@ -119,10 +119,23 @@ export const kiloclawSubscriptions = pgTable(
     index('kiloclaw_subscriptions_trial_ends_idx')
       .on(t.trialEndsAt)
       .where(sql`${t.status} = 'trialing' AND ${t.suspendedAt} IS NULL`),
+    // the past-due sweep's own expression: a row without past_due_since counts from its last update
     index('kiloclaw_subscriptions_past_due_idx')
-      .on(t.pastDueSince)
+      .on(sql`coalesce(${t.pastDueSince}, ${t.updatedAt})`)
       .where(sql`${t.status} = 'past_due' AND ${t.suspendedAt} IS NULL`),
     index('kiloclaw_subscriptions_suspended_idx').on(t.suspendedAt).where(sql`${t.suspendedAt} IS NOT NULL`),
+    // instances still to destroy (the sweep clears the deadline): the destruction sweep reads those past
+    // their deadline, the destruction warning those suspended long enough — never the destroyed history
+    index('kiloclaw_subscriptions_destruction_due_idx')
+      .on(t.destructionDeadline)
+      .where(sql`${t.destructionDeadline} IS NOT NULL`),
+    index('kiloclaw_subscriptions_destruction_pending_idx')
+      .on(t.suspendedAt)
+      .where(sql`${t.destructionDeadline} IS NOT NULL`),
+    // instances destroyed (deadline cleared): the "instance deleted" email reads the recent ones
+    index('kiloclaw_subscriptions_destroyed_idx')
+      .on(t.suspendedAt)
+      .where(sql`${t.suspendedAt} IS NOT NULL AND ${t.destructionDeadline} IS NULL`),
     index('kiloclaw_subscriptions_customer_idx').on(t.stripeCustomerId),
   ],
 );
@@ -138,8 +151,16 @@ export const kiloclawEarlybirdPurchases = pgTable(
     stripePaymentIntentId: text('stripe_payment_intent_id'),
     purchasedAt: ts('purchased_at').notNull().defaultNow(),
     expiresAt: ts('expires_at').notNull(),
+    /** set by the earlybird-expiry sweep once it has judged this purchase after its expiry */
+    expiryCheckedAt: ts('expiry_checked_at'),
   },
-  (t) => [index('kiloclaw_earlybird_user_idx').on(t.userId, t.expiresAt)],
+  (t) => [
+    index('kiloclaw_earlybird_user_idx').on(t.userId, t.expiresAt),
+    // the warning's window and "still valid" read only purchases not yet expired
+    index('kiloclaw_earlybird_expires_idx').on(t.expiresAt),
+    // the expiry sweep reads only expired purchases it has not judged yet
+    index('kiloclaw_earlybird_unchecked_idx').on(t.expiresAt).where(sql`${t.expiryCheckedAt} IS NULL`),
+  ],
 );
 
 export const EMAIL_TYPES = [

@@ -2,7 +2,7 @@
 // state in its WHERE clause; the `starting_at` of a claimed start is its fencing token, so a start
 // that lost its claim (stopped, timed out, destroyed) can no longer write.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
 import { payingAgainUsers, suspendedUsers } from '@/billing/suspension-queries';
 import type { DbOrTx } from '@/db/client';
 import { type InstanceStatus, kiloclawInstances } from '@/db/schema';
@@ -173,6 +173,37 @@ export async function expireStaleStarts(db: DbOrTx, now: Date) {
     .set({ status: 'stopped', startingAt: null, statusChangedAt: now, updatedAt: now, lastError: START_TIMED_OUT })
     .where(and(eq(I.status, 'starting'), or(lt(I.startingAt, startCutoff(now)), isNull(I.startingAt))))
     .returning({ id: I.id, machineId: I.machineId });
+}
+
+/**
+ * One page of the instances in `status`, in id order after `afterId`: how the reconciler walks every
+ * running row without an OFFSET (each page is an index range scan).
+ */
+export async function pageByStatus(
+  db: DbOrTx,
+  status: InstanceStatus,
+  afterId: string | null,
+  limit: number,
+): Promise<Array<Pick<InstanceRow, 'id' | 'machineId' | 'statusChangedAt'>>> {
+  return db
+    .select({ id: I.id, machineId: I.machineId, statusChangedAt: I.statusChangedAt })
+    .from(I)
+    .where(afterId ? and(eq(I.status, status), gt(I.id, afterId)) : eq(I.status, status))
+    .orderBy(I.id)
+    .limit(limit);
+}
+
+/** The rows of these instance ids (a machine's metadata names its instance), by id. */
+export async function statusesOf(
+  db: DbOrTx,
+  ids: string[],
+): Promise<Map<string, Pick<InstanceRow, 'id' | 'status' | 'statusChangedAt'>>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: I.id, status: I.status, statusChangedAt: I.statusChangedAt })
+    .from(I)
+    .where(inArray(I.id, ids));
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function listByStatus(db: DbOrTx, status: InstanceStatus, limit: number): Promise<InstanceRow[]> {

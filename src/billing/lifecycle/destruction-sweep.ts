@@ -9,9 +9,9 @@ import { ts } from './access-sql';
 import {
   days,
   emptyReport,
-  excluding,
+  forEachChunk,
   forEachInstance,
-  inBatches,
+  lockedChunk,
   mailBatch,
   type SweepInput,
   type SweepReport,
@@ -27,20 +27,16 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
   const report = emptyReport();
   const batch = deps.settings.batchSize;
   const due = sql`s.suspended_at is not null and s.destruction_deadline <= ${ts(now)}`;
+  const candidates = sql`select s.id from kiloclaw_subscriptions s where ${due}`;
 
-  await inBatches(batch, async (exclude) => {
+  await forEachChunk<{ id: string }>(deps.db, candidates, batch, async (chunk) => {
+    // \`before\`: the row as the statement found it, for the deadline a failed destroy puts back
     const rows = await deps.db.execute<{ user_id: string; suspended_at: string; deadline: string }>(sql`
-      with due as (
-        select s.id, s.destruction_deadline as deadline from kiloclaw_subscriptions s
-        where ${due} ${excluding(sql`s.user_id`, exclude)}
-        limit ${batch}
-        for update of s skip locked
-      )
       update kiloclaw_subscriptions s
       set destruction_deadline = null, updated_at = ${ts(now)}
-      from due
-      where s.id = due.id and ${due}
-      returning s.user_id, s.suspended_at, due.deadline`);
+      from kiloclaw_subscriptions before
+      where ${lockedChunk(chunk.map((r) => r.id))} and before.id = s.id and ${due}
+      returning s.user_id, s.suspended_at, before.destruction_deadline as deadline`);
     const byUser = new Map(rows.map((r) => [r.user_id, r]));
     const failed = await forEachInstance(input, report, 'destroy', [...byUser.keys()], async (userId) => {
       const r = byUser.get(userId);
@@ -59,21 +55,17 @@ export async function destructionSweep(input: SweepInput): Promise<SweepReport> 
       }
     });
     report.actioned += rows.length - failed.size;
-    return { rows: rows.length, failed: [...failed] };
   });
 
   // The email: every recently destroyed user not yet told (retries a send that failed in an earlier run).
-  await inBatches(batch, async (exclude) => {
-    const rows = await deps.db.execute<UserRow>(sql`
+  const owed = sql`
       select u.id as user_id, u.email, u.name, s.suspended_at
       from kiloclaw_subscriptions s join users u on u.id = s.user_id
       where s.suspended_at is not null and s.destruction_deadline is null
         and s.suspended_at > ${ts(now)} - ${days(deps.settings.destructionAfterDays + DESTROYED_EMAIL_WINDOW_DAYS)}
-        and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id and l.email_type = 'instance_destroyed')
-        ${excluding(sql`u.id`, exclude)}
-      limit ${batch}`);
-    const failedMail = await mailBatch(input, report, 'instance_destroyed', rows.map(toRecipient));
-    return { rows: rows.length, failed: failedMail };
+        and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id and l.email_type = 'instance_destroyed')`;
+  await forEachChunk<UserRow>(deps.db, owed, batch, async (rows) => {
+    await mailBatch(input, report, 'instance_destroyed', rows.map(toRecipient));
   });
   return report;
 }

@@ -1,11 +1,13 @@
 // Sweeps 3–6: suspend users whose access has ended, stop their instance, tell them.
 //
-// Each suspension batch is ONE conditional statement: the rows are picked and locked (skip locked: a
+// The candidates are streamed by one select (sweep-kit's forEachChunk: one scan, however many are
+// due), and each chunk is suspended by ONE conditional statement: the rows are locked (skip locked: a
 // row a webhook is changing right now is left for the next run), and the UPDATE's WHERE repeats every
-// selecting condition. Under READ COMMITTED, PostgreSQL re-evaluates that WHERE against the newest
-// committed version of a row that changed after the statement began — so a reactivation committed in
-// between makes the condition false and the user is left alone. (An update by user id alone would
-// suspend a user who had just paid: docs/billing.md §6.3.)
+// selecting condition. The select's view of a row may be seconds old; the UPDATE's is not: under READ
+// COMMITTED, PostgreSQL re-evaluates that WHERE against the newest committed version of a row that
+// changed after the statement began — so a reactivation committed in between makes the condition false
+// and the user is left alone. (An update by user id alone would suspend a user who had just paid:
+// docs/billing.md §6.3.)
 //
 // The email is a second pass over "suspended recently, suspension email not in the log", so a send
 // that failed (and gave its claim back) is retried by the next run even though the row no longer
@@ -17,9 +19,9 @@ import { hasAccessIgnoringSuspension, ts, validEarlybird } from './access-sql';
 import {
   days,
   emptyReport,
-  excluding,
+  forEachChunk,
   forEachInstance,
-  inBatches,
+  lockedChunk,
   mailBatch,
   type SweepInput,
   type SweepReport,
@@ -33,22 +35,15 @@ const EARLYBIRD_ONLY_ROW = sql`(s.plan is null and s.stripe_subscription_id is n
 const destructionDeadline = (input: SweepInput) =>
   new Date(input.now.getTime() + input.deps.settings.destructionAfterDays * 86_400_000);
 
-/** Suspends, in batches, the rows matching `condition` (a predicate on `s`), then stops each instance. */
+/** Suspends the rows matching `condition` (a predicate on `s`), chunk by chunk, then stops each instance. */
 async function suspendWhere(input: SweepInput, report: SweepReport, condition: SQL): Promise<void> {
   const { deps, now } = input;
-  const batch = deps.settings.batchSize;
-  await inBatches(batch, async () => {
+  const candidates = sql`select s.id from kiloclaw_subscriptions s where ${condition}`;
+  await forEachChunk<{ id: string }>(deps.db, candidates, deps.settings.batchSize, async (chunk) => {
     const rows = await deps.db.execute<{ user_id: string }>(sql`
-      with due as (
-        select s.id from kiloclaw_subscriptions s
-        where ${condition}
-        limit ${batch}
-        for update of s skip locked
-      )
       update kiloclaw_subscriptions s
       set suspended_at = ${ts(now)}, destruction_deadline = ${ts(destructionDeadline(input))}, updated_at = ${ts(now)}
-      from due
-      where s.id = due.id and ${condition}
+      where ${lockedChunk(chunk.map((r) => r.id))} and ${condition}
       returning s.user_id`);
     report.actioned += rows.length;
     // after the statement committed: the instance follows the row, never the other way round
@@ -58,7 +53,6 @@ async function suspendWhere(input: SweepInput, report: SweepReport, condition: S
       'stop',
       rows.map((r) => r.user_id),
     );
-    return { rows: rows.length, failed: [] };
   });
 }
 
@@ -69,9 +63,7 @@ async function suspendWhere(input: SweepInput, report: SweepReport, condition: S
  */
 async function mailSuspended(input: SweepInput, report: SweepReport, emailType: EmailType, kind: SQL): Promise<void> {
   const { deps, now } = input;
-  const batch = deps.settings.batchSize;
-  await inBatches(batch, async (exclude) => {
-    const rows = await deps.db.execute<UserRow>(sql`
+  const owed = sql`
       select u.id as user_id, u.email, u.name, s.trial_ends_at, s.suspended_at, s.destruction_deadline,
         (select max(e.expires_at) from kiloclaw_earlybird_purchases e where e.user_id = s.user_id) as earlybird_expires_at
       from kiloclaw_subscriptions s join users u on u.id = s.user_id
@@ -80,11 +72,9 @@ async function mailSuspended(input: SweepInput, report: SweepReport, emailType: 
         and s.destruction_deadline > ${ts(now)}
         and ${kind}
         and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id
-                          and l.email_type in ${[...SUSPENSION_NOTICES]} and l.sent_at >= s.suspended_at)
-        ${excluding(sql`u.id`, exclude)}
-      limit ${batch}`);
-    const failed = await mailBatch(input, report, emailType, rows.map(toRecipient));
-    return { rows: rows.length, failed };
+                          and l.email_type in ${[...SUSPENSION_NOTICES]} and l.sent_at >= s.suspended_at)`;
+  await forEachChunk<UserRow>(deps.db, owed, deps.settings.batchSize, async (rows) => {
+    await mailBatch(input, report, emailType, rows.map(toRecipient));
   });
 }
 
@@ -112,16 +102,27 @@ export async function trialExpirySweep(input: SweepInput): Promise<SweepReport> 
 export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepReport> {
   const { deps, now } = input;
   const report = emptyReport();
-  const batch = deps.settings.batchSize;
-  await inBatches(batch, async () => {
+  // expiry_checked_at marks a purchase this sweep has judged after it expired: the user then has a
+  // subscription row (theirs, or the one made here) or a later purchase that is itself still to be
+  // judged. The partial index over unmarked purchases keeps every run to the newly expired ones.
+  const expired = sql`e.expiry_checked_at is null and e.expires_at <= ${ts(now)}`;
+  const candidates = sql`select e.id from kiloclaw_earlybird_purchases e where ${expired}`;
+  await forEachChunk<{ id: string }>(deps.db, candidates, deps.settings.batchSize, async (chunk) => {
     const rows = await deps.db.execute<{ user_id: string }>(sql`
+      with due as (
+        select e.id, e.user_id from kiloclaw_earlybird_purchases e
+        where e.id = any(${sql.param(chunk.map((r) => r.id))}::uuid[]) and ${expired}
+        for update skip locked
+      ), checked as (
+        update kiloclaw_earlybird_purchases e set expiry_checked_at = ${ts(now)}
+        where e.id = any(array(select due.id from due))
+      )
       insert into kiloclaw_subscriptions (user_id, status, suspended_at, destruction_deadline, created_at, updated_at)
-      select e.user_id, 'canceled', ${ts(now)}, ${ts(destructionDeadline(input))}, ${ts(now)}, ${ts(now)}
-      from kiloclaw_earlybird_purchases e
-      where not exists (select 1 from kiloclaw_subscriptions s where s.user_id = e.user_id)
-      group by e.user_id
-      having max(e.expires_at) <= ${ts(now)}
-      limit ${batch}
+      select distinct due.user_id, 'canceled', ${ts(now)}, ${ts(destructionDeadline(input))}, ${ts(now)}, ${ts(now)}
+      from due
+      -- no valid purchase left: the user's latest has expired (a scalar subquery probes the user's
+      -- purchases; \`not exists\` could become an anti-join hashing every valid purchase per chunk)
+      where (select max(v.expires_at) from kiloclaw_earlybird_purchases v where v.user_id = due.user_id) <= ${ts(now)}
       on conflict (user_id) do nothing
       returning user_id`);
     report.actioned += rows.length;
@@ -131,7 +132,6 @@ export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepRepo
       'stop',
       rows.map((r) => r.user_id),
     );
-    return { rows: rows.length, failed: [] };
   });
   await mailSuspended(input, report, 'earlybird_expired', sql`s.status = 'canceled' and ${EARLYBIRD_ONLY_ROW}`);
   return report;

@@ -1,6 +1,7 @@
 // What every sweep shares: its dependencies, its report, the batch loop and the row → recipient mapping.
 
-import { and, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { and, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '@/db/client';
 import { type EmailType, kiloclawSubscriptions } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
@@ -64,39 +65,63 @@ export function toRecipient(r: UserRow): Recipient {
 
 export const days = (n: number): SQL => sql`make_interval(days => ${n})`;
 
-/** `and <col> <> all(…)` — users this run already passed over, so a batch loop never picks them twice. */
-export function excluding(column: SQL, userIds: readonly string[]): SQL {
-  return userIds.length ? sql`and ${column} <> all(${sql.param([...userIds])}::text[])` : sql``;
-}
+/** A query builder for drizzle `SQL`: turns it into text + parameters for the driver's cursor. */
+const dialect = new PgDialect();
+
+/** Fewest pooled connections a run needs: the lock's, a streaming cursor's, and one for the statements. */
+const MIN_POOL_CONNECTIONS = 3;
 
 /**
- * Runs `step` batch after batch until a batch comes back short. `step` gets the users to exclude
- * (those that failed earlier in this run) and returns how many rows the batch held.
+ * Streams the rows of ONE select in chunks of `size` through a cursor, calling `each` per chunk. One
+ * statement and one scan however many rows are due: a `limit` loop would start its scan over for
+ * every batch and re-read the rows earlier batches already handled (quadratic in the due rows). The
+ * cursor keeps one pooled connection while `each` runs its own statements on others, so a pool of
+ * fewer than MIN_POOL_CONNECTIONS would wait forever: refused up front. Rows are judged as of the
+ * select's start; each chunk's own statement repeats its guards against the newest data.
  */
-export async function inBatches(
-  batchSize: number,
-  step: (exclude: readonly string[]) => Promise<{ rows: number; failed: string[] }>,
-) {
-  const exclude: string[] = [];
-  for (;;) {
-    const { rows, failed } = await step(exclude);
-    exclude.push(...failed);
-    if (rows < batchSize) return;
+export async function forEachChunk<T>(
+  db: Db,
+  query: SQL,
+  size: number,
+  each: (rows: T[]) => Promise<void>,
+): Promise<void> {
+  const max = db.$client.options.max;
+  if (max < MIN_POOL_CONNECTIONS) {
+    throw new Error(
+      `the billing lifecycle needs a database pool of at least ${MIN_POOL_CONNECTIONS} connections (DATABASE_POOL_MAX is ${max})`,
+    );
+  }
+  const q = dialect.sqlToQuery(query);
+  // the iterator, not cursor(size, callback): postgres.js does not await the callback for the last chunk
+  for await (const rows of db.$client.unsafe(q.sql, q.params as never[]).cursor(size)) {
+    await each(rows as unknown as T[]);
   }
 }
 
 /**
- * Claims and sends `emailType` to each recipient, adding the outcome to `report`. Returns the users
- * not sent to (already in the log, or failed): the batch loop excludes them so it always progresses.
+ * `s.id = any(array(…))`: the subscription rows of a chunk (ids from a cursor), each locked first —
+ * skip locked: a row a webhook is changing right now is left for the next run. As an array rather
+ * than a join, the statement finds its rows by primary key whatever the planner thinks of the rest
+ * of its WHERE (a join let it re-scan the sweep's whole index and compare every pair).
+ */
+export function lockedChunk(ids: readonly string[]): SQL {
+  return sql`s.id = any(array(
+    select l.id from kiloclaw_subscriptions l where l.id = any(${sql.param([...ids])}::uuid[])
+    for update skip locked))`;
+}
+
+/**
+ * Claims and sends `emailType` to each recipient, adding the outcome to `report`. A failed send gave
+ * its claim back and is retried by the next run (a streamed pass never meets the same row twice).
  */
 export async function mailBatch(
   input: SweepInput,
   report: SweepReport,
   emailType: EmailType,
   recipients: Recipient[],
-): Promise<string[]> {
+): Promise<void> {
   const { deps, now } = input;
-  const { tally, failures, notSent } = await deliverOnce(
+  const { tally, failures } = await deliverOnce(
     {
       db: deps.db,
       mailer: deps.mailer,
@@ -112,7 +137,6 @@ export async function mailBatch(
   report.emails.skipped += tally.skipped;
   report.emails.failed += tally.failed;
   for (const f of failures) report.errors.push({ userId: f.userId, step: 'email', message: f.message });
-  return notSent;
 }
 
 /**
@@ -132,7 +156,13 @@ export async function forEachInstance(
   const stillSuspended = await input.deps.db
     .select({ userId: kiloclawSubscriptions.userId })
     .from(kiloclawSubscriptions)
-    .where(and(inArray(kiloclawSubscriptions.userId, [...userIds]), isNotNull(kiloclawSubscriptions.suspendedAt)));
+    // one array parameter, not a thousand: `in (…)` of a whole chunk costs more to parse than to run
+    .where(
+      and(
+        sql`${kiloclawSubscriptions.userId} = any(${sql.param([...userIds])}::text[])`,
+        isNotNull(kiloclawSubscriptions.suspendedAt),
+      ),
+    );
   const due = stillSuspended.map((r) => r.userId);
   await forEachLimited(due, input.deps.settings.concurrency, async (userId) => {
     try {

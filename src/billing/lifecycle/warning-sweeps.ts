@@ -8,8 +8,7 @@ import { ts } from './access-sql';
 import {
   days,
   emptyReport,
-  excluding,
-  inBatches,
+  forEachChunk,
   mailBatch,
   type SweepInput,
   type SweepReport,
@@ -17,17 +16,11 @@ import {
   type UserRow,
 } from './sweep-kit';
 
-/** Selects a batch of users owed `emailType` (minus `exclude`), claims and sends, until none are left. */
-async function warnOnce(
-  input: SweepInput,
-  emailType: EmailType,
-  selectBatch: (exclude: readonly string[]) => SQL,
-): Promise<SweepReport> {
+/** Streams the users owed `emailType`; each chunk is claimed and sent before the next is read. */
+async function warnOnce(input: SweepInput, emailType: EmailType, owed: SQL): Promise<SweepReport> {
   const report = emptyReport();
-  await inBatches(input.deps.settings.batchSize, async (exclude) => {
-    const rows = await input.deps.db.execute<UserRow>(selectBatch(exclude));
-    const failed = await mailBatch(input, report, emailType, rows.map(toRecipient));
-    return { rows: rows.length, failed };
+  await forEachChunk<UserRow>(input.deps.db, owed, input.deps.settings.batchSize, async (rows) => {
+    await mailBatch(input, report, emailType, rows.map(toRecipient));
   });
   report.actioned = report.emails.sent;
   return report;
@@ -39,17 +32,15 @@ const notYetSent = (type: EmailType) =>
 /** 1. A trial (not suspended, so no paid plan either: one row per user) ends within trialWarningDays. */
 export async function trialWarningSweep(input: SweepInput): Promise<SweepReport> {
   const { deps, now } = input;
-  const batch = deps.settings.batchSize;
   return warnOnce(
     input,
     'trial_ending',
-    (exclude) => sql`
+    sql`
       select u.id as user_id, u.email, u.name, s.trial_ends_at
       from kiloclaw_subscriptions s join users u on u.id = s.user_id
       where s.status = 'trialing' and s.suspended_at is null
         and s.trial_ends_at > ${ts(now)} and s.trial_ends_at <= ${ts(now)} + ${days(deps.settings.trialWarningDays)}
-        and ${notYetSent('trial_ending')} ${excluding(sql`u.id`, exclude)}
-      limit ${batch}`,
+        and ${notYetSent('trial_ending')}`,
   );
 }
 
@@ -60,21 +51,21 @@ export async function trialWarningSweep(input: SweepInput): Promise<SweepReport>
  */
 export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepReport> {
   const { deps, now } = input;
-  const batch = deps.settings.batchSize;
   const horizon = sql`${ts(now)} + ${days(deps.settings.earlybirdWarningDays)}`;
   return warnOnce(
     input,
     'earlybird_ending',
-    (exclude) => sql`
+    sql`
       select u.id as user_id, u.email, u.name, max(e.expires_at) as earlybird_expires_at
       from kiloclaw_earlybird_purchases e join users u on u.id = e.user_id
       where e.expires_at > ${ts(now)} and e.expires_at <= ${horizon}
         and not exists (select 1 from kiloclaw_earlybird_purchases later where later.user_id = e.user_id and later.expires_at > ${horizon})
-        and not exists (select 1 from kiloclaw_subscriptions s where s.user_id = e.user_id
-                          and (s.suspended_at is not null or s.status in ${[...PAYING_STATUSES]}))
-        and ${notYetSent('earlybird_ending')} ${excluding(sql`u.id`, exclude)}
-      group by u.id, u.email, u.name
-      limit ${batch}`,
+        -- a scalar subquery on purpose: it stays a probe of the user's one row, where \`not exists\`
+        -- becomes an anti-join that the planner may run by hashing every subscription
+        and not coalesce((select s.suspended_at is not null or s.status in ${[...PAYING_STATUSES]}
+                          from kiloclaw_subscriptions s where s.user_id = e.user_id), false)
+        and ${notYetSent('earlybird_ending')}
+      group by u.id, u.email, u.name`,
   );
 }
 
@@ -85,17 +76,15 @@ export async function earlybirdWarningSweep(input: SweepInput): Promise<SweepRep
  */
 export async function destructionWarningSweep(input: SweepInput): Promise<SweepReport> {
   const { deps, now } = input;
-  const batch = deps.settings.batchSize;
   return warnOnce(
     input,
     'destruction_warning',
-    (exclude) => sql`
+    sql`
       select u.id as user_id, u.email, u.name, s.suspended_at, s.destruction_deadline
       from kiloclaw_subscriptions s join users u on u.id = s.user_id
       where s.suspended_at is not null
         and s.suspended_at <= ${ts(now)} - ${days(deps.settings.destructionWarningDays)}
         and s.destruction_deadline > ${ts(now)}
-        and ${notYetSent('destruction_warning')} ${excluding(sql`u.id`, exclude)}
-      limit ${batch}`,
+        and ${notYetSent('destruction_warning')}`,
   );
 }

@@ -35,6 +35,40 @@ export type EmulatedVolume = {
   attached_machine_id: string | null;
 };
 
+export type Bucket = { perSecond: number; burst: number };
+export type RateLimits = {
+  /** each mutating action (start, stop, update, delete, exec, wait) per machine */
+  machineAction: Bucket;
+  /** GET /machines/{id} per machine */
+  getMachine: Bucket;
+  /** GET /machines (a page of the list) per app */
+  list: Bucket;
+};
+
+/** Fly's documented limits (the list rate is a guess: Fly does not document it). */
+export const FLY_RATE_LIMITS: RateLimits = {
+  machineAction: { perSecond: 1, burst: 3 },
+  getMachine: { perSecond: 5, burst: 10 },
+  list: { perSecond: 5, burst: 10 },
+};
+
+/** Token buckets by key: take() answers 0 when allowed, else the seconds to wait. */
+function tokenBuckets(now: () => number) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key: string, limit: Bucket): number => {
+    const t = now();
+    const b = buckets.get(key) ?? { tokens: limit.burst, at: t };
+    b.tokens = Math.min(limit.burst, b.tokens + ((t - b.at) / 1000) * limit.perSecond);
+    b.at = t;
+    buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / limit.perSecond));
+  };
+}
+
 export type FlyEmulator = {
   url: string;
   token: string;
@@ -55,6 +89,12 @@ export type FlyEmulator = {
     apiFailure: number | null;
     /** Volume deletes answer 500 (a destroy must then be retried). */
     failVolumeDelete: boolean;
+    /**
+     * Fly's rate limits, answered with 429 and `Retry-After` (seconds) once a bucket is empty; null
+     * (the default) means unlimited. Fly documents 1 req/s (burst 3) per action per machine and
+     * 5 req/s (burst 10) for Get Machine; the list rate is not documented, so it is a knob here.
+     */
+    rateLimits: RateLimits | null;
   };
   /** "METHOD /path" of every API call, in order. */
   calls: string[];
@@ -78,8 +118,21 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     listFlap: false,
     apiFailure: null,
     failVolumeDelete: false,
+    rateLimits: null,
   };
   const calls: string[] = [];
+  const takeToken = tokenBuckets(Date.now);
+
+  /** Seconds the caller must wait (429), or 0 when the call is within Fly's rate limits. */
+  function throttled(method: string, parts: string[]): number {
+    const limits = behaviour.rateLimits;
+    if (!limits) return 0;
+    const [kind, id, action] = parts;
+    if (kind !== 'machines') return 0;
+    if (!id) return method === 'GET' ? takeToken('list', limits.list) : 0;
+    if (!action && method === 'GET') return takeToken(`get:${id}`, limits.getMachine);
+    return takeToken(`${action ?? method}:${id}`, limits.machineAction);
+  }
 
   function launch(m: EmulatedMachine) {
     m.state = 'starting';
@@ -136,7 +189,14 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
       const list = [...machines.values()].filter(
         (m) => m.state !== 'destroyed' && filters.every(([k, v]) => m.config.metadata?.[k] === v),
       );
-      return [200, list.map(view)];
+      // Cursor paging is opt-in (Fly, 2026-10): without `limit`/`cursor` the whole list, as before.
+      // The paged answer's shape is not in Fly's public docs we could read: {machines, next_cursor}.
+      if (!query.has('limit') && !query.has('cursor')) return [200, list.map(view)];
+      const limit = Math.max(1, Math.min(1000, Number(query.get('limit') ?? 100) || 100));
+      const start = Number(query.get('cursor') ?? 0) || 0;
+      const page = list.slice(start, start + limit);
+      const next = start + limit < list.length ? String(start + limit) : null;
+      return [200, { machines: page.map(view), next_cursor: next }];
     }
     if (kind === 'machines' && !id && method === 'POST') {
       const name = typeof b.name === 'string' && b.name ? b.name : `machine-${hex(4)}`;
@@ -292,7 +352,12 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
       if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'unauthorized' });
       if (opts.appName && apiPath[1] !== opts.appName) return send(res, 404, { error: `app ${apiPath[1]} not found` });
       calls.push(`${method} /${apiPath[2]}`);
-      const [status, out] = await api(method, apiPath[2]!.split('/').filter(Boolean), url.searchParams, body);
+      const parts = apiPath[2]!.split('/').filter(Boolean);
+      const retryAfterS = throttled(method, parts);
+      if (retryAfterS > 0) {
+        return send(res, 429, { error: 'rate limit exceeded' }, { 'retry-after': String(retryAfterS) });
+      }
+      const [status, out] = await api(method, parts, url.searchParams, body);
       send(res, status, out);
     })().catch((err: unknown) => send(res, 500, { error: String(err) }));
   });
@@ -314,8 +379,8 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
   };
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown) {
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

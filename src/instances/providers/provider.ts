@@ -39,6 +39,11 @@ export interface MachineProvider {
   getMachine(id: string): Promise<Machine | null>;
   /** Live (not destroyed) machines whose metadata[key] === value. */
   listMachinesByMetadata(key: string, value: string): Promise<Machine[]>;
+  /**
+   * Every live machine of the fleet (for Fly: the app), read in pages: what the reconciler compares
+   * its rows with, one call per page instead of one per machine.
+   */
+  listMachines(): Promise<Machine[]>;
   /** Replaces the machine's config (mounts, env, metadata) with `spec`. */
   updateMachine(id: string, spec: MachineSpec): Promise<Machine>;
   startMachine(id: string): Promise<void>;
@@ -58,11 +63,16 @@ export class ProviderError extends Error {
     readonly status: number | null,
     readonly body: unknown,
     message: string,
+    /** for a 429: how long the provider asked us to wait */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.name = 'ProviderError';
   }
 }
+
+/** The provider refused for its rate limit and we did not wait (longer than the caller's budget). */
+export const isRateLimited = (err: unknown): err is ProviderError => err instanceof ProviderError && err.status === 429;
 
 /** Create refused because a machine already has this name; the existing id when the provider told us. */
 export class MachineNameTaken extends Error {

@@ -6,6 +6,21 @@ import { ProviderError } from '../provider';
 export const FLY_CALL_TIMEOUT_MS = 15_000; // an ordinary Machines API call answers in well under a second
 const WAIT_MAX_S = 60; // Fly clamps /wait to 60 s; longer waits loop
 const EXEC_MARGIN_MS = 15_000; // on top of the command's own timeout: connection + exec startup
+// Fly answers 429 + Retry-After past its rate limits (1 req/s per action per machine, burst 3): a
+// call waits that long and tries again, but never longer than this in all — a caller with many
+// machines (the reconciler) is better off leaving the rest for its next run than stalling.
+const RATE_LIMIT_BUDGET_MS = 5_000;
+const RATE_LIMIT_DEFAULT_WAIT_MS = 1_000; // a 429 without Retry-After
+export const LIST_PAGE_SIZE = 500; // machines per list page: 10,000 instances → 20 calls
+
+/** Retry-After in ms (seconds or an HTTP date); null when absent or unreadable. */
+function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
 
 export type FlyMount = { volume: string; path: string };
 export type FlyMachineConfig = {
@@ -46,12 +61,34 @@ export function createFlyClient(opts: FlyClientOptions) {
   const doFetch = opts.fetch ?? fetch;
   const defaultTimeout = opts.timeoutMs ?? FLY_CALL_TIMEOUT_MS;
 
+  /** One API call; a 429 is retried after its Retry-After while the rate-limit budget lasts. */
   async function call<T>(
     operation: string,
     method: string,
     path: string,
     body?: unknown,
     timeoutMs = defaultTimeout,
+  ): Promise<T> {
+    let waited = 0;
+    for (;;) {
+      try {
+        return await callOnce<T>(operation, method, path, body, timeoutMs);
+      } catch (err) {
+        if (!(err instanceof ProviderError) || err.status !== 429) throw err;
+        const wait = err.retryAfterMs ?? RATE_LIMIT_DEFAULT_WAIT_MS;
+        if (waited + wait > RATE_LIMIT_BUDGET_MS) throw err;
+        waited += wait;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  async function callOnce<T>(
+    operation: string,
+    method: string,
+    path: string,
+    body: unknown,
+    timeoutMs: number,
   ): Promise<T> {
     let res: Response;
     try {
@@ -81,7 +118,14 @@ export function createFlyClient(opts: FlyClientOptions) {
         typeof parsed === 'object' && parsed && 'error' in parsed
           ? String((parsed as { error: unknown }).error)
           : text.slice(0, 300);
-      throw new ProviderError(operation, res.status, parsed, `fly ${operation}: HTTP ${res.status} ${detail}`);
+      const retryAfter = res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : null;
+      throw new ProviderError(
+        operation,
+        res.status,
+        parsed,
+        `fly ${operation}: HTTP ${res.status} ${detail}`,
+        retryAfter,
+      );
     }
     return parsed as T;
   }
@@ -99,6 +143,17 @@ export function createFlyClient(opts: FlyClientOptions) {
     deleteMachine: (id: string) => call<unknown>('delete machine', 'DELETE', `${m(id)}?force=true`),
     listMachinesByMetadata: (key: string, value: string) =>
       call<FlyMachine[]>('list machines', 'GET', `/machines?${new URLSearchParams({ [`metadata.${key}`]: value })}`),
+    /** One page of the app's machines (cursor paging; an API without it answers the whole list). */
+    async listMachinesPage(cursor: string | null): Promise<{ machines: FlyMachine[]; nextCursor: string | null }> {
+      const q = new URLSearchParams({ limit: String(LIST_PAGE_SIZE), ...(cursor ? { cursor } : {}) });
+      const page = await call<FlyMachine[] | { machines?: FlyMachine[]; next_cursor?: string | null }>(
+        'list machines',
+        'GET',
+        `/machines?${q}`,
+      );
+      if (Array.isArray(page)) return { machines: page, nextCursor: null };
+      return { machines: page?.machines ?? [], nextCursor: page?.next_cursor || null };
+    },
     /** One bounded wait (≤ 60 s); a 408 means "not yet" and is returned as false. */
     async waitOnce(id: string, state: string, timeoutS: number, instanceId?: string): Promise<boolean> {
       const s = Math.max(1, Math.min(WAIT_MAX_S, Math.ceil(timeoutS)));

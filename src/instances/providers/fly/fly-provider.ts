@@ -111,6 +111,20 @@ export function createFlyProvider(opts: FlyProviderOptions): MachineProvider {
       // the filter is applied again here: a proxy or an older API may ignore the query parameter
       return list.filter((m) => !GONE_STATES.has(m.state) && m.config?.metadata?.[key] === value).map(toMachine);
     },
+    async listMachines() {
+      const all: Machine[] = [];
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const page = await fly.listMachinesPage(cursor);
+        for (const m of page.machines) if (!GONE_STATES.has(m.state) && !seen.has(m.id)) all.push(toMachine(m));
+        for (const m of page.machines) seen.add(m.id);
+        // a cursor that does not move would loop forever: stop rather than trust it
+        if (page.nextCursor === cursor) break;
+        cursor = page.nextCursor;
+      } while (cursor);
+      return all;
+    },
     async updateMachine(id, spec) {
       // Update replaces the whole config: start from the current one so nothing else is wiped.
       const current = await fly.getMachine(id);

@@ -238,6 +238,9 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     async listMachinesByMetadata(key, value) {
       return [...machines.values()].filter((m) => m.state !== 'destroyed' && m.spec.metadata[key] === value).map(view);
     },
+    async listMachines() {
+      return [...machines.values()].filter((m) => m.state !== 'destroyed').map(view);
+    },
     async updateMachine(id, spec) {
       const m = get(id, 'update machine');
       await halt(m);

@@ -1,0 +1,8 @@
+DROP INDEX "kiloclaw_subscriptions_past_due_idx";--> statement-breakpoint
+ALTER TABLE "kiloclaw_earlybird_purchases" ADD COLUMN "expiry_checked_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "kiloclaw_earlybird_expires_idx" ON "kiloclaw_earlybird_purchases" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "kiloclaw_earlybird_unchecked_idx" ON "kiloclaw_earlybird_purchases" USING btree ("expires_at") WHERE "kiloclaw_earlybird_purchases"."expiry_checked_at" IS NULL;--> statement-breakpoint
+CREATE INDEX "kiloclaw_subscriptions_destruction_due_idx" ON "kiloclaw_subscriptions" USING btree ("destruction_deadline") WHERE "kiloclaw_subscriptions"."destruction_deadline" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "kiloclaw_subscriptions_destruction_pending_idx" ON "kiloclaw_subscriptions" USING btree ("suspended_at") WHERE "kiloclaw_subscriptions"."destruction_deadline" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "kiloclaw_subscriptions_destroyed_idx" ON "kiloclaw_subscriptions" USING btree ("suspended_at") WHERE "kiloclaw_subscriptions"."suspended_at" IS NOT NULL AND "kiloclaw_subscriptions"."destruction_deadline" IS NULL;--> statement-breakpoint
+CREATE INDEX "kiloclaw_subscriptions_past_due_idx" ON "kiloclaw_subscriptions" USING btree (coalesce("past_due_since", "updated_at")) WHERE "kiloclaw_subscriptions"."status" = 'past_due' AND "kiloclaw_subscriptions"."suspended_at" IS NULL;
