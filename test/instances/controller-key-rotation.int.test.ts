@@ -85,4 +85,19 @@ describe('CONTROLLER_SECRET rotation', () => {
     expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN).toBe(controllerToken(NEW_KEY, instanceId));
     expect(await reachable(after, userId, instanceId)).toBe(true);
   });
+
+  it('leaves a machine from before key ids alone outside a rotation, and updates it during one', async () => {
+    const { userId, instanceId } = await runningUnder(before);
+    const m = await machineOf(userId);
+    delete m.config.metadata?.kiloclaw_controller_key; // made before machines carried a key id
+
+    // (the other tests' machines, on the new key, are moved back to this run's key: not this one)
+    await createInstanceService(before).reconcile();
+    const untouched = await machineOf(userId);
+    expect(untouched.config.metadata?.kiloclaw_controller_key).toBeUndefined(); // no restart for a missing label
+    expect(untouched.config.env?.CONTROLLER_TOKEN).toBe(controllerToken(OLD_KEY, instanceId));
+
+    await createInstanceService(during).reconcile();
+    expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN).toBe(controllerToken(NEW_KEY, instanceId));
+  });
 });

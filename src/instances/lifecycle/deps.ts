@@ -90,9 +90,19 @@ export const controllerTarget = (
   ...(deps.controllerSecretPrevious ? { previousSecret: deps.controllerSecretPrevious } : {}),
 });
 
-/** The machine's tokens were made with another key than the current one (a rotation, or a machine from before key ids). */
-export const carriesOldKey = (deps: Pick<InstanceDeps, 'controllerSecret'>, machine: Machine) =>
-  machine.metadata[METADATA_CONTROLLER_KEY] !== controllerKeyId(deps.controllerSecret);
+/**
+ * The machine's tokens were made with another key than the current one. A machine from before key ids
+ * has none: outside a rotation its token is the current key's (there was no other), so the fleet is
+ * not restarted for a label; during a rotation it may be the previous key's, so it gets the new token.
+ */
+export function carriesOldKey(
+  deps: Pick<InstanceDeps, 'controllerSecret' | 'controllerSecretPrevious'>,
+  machine: Machine,
+): boolean {
+  const keyId = machine.metadata[METADATA_CONTROLLER_KEY];
+  if (keyId === undefined) return Boolean(deps.controllerSecretPrevious);
+  return keyId !== controllerKeyId(deps.controllerSecret);
+}
 
 /** A Fly volume name: lowercase letters, digits and underscores, at most 30 characters. */
 export const volumeNameFor = (instanceId: string) => `kc_${instanceId.replaceAll('-', '').slice(0, 27)}`;
