@@ -5,10 +5,12 @@
 //    per kind, for a controller on the state-database fast path and one on the CLI path (worst is reported).
 // 3. Freshness: seconds from a new request existing (its creating process has returned) until the
 //    controller lists it; median of 5.
+// 4. Approvals (bench/pairing-approve.ts): through the pairing worker (gateway protocol) vs the CLI,
+//    from the HTTP call until the request is gone from the list; a 50-approval burst's peak memory.
 // Last line: one JSON object with the figures.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { loadavg } from 'node:os';
+import os, { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   createChannelRequest,
@@ -20,6 +22,7 @@ import {
   startController,
 } from '../test/harness/openclaw';
 import { sized } from './lib';
+import { type ApproveBench, measureApprovals, startApproveBench } from './pairing-approve';
 
 const TOKEN = 'bench-controller-token-0123456789abcdef';
 const CACHED_REQUESTS = sized(5_000, 50);
@@ -114,7 +117,15 @@ async function main(): Promise<void> {
   const runtime = ensureOpenclaw();
   const home: OpenclawHome = createOpenclawHome({ gateway: { mode: 'local' } });
   const controllers: RunningController[] = [];
+  let approveBench: ApproveBench | null = null;
+  say(
+    `machine load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')} (1 / 5 / 15 min, ${os.cpus().length} cores)`,
+  );
   try {
+    // The approval controllers' real gateway starts first: it takes both cores for seconds.
+    approveBench = await startApproveBench(TOKEN);
     // Two requests so the list is not empty; this also creates openclaw's state database.
     await createChannelRequest(home, { id: '1000001', meta: { username: 'bench-a' } });
     await createChannelRequest(home, { id: '1000002', meta: { username: 'bench-b' } });
@@ -222,6 +233,32 @@ async function main(): Promise<void> {
     );
     agent.destroy();
 
+    // --- 5. approvals ------------------------------------------------------------------------------
+    const loadBefore = loadavg()[0]!;
+    const approvals = await measureApprovals(approveBench, say);
+    const sorted = (xs: number[]) => xs.toSorted((a, b) => a - b);
+    const ch = sorted(approvals.channelMs);
+    const dev = sorted(approvals.deviceMs);
+    const cliApprove = sorted(approvals.cliMs);
+    const approveChannelP50 = percentile(ch, 50);
+    const approveRatio = percentile(cliApprove, 50) / approveChannelP50;
+    const ms = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+    say(
+      `approve channel via gateway (call → gone from list): p50 ${approveChannelP50.toFixed(0)} ms, p99 ${percentile(ch, 99).toFixed(0)} ms (n=${ch.length}: ${ms(ch)})`,
+    );
+    say(`approve device via gateway: p50 ${percentile(dev, 50).toFixed(0)} ms (n=${dev.length}: ${ms(dev)})`);
+    say(
+      `approve channel via CLI: p50 ${percentile(cliApprove, 50).toFixed(0)} ms (n=${cliApprove.length}: ${ms(cliApprove)})`,
+    );
+    say(`ratio CLI p50 / gateway p50: ${approveRatio.toFixed(1)}×; paths taken: ${JSON.stringify(approvals.paths)}`);
+    const b = approvals.burst;
+    say(
+      `burst of 50 approvals on the CLI path: answers ${JSON.stringify(b.byStatus)} in ${b.seconds.toFixed(1)} s; ` +
+        `peak ${b.peakCli} CLI processes; controller tree RSS ${b.baseRssMb.toFixed(0)} MB → peak ${b.peakRssMb.toFixed(0)} MB`,
+    );
+    say(`pairing worker (gateway path) RSS: ${approvals.workerRssMb.toFixed(0)} MB, steady`);
+    say(`load average during approvals: ${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
+
     say(`bench took ${((Date.now() - benchStarted) / 1000).toFixed(1)} s`);
     say(
       JSON.stringify({
@@ -231,10 +268,21 @@ async function main(): Promise<void> {
         storm_refreshes_channels: Math.max(fastStorm.channels, cliStorm.channels),
         storm_refreshes_devices: Math.max(fastStorm.devices, cliStorm.devices),
         freshness_s: round(freshnessMedian, 2),
+        approve_channel_p50_ms: round(approveChannelP50, 1),
+        approve_channel_p99_ms: round(percentile(ch, 99), 1),
+        approve_device_p50_ms: round(percentile(dev, 50), 1),
+        approve_cli_p50_ms: round(percentile(cliApprove, 50), 1),
+        approve_cli_failures: approvals.cliFailures.length,
+        approve_ratio: round(approveRatio, 1),
+        burst_peak_rss_mb: Math.round(b.peakRssMb),
+        burst_peak_cli_processes: b.peakCli,
+        burst_busy_503: b.byStatus['503'] ?? 0,
+        worker_rss_mb: Math.round(approvals.workerRssMb),
+        load_avg_1m: round(loadavg()[0]!, 2),
       }),
     );
   } finally {
-    await Promise.all(controllers.map((c) => c.stop()));
+    await Promise.all([...controllers.map((c) => c.stop()), approveBench?.stop()]);
     home.remove();
   }
 }

@@ -3,6 +3,12 @@
 import { z } from 'zod';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
 
+/**
+ * The controller version this code base ships and the app expects (GET /_kilo/version →
+ * `controller`). Bump it with every change of behaviour the app can see.
+ */
+export const CONTROLLER_API_VERSION = '1.1.0';
+
 /** Default port of the controller inside a machine. */
 export const CONTROLLER_DEFAULT_PORT = 18789;
 
@@ -47,17 +53,47 @@ export type DevicePairingRequest = z.infer<typeof DevicePairingRequest>;
 /** ISO-8601 time of the last successful refresh of this list, or null before the first one. */
 const lastUpdated = z.string().nullable();
 
+/**
+ * Set when a `?refresh=true` could not read anything new: the list is the last one read (from
+ * `lastUpdated`), and `staleReason` says why. Absent from older controllers.
+ */
+const staleness = {
+  stale: z.boolean().optional(),
+  staleReason: z.string().optional(),
+  /** Grows on every change of the list; `?since=<version>&wait=<s>` waits for a newer one. */
+  version: z.number().int().nonnegative().optional(),
+};
+
 export const ChannelPairingListResponse = z.object({
   requests: z.array(ChannelPairingRequest),
   lastUpdated,
+  ...staleness,
 });
 export type ChannelPairingListResponse = z.infer<typeof ChannelPairingListResponse>;
 
 export const DevicePairingListResponse = z.object({
   requests: z.array(DevicePairingRequest),
   lastUpdated,
+  ...staleness,
 });
 export type DevicePairingListResponse = z.infer<typeof DevicePairingListResponse>;
+
+// ---- time budget -------------------------------------------------------------------------------
+// One chain of limits, each longer than what it waits on, so a slow step is reported by the layer
+// that knows why instead of surfacing as "did not answer" above it.
+
+/** One openclaw CLI run is killed after this (list 4–6 s, approve 5–8 s; 45 s means stuck). */
+export const CLI_RUN_LIMIT_MS = 45_000;
+/**
+ * The controller answers an approval or a `?refresh=true` within this, whatever happens: one CLI
+ * run (45 s) plus its follow-up list read from the state database (ms) or a queue wait; past it,
+ * 504 with `code: "timeout"` (an approval may still complete: the list will tell).
+ */
+export const CONTROLLER_SLOW_ROUTE_LIMIT_MS = 50_000;
+/** The app waits this long for an approval or a `?refresh=true`: the controller's limit plus network slack. */
+export const APP_SLOW_CALL_TIMEOUT_MS = CONTROLLER_SLOW_ROUTE_LIMIT_MS + 10_000;
+/** A list long-poll (`?wait=`) is held at most this long by the controller. */
+export const LIST_WAIT_MAX_S = 25;
 
 // ---- approvals -----------------------------------------------------------------------------
 
@@ -67,8 +103,17 @@ export type ApproveChannelBody = z.infer<typeof ApproveChannelBody>;
 export const ApproveDeviceBody = z.object({ requestId: requestIdSchema });
 export type ApproveDeviceBody = z.infer<typeof ApproveDeviceBody>;
 
-/** 200 on success, 400 on bad input, 500 when the CLI failed, 503 while shutting down. */
-export const ApproveResponse = z.object({ success: z.boolean(), message: z.string() });
+/**
+ * 200 on success, 400 on bad input, 500 when openclaw refused, 503 while shutting down or busy
+ * (`code: "busy"`: at the bound of queued work, try again), 504 past the controller's time limit
+ * (`code: "timeout"`). `path` says which way the approval went (gateway protocol or CLI).
+ */
+export const ApproveResponse = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  code: z.string().optional(),
+  path: z.enum(['gateway', 'cli']).optional(),
+});
 export type ApproveResponse = z.infer<typeof ApproveResponse>;
 
 // ---- gateway, health, version --------------------------------------------------------------
@@ -100,6 +145,8 @@ export const HealthResponse = z.object({
   /** Seconds since the controller started. */
   uptime: z.number().optional(),
   gateway: GatewayState.optional(),
+  /** How approvals go right now: the pairing worker over the gateway protocol, or the CLI. */
+  approvals: z.enum(['gateway', 'cli']).optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 

@@ -9,16 +9,19 @@ import type {
   DevicePairingRequest,
   GatewayStatus,
 } from '../contracts/controller';
+import { createApprover } from './approver';
 import { configuredChannels } from './channels-config';
 import { type Clock, systemClock } from './clock';
 import type { ControllerConfig } from './config';
 import { type Env, type ExecFn, spawnExec } from './exec';
 import { StateDbFastPath } from './fast-path';
+import { ListWatch } from './list-watch';
 import type { Logger } from './log';
 import { createOpenclawCli, OpenclawCliError } from './openclaw-cli';
 import { ensureOpenclawConfig, openclawConfigPath } from './openclaw-config';
 import { PairingCache } from './pairing-cache';
 import { createChannelSource, createDeviceSource } from './pairing-sources';
+import { PairingWorkerClient } from './pairing-worker-client';
 import { createControllerServer } from './server';
 import type { SqliteLoader } from './state-db';
 import { GatewaySupervisor } from './supervisor';
@@ -32,6 +35,10 @@ export interface ControllerOverrides {
   clock?: Clock;
   loadSqlite?: SqliteLoader;
   env?: Env;
+  /** [program, ...args] of the pairing worker; without it approvals use the CLI only. */
+  workerCommand?: string[];
+  /** Time limit of approvals and `?refresh=true` (tests shorten it). */
+  slowRouteLimitMs?: number;
 }
 
 export interface Controller {
@@ -40,6 +47,7 @@ export interface Controller {
   devices: PairingCache<DevicePairingRequest, ApproveDeviceBody>;
   supervisor: GatewaySupervisor | null;
   fastPath: StateDbFastPath;
+  worker: PairingWorkerClient | null;
   /** Listens, then starts the gateway and the caches (warm-up runs in the background). */
   start(): Promise<{ port: number }>;
   /** Stops the caches, then the gateway, then the server. */
@@ -72,6 +80,7 @@ export function createController(
   });
   const configPath = openclawConfigPath(config.stateDir, env);
   const isInvalidInput = (error: unknown) => error instanceof OpenclawCliError && error.kind === 'invalid-input';
+  const isBusy = (error: unknown) => error instanceof OpenclawCliError && error.kind === 'busy';
   const timing = { pollMs: config.pollMs };
   // Resolved at start(): the caches' first CLI reads wait for the supervised gateway.
   let openGate: () => void = () => {};
@@ -79,16 +88,48 @@ export function createController(
     openGate = resolve;
   });
 
+  const workerEnv: Env = {
+    PATH: env.PATH,
+    HOME: env.HOME,
+    OPENCLAW_STATE_DIR: config.stateDir,
+    OPENCLAW_CLI: config.cliPath,
+    OPENCLAW_GATEWAY_PORT: String(config.gateway.port),
+    OPENCLAW_GATEWAY_TOKEN: config.gateway.token,
+    NO_COLOR: '1',
+  };
+  const worker =
+    config.pairingWorker && overrides.workerCommand
+      ? new PairingWorkerClient({ command: overrides.workerCommand, env: workerEnv, clock, log })
+      : null;
+  const channelSource = createChannelSource({
+    cli,
+    fast: fastPath,
+    channels: () => configuredChannels(configPath, config.extraChannels),
+    clock,
+    log,
+  });
+  const approver = createApprover({
+    worker,
+    cli,
+    findChannelRequest: (channel, code) => {
+      const same = (r: ChannelPairingRequest) => r.channel === channel && r.code.toUpperCase() === code.toUpperCase();
+      try {
+        if (channelSource.fastReady()) return channelSource.readFast(channel, clock.now()).find(same);
+      } catch {
+        // the cached list below is the next best answer
+      }
+      return channels.snapshot().requests.find(same);
+    },
+    channelApproved: (channel, accountId, code, senderId) =>
+      fastPath.current()?.channelApproved(channel, accountId, code, senderId) ?? null,
+    clock,
+    log,
+  });
   const channels = new PairingCache<ChannelPairingRequest, ApproveChannelBody>({
-    source: createChannelSource({
-      cli,
-      fast: fastPath,
-      channels: () => configuredChannels(configPath, config.extraChannels),
-      clock,
-      log,
-    }),
-    approve: (input) => cli.approveChannel(input.channel, input.code),
+    source: channelSource,
+    approve: (input) => approver.approveChannel(input),
     isInvalidInput,
+    isBusy,
     approvedItem: (item, input) =>
       item.channel === input.channel && item.code.toUpperCase() === input.code.toUpperCase(),
     clock,
@@ -98,8 +139,9 @@ export function createController(
   });
   const devices = new PairingCache<DevicePairingRequest, ApproveDeviceBody>({
     source: createDeviceSource({ cli, fast: fastPath, clock, log }),
-    approve: (input) => cli.approveDevice(input.requestId),
+    approve: (input) => approver.approveDevice(input),
     isInvalidInput,
+    isBusy,
     approvedItem: (item, input) => item.requestId.toLowerCase() === input.requestId.toLowerCase(),
     clock,
     log,
@@ -135,6 +177,10 @@ export function createController(
     version: () => ({ controller: CONTROLLER_VERSION, openclaw: openclawVersion, node: process.version }),
     uptimeSeconds: () => Math.floor((clock.now() - startedAtMs) / 1000),
     log,
+    watches: { channels: new ListWatch(channels, clock), devices: new ListWatch(devices, clock) },
+    slowRouteLimitMs: overrides.slowRouteLimitMs,
+    inFlight: { approvals: 0 },
+    approvalPath: () => (worker?.status === 'connected' ? 'gateway' : 'cli'),
   });
 
   return {
@@ -143,6 +189,7 @@ export function createController(
     devices,
     supervisor,
     fastPath,
+    worker,
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -173,6 +220,7 @@ export function createController(
       // start() answers at once; the gate opens once the gateway runs (neither call rejects)
       void (supervisor ? supervisor.whenRunning(GATEWAY_START_WAIT_MS) : Promise.resolve(true)).then(async () => {
         openGate();
+        worker?.start(); // connects to the gateway now that it listens; approvals use the CLI until then
         openclawVersion = await cli.version();
       });
       return { port };
@@ -182,6 +230,7 @@ export function createController(
       channels.stop();
       devices.stop();
       cli.close();
+      await worker?.stop();
       await supervisor?.stop();
       fastPath.close();
       await new Promise<void>((resolve) => {

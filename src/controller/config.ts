@@ -29,6 +29,8 @@ export interface ControllerConfig {
   extraChannels: string[];
   fastPath: boolean;
   pollMs: number;
+  /** Approve through the pairing worker (gateway protocol) with the CLI as the fallback; off: CLI only. */
+  pairingWorker: boolean;
 }
 
 export class ControllerConfigError extends Error {
@@ -71,6 +73,9 @@ const EnvSchema = z.object({
   CONTROLLER_GATEWAY_EXTRA_ARGS: jsonStringArray('CONTROLLER_GATEWAY_EXTRA_ARGS').optional(),
   CONTROLLER_EXTRA_CHANNELS: z.string().optional(),
   CONTROLLER_FAST_PATH: z.enum(['on', 'off'], { error: 'CONTROLLER_FAST_PATH must be "on" or "off"' }).default('on'),
+  CONTROLLER_PAIRING_WORKER: z
+    .enum(['on', 'off'], { error: 'CONTROLLER_PAIRING_WORKER must be "on" or "off"' })
+    .default('on'),
   CONTROLLER_POLL_MS: z.coerce.number({ error: 'CONTROLLER_POLL_MS must be a number' }).int().min(0).default(1_000),
 });
 
@@ -130,5 +135,6 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     extraChannels,
     fastPath: e.CONTROLLER_FAST_PATH === 'on',
     pollMs: e.CONTROLLER_POLL_MS,
+    pairingWorker: e.CONTROLLER_PAIRING_WORKER === 'on',
   };
 }

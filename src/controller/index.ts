@@ -1,9 +1,13 @@
 // Entry point of the in-machine controller: config from the environment, then run until
-// SIGTERM/SIGINT (stop the caches, stop the gateway, close the server).
+// SIGTERM/SIGINT (stop the caches, stop the gateway, close the server). The same file started with
+// --pairing-worker is the controller's pairing worker (pairing-worker.ts).
 
 import { createController } from './app';
 import { type ControllerConfig, ControllerConfigError, loadControllerConfig } from './config';
 import { createLogger } from './log';
+import { runPairingWorker } from './pairing-worker';
+
+export const PAIRING_WORKER_FLAG = '--pairing-worker';
 
 async function main(): Promise<void> {
   let config: ControllerConfig;
@@ -17,7 +21,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ secrets: [config.token, config.gateway.token] });
-  const controller = createController(config, log);
+  const script = process.argv[1];
+  const controller = createController(config, log, {
+    workerCommand: script ? [process.execPath, script, PAIRING_WORKER_FLAG] : undefined,
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -46,4 +53,5 @@ async function main(): Promise<void> {
 }
 
 // an error main() does not handle is an unhandled rejection: Node prints it and exits non-zero
-void main();
+if (process.argv.includes(PAIRING_WORKER_FLAG)) void runPairingWorker();
+else void main();

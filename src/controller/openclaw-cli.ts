@@ -1,17 +1,28 @@
 // The openclaw CLI as the controller uses it: list and approve, for channels and devices.
 // Inputs are validated with the contract rules before any process starts; the CLI runs with an
-// argument array, a 45 s timeout and at most a few list invocations at once (each costs ~0.4 GB).
+// argument array and a 45 s timeout. One cap covers every CLI call (lists, approvals, --version):
+// at most CLI_MAX_RUNNING at once (each costs ~0.4 GB), at most CLI_MAX_QUEUED waiting behind
+// them; past that a call fails at once as 'busy' (the HTTP API answers 503 "try again").
 
 import { z } from 'zod';
+import { CLI_RUN_LIMIT_MS } from '../contracts/controller';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from '../contracts/pairing-input';
 import { issueText } from '../platform/zod-issues';
 import type { Env, ExecFn, ExecResult } from './exec';
 import type { RawChannelRequest, RawDeviceRequest } from './openclaw-rules';
 
-export const CLI_TIMEOUT_MS = 45_000; // list takes 4–6 s, approve 5–8 s here; 45 s means it is stuck
-export const MAX_CONCURRENT_LISTS = 2; // one CLI list peaks at ~450 MB RSS
+export const CLI_TIMEOUT_MS = CLI_RUN_LIMIT_MS; // list takes 4–6 s, approve 5–8 s here; 45 s means it is stuck
+export const CLI_MAX_RUNNING = 2; // one CLI process peaks at ~450 MB RSS: two fit a 1 GB machine beside the gateway
+export const CLI_MAX_QUEUED = 8; // 8 waiting behind 2 running is ~30 s of work; more is a burst to refuse, not to queue
 
-export type CliFailureKind = 'invalid-input' | 'failed' | 'timeout' | 'aborted' | 'unparseable' | 'not-started';
+export type CliFailureKind =
+  | 'invalid-input'
+  | 'failed'
+  | 'timeout'
+  | 'aborted'
+  | 'unparseable'
+  | 'not-started'
+  | 'busy';
 
 /** A CLI call that did not produce a usable answer; `message` is safe to show (no secrets). */
 export class OpenclawCliError extends Error {
@@ -34,12 +45,14 @@ export interface OpenclawCliOptions {
   /** Environment the CLI inherits (the controller's own secrets are removed from it). */
   baseEnv?: Env;
   timeoutMs?: number;
-  maxConcurrentLists?: number;
+  maxRunning?: number;
+  maxQueued?: number;
 }
 
 export interface OpenclawCli {
   listChannel(channel: string, signal?: AbortSignal): Promise<RawChannelRequest[]>;
-  approveChannel(channel: string, code: string): Promise<string>;
+  /** `notify`: openclaw tells the sender on their channel (`--notify`; exit 0 even when that fails). */
+  approveChannel(channel: string, code: string, options?: { notify?: boolean }): Promise<string>;
   listDevices(signal?: AbortSignal): Promise<RawDeviceRequest[]>;
   approveDevice(requestId: string): Promise<string>;
   version(): Promise<string | null>;
@@ -68,7 +81,7 @@ const WITHHELD_ENV = ['CONTROLLER_TOKEN'];
 
 export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
   const timeoutMs = options.timeoutMs ?? CLI_TIMEOUT_MS;
-  const listSlots = createSemaphore(options.maxConcurrentLists ?? MAX_CONCURRENT_LISTS);
+  const slots = createSemaphore(options.maxRunning ?? CLI_MAX_RUNNING, options.maxQueued ?? CLI_MAX_QUEUED);
   const env: Env = { ...(options.baseEnv ?? process.env) };
   for (const name of WITHHELD_ENV) delete env[name];
   Object.assign(env, {
@@ -83,6 +96,17 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
   const closing = new AbortController();
 
   async function run(args: string[], signal?: AbortSignal): Promise<ExecResult> {
+    const what = `openclaw ${args[0]} ${args[1] ?? ''}`.trim();
+    const slot = slots.run(() => runNow(args, what, signal));
+    if (!slot)
+      throw new OpenclawCliError(
+        'busy',
+        `The instance is busy with other openclaw commands (${slots.size()}); try again in a few seconds.`,
+      );
+    return slot;
+  }
+
+  async function runNow(args: string[], what: string, signal?: AbortSignal): Promise<ExecResult> {
     const both = signal ? AbortSignal.any([signal, closing.signal]) : closing.signal;
     const result = await options.exec({
       file: options.nodeBin,
@@ -91,7 +115,6 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
       timeoutMs,
       signal: both,
     });
-    const what = `openclaw ${args[0]} ${args[1] ?? ''}`.trim();
     if (result.spawnError) throw new OpenclawCliError('not-started', `${what} could not start: ${result.spawnError}`);
     if (result.aborted) throw new OpenclawCliError('aborted', `${what} was cancelled`);
     if (result.timedOut)
@@ -117,17 +140,18 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
   return {
     async listChannel(channel, signal) {
       const valid = must(channelSchema, channel, 'channel');
-      const result = await listSlots.run(() => run(['pairing', 'list', valid, '--json'], signal));
+      const result = await run(['pairing', 'list', valid, '--json'], signal);
       return parseJsonOutput(ChannelListOutput, result.stdout, 'pairing list').requests;
     },
-    async approveChannel(channel, code) {
+    async approveChannel(channel, code, approveOptions = {}) {
       const validChannel = must(channelSchema, channel, 'channel');
       const validCode = must(pairingCodeSchema, code, 'code');
-      const result = await run(['pairing', 'approve', validChannel, validCode]);
+      const notify = approveOptions.notify ? ['--notify'] : [];
+      const result = await run(['pairing', 'approve', validChannel, validCode, ...notify]);
       return firstLine(result.stdout) ?? `Approved ${validChannel} pairing code.`;
     },
     async listDevices(signal) {
-      const result = await listSlots.run(() => run(['devices', 'list', '--json', ...tokenArgs()], signal));
+      const result = await run(['devices', 'list', '--json', ...tokenArgs()], signal);
       return parseJsonOutput(DeviceListOutput, result.stdout, 'devices list').pending as RawDeviceRequest[];
     },
     async approveDevice(requestId) {
@@ -199,23 +223,35 @@ function parseJsonOutput<T>(schema: z.ZodType<T>, stdout: string, what: string):
 }
 
 interface Semaphore {
-  run<T>(task: () => Promise<T>): Promise<T>;
+  /** Runs `task` when a slot is free; null (nothing started, nothing queued) when the queue is full. */
+  run<T>(task: () => Promise<T>): Promise<T> | null;
+  /** "N running, M waiting", for messages. */
+  size(): string;
 }
 
-function createSemaphore(slots: number): Semaphore {
-  let free = Math.max(1, slots);
+function createSemaphore(slots: number, maxQueued: number): Semaphore {
+  const total = Math.max(1, slots);
+  let free = total;
   const waiting: Array<() => void> = [];
+  const runTask = async <T>(task: () => Promise<T>, queued: boolean): Promise<T> => {
+    if (queued) await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
+    }
+  };
   return {
-    async run(task) {
-      if (free > 0) free -= 1;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      try {
-        return await task();
-      } finally {
-        const next = waiting.shift();
-        if (next) next();
-        else free += 1;
+    run(task) {
+      if (free > 0) {
+        free -= 1;
+        return runTask(task, false);
       }
+      if (waiting.length >= maxQueued) return null;
+      return runTask(task, true);
     },
+    size: () => `${total - free} running, ${waiting.length} waiting`,
   };
 }

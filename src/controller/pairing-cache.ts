@@ -55,14 +55,16 @@ export const DEFAULT_CACHE_TIMING: CacheTiming = {
 export const PAIRING_LOG_LINE = /pair|approv/i;
 
 export type ApproveOutcome =
-  | { ok: true; message: string }
-  | { ok: false; reason: 'invalid' | 'failed' | 'shutting-down'; message: string };
+  | { ok: true; message: string; path?: string }
+  | { ok: false; reason: 'invalid' | 'failed' | 'shutting-down' | 'busy'; message: string };
 
 export interface PairingCacheOptions<T, A> {
   source: PairingSource<T>;
-  /** Runs the approval (the CLI); throws to fail it. `isInvalidInput` tells a 400 from a 500. */
-  approve: (input: A) => Promise<string>;
+  /** Runs the approval (gateway or CLI); throws to fail it. `isInvalidInput` tells a 400 from a 500. */
+  approve: (input: A) => Promise<string | { message: string; path: string }>;
   isInvalidInput?: (error: unknown) => boolean;
+  /** The approval was refused because the machine is at its bound of work (503 "try again"). */
+  isBusy?: (error: unknown) => boolean;
   /** After an approval whose follow-up refresh failed, which cached items to drop. */
   approvedItem?: (item: T, input: A) => boolean;
   clock: Clock;
@@ -83,6 +85,8 @@ export interface RefreshOutcome {
   changed: boolean;
   /** It finished after a newer result was applied, so it was discarded. */
   discarded?: boolean;
+  /** Why nothing could be read (every key failed), for the caller to pass on. */
+  error?: string;
 }
 
 export interface RefreshOptions {
@@ -194,19 +198,21 @@ export class PairingCache<T, A> {
 
   async approve(input: A): Promise<ApproveOutcome> {
     if (this.stopped) return { ok: false, reason: 'shutting-down', message: 'The controller is shutting down' };
-    let message: string;
+    let done: string | { message: string; path: string };
     try {
-      message = await this.options.approve(input);
+      done = await this.options.approve(input);
     } catch (error) {
       const invalid = this.options.isInvalidInput?.(error) ?? false;
+      const busy = this.options.isBusy?.(error) ?? false;
       const text = errorMessage(error);
       this.options.log.warn({ kind: this.kind, reason: text }, 'approve failed');
-      return { ok: false, reason: invalid ? 'invalid' : 'failed', message: text };
+      return { ok: false, reason: invalid ? 'invalid' : busy ? 'busy' : 'failed', message: text };
     }
+    const { message, path } = typeof done === 'string' ? { message: done, path: undefined } : done;
     // The approval happened; a refresh that fails now must not turn it into a failure.
     const outcome = await this.refresh({ reason: 'approve', fresh: true }).catch(() => ({ ok: false, changed: false }));
     if (!outcome.ok && this.options.approvedItem) this.dropApproved(input);
-    return { ok: true, message };
+    return { ok: true, message, ...(path ? { path } : {}) };
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -317,7 +323,7 @@ export class PairingCache<T, A> {
     if (failed.length > 0) log.warn({ kind: this.kind, reason, failed }, 'pairing refresh failed for some keys');
     if (keys.length > 0 && results.size === 0) {
       this.consecutiveFailures += 1;
-      return { ok: false, changed: false };
+      return { ok: false, changed: false, error: failed.map((f) => `${f.key}: ${f.error}`).join('; ') };
     }
     this.consecutiveFailures = 0;
     const outcome = this.apply(generation, keys, results, reason);

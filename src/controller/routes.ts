@@ -8,16 +8,25 @@ import {
   type ChannelPairingRequest,
   CONTROLLER_ROUTE_PREFIX,
   CONTROLLER_ROUTES,
+  CONTROLLER_SLOW_ROUTE_LIMIT_MS,
   type DevicePairingRequest,
   type GatewayStatus,
   type HealthResponse,
+  LIST_WAIT_MAX_S,
   ROUTE_UNAVAILABLE_CODE,
   type VersionResponse,
 } from '../contracts/controller';
 import { tokensEqual } from '../contracts/controller-token';
 import { checkInput } from '../contracts/pairing-input';
+import type { ListWatch } from './list-watch';
 import type { Logger } from './log';
 import type { ApproveOutcome, PairingCache } from './pairing-cache';
+
+/**
+ * Approvals in progress at once, either path. The gateway path costs milliseconds each; the CLI
+ * path has its own cap and queue (openclaw-cli.ts). Past this, 503 "busy, try again".
+ */
+export const MAX_APPROVALS_IN_FLIGHT = 20;
 
 export interface RoutesDeps {
   token: string;
@@ -27,6 +36,14 @@ export interface RoutesDeps {
   version: () => VersionResponse;
   uptimeSeconds: () => number;
   log: Logger;
+  /** Versions of the two lists for long-polls; without them `since`/`wait` are ignored. */
+  watches?: { channels: ListWatch; devices: ListWatch };
+  /** Time limit of approvals and `?refresh=true` (CONTROLLER_SLOW_ROUTE_LIMIT_MS; tests shorten it). */
+  slowRouteLimitMs?: number;
+  /** Which way approvals go now (the pairing worker is connected: 'gateway'). */
+  approvalPath?: () => 'gateway' | 'cli';
+  /** Shared counter of approvals in progress (one per controller). */
+  inFlight?: { approvals: number };
 }
 
 export interface RouteRequest {
@@ -62,11 +79,12 @@ const json = (status: number, body: unknown): RouteResponse => ({ status, body }
 const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   [CONTROLLER_ROUTES.version]: { GET: (deps) => json(200, deps.version()) },
   [CONTROLLER_ROUTES.gatewayStatus]: { GET: (deps) => json(200, deps.gatewayStatus()) },
-  [CONTROLLER_ROUTES.channels]: { GET: (deps, req) => listRoute(deps.channels, req) },
-  [CONTROLLER_ROUTES.devices]: { GET: (deps, req) => listRoute(deps.devices, req) },
+  [CONTROLLER_ROUTES.channels]: { GET: (deps, req) => listRoute(deps, deps.channels, deps.watches?.channels, req) },
+  [CONTROLLER_ROUTES.devices]: { GET: (deps, req) => listRoute(deps, deps.devices, deps.watches?.devices, req) },
   [CONTROLLER_ROUTES.approveChannel]: {
     POST: (deps, req) =>
       approveRoute(
+        deps,
         req,
         (body) => checkInput(ApproveChannelBody, body),
         (input) => deps.channels.approve(input),
@@ -75,6 +93,7 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   [CONTROLLER_ROUTES.approveDevice]: {
     POST: (deps, req) =>
       approveRoute(
+        deps,
         req,
         (body) => checkInput(ApproveDeviceBody, body),
         (input) => deps.devices.approve(input),
@@ -85,7 +104,12 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
 export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise<RouteResponse> {
   // Health first: public, and never waits on anything (the CLI may be hung).
   if (req.path === CONTROLLER_ROUTES.health && req.method === 'GET') {
-    const body: HealthResponse = { status: 'ok', uptime: deps.uptimeSeconds(), gateway: deps.gatewayStatus().state };
+    const body: HealthResponse = {
+      status: 'ok',
+      uptime: deps.uptimeSeconds(),
+      gateway: deps.gatewayStatus().state,
+      approvals: deps.approvalPath?.() ?? 'cli',
+    };
     return json(200, body);
   }
   if (!req.path.startsWith(CONTROLLER_ROUTE_PREFIX)) return json(404, { error: 'Not Found' });
@@ -104,16 +128,64 @@ function authorized(header: string | undefined, token: string): boolean {
   return given ? tokensEqual(given, token) : false;
 }
 
-async function listRoute<T, A>(cache: PairingCache<T, A>, req: RouteRequest): Promise<RouteResponse> {
+type Deadline = { timedOut: true };
+/** `work`, or `{timedOut}` once `ms` passed (the work itself goes on; its result is then not awaited). */
+async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T | Deadline> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<Deadline>((resolve) => {
+    timer = setTimeout(() => resolve({ timedOut: true }), ms);
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+const isDeadline = (value: unknown): value is Deadline =>
+  typeof value === 'object' && value !== null && (value as Deadline).timedOut === true;
+
+async function listRoute<T, A>(
+  deps: RoutesDeps,
+  cache: PairingCache<T, A>,
+  watch: ListWatch | undefined,
+  req: RouteRequest,
+): Promise<RouteResponse> {
   const refresh = req.query.get('refresh');
   if (refresh !== null && refresh !== 'true' && refresh !== 'false') {
     return json(400, { error: 'refresh must be "true" or "false"' });
   }
-  if (refresh === 'true') await cache.refresh({ reason: 'request', fresh: true });
-  return { status: 200, body: null, json: cache.snapshotJson() };
+  const since = req.query.get('since');
+  const wait = req.query.get('wait');
+  if ((since !== null && !/^\d{1,12}$/.test(since)) || (wait !== null && !/^\d{1,3}$/.test(wait))) {
+    return json(400, { error: 'since and wait must be whole numbers' });
+  }
+  if (refresh === 'true') {
+    const limitMs = deps.slowRouteLimitMs ?? CONTROLLER_SLOW_ROUTE_LIMIT_MS;
+    const outcome = await withinLimit(cache.refresh({ reason: 'request', fresh: true }), limitMs);
+    // Nothing new could be read: say so, with the last list read (lastUpdated says when).
+    const staleReason = isDeadline(outcome)
+      ? `openclaw did not answer within ${Math.round(limitMs / 1000)} s`
+      : outcome.ok
+        ? null
+        : cache.isStopped
+          ? 'the controller is shutting down'
+          : `openclaw could not be read: ${outcome.error ?? 'see the controller log'}`;
+    if (staleReason) {
+      deps.log.warn({ kind: cache.kind, reason: staleReason }, 'pairing refresh answered stale');
+      return json(200, { ...cache.snapshot(), stale: true, staleReason, version: watch?.current() });
+    }
+  } else if (watch && since !== null && wait !== null) {
+    const waitMs = Math.min(Number(wait), LIST_WAIT_MAX_S) * 1000;
+    await watch.waitForChange(Number(since), waitMs);
+  }
+  const cached = cache.snapshotJson();
+  if (!watch) return { status: 200, body: null, json: cached };
+  // The cached JSON object with the version added: no re-serialisation on the hot path.
+  return { status: 200, body: null, json: `${cached.slice(0, -1)},"version":${watch.current()}}` };
 }
 
 async function approveRoute<A>(
+  deps: RoutesDeps,
   req: RouteRequest,
   check: (body: unknown) => { ok: true; value: A } | { ok: false; message: string },
   approve: (input: A) => Promise<ApproveOutcome>,
@@ -127,8 +199,26 @@ async function approveRoute<A>(
   }
   const input = check(body);
   if (!input.ok) return json(400, reply(false, input.message));
-  const outcome = await approve(input.value);
-  if (outcome.ok) return json(200, reply(true, outcome.message));
+  const inFlight = deps.inFlight ?? { approvals: 0 };
+  if (inFlight.approvals >= MAX_APPROVALS_IN_FLIGHT) {
+    return json(503, {
+      ...reply(false, `The instance is busy with ${inFlight.approvals} approvals; try again in a few seconds.`),
+      code: 'busy',
+    });
+  }
+  inFlight.approvals += 1;
+  const limitMs = deps.slowRouteLimitMs ?? CONTROLLER_SLOW_ROUTE_LIMIT_MS;
+  const work = approve(input.value).finally(() => {
+    inFlight.approvals -= 1;
+  });
+  const outcome = await withinLimit(work, limitMs);
+  if (isDeadline(outcome)) {
+    const text = `The approval did not finish within ${Math.round(limitMs / 1000)} s; it may still complete — the list will show it.`;
+    return json(504, { ...reply(false, text), code: 'timeout' });
+  }
+  if (outcome.ok)
+    return json(200, { ...reply(true, outcome.message), ...(outcome.path ? { path: outcome.path } : {}) });
+  if (outcome.reason === 'busy') return json(503, { ...reply(false, outcome.message), code: 'busy' });
   const status = outcome.reason === 'invalid' ? 400 : outcome.reason === 'shutting-down' ? 503 : 500;
   return json(status, reply(false, outcome.message));
 }

@@ -52,8 +52,16 @@ const BUSY_TIMEOUT_MS = 1_000; // a read waits at most this long for a checkpoin
 export interface StateDbReader {
   readChannel(channel: string, nowMs: number): RawChannelRequest[];
   readDevices(nowMs: number): RawDeviceRequest[];
+  /**
+   * Whether an approval of (channel, code) for `senderId` is committed: the code is no longer
+   * pending and the sender is on the channel's allow-list. null when this schema cannot tell.
+   */
+  channelApproved(channel: string, accountId: string, code: string, senderId: string): boolean | null;
   close(): void;
 }
+
+/** The allow-list columns the approval check reads (an optional extra: the lists never depend on it). */
+const ALLOW_ENTRY_COLUMNS = ['channel_key', 'account_id', 'entry', 'sort_order', 'updated_at'];
 
 export type StateDbOpen =
   | { ok: true; reader: StateDbReader }
@@ -111,12 +119,28 @@ export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = l
         'WHERE channel_key = ? ORDER BY created_at ASC, account_id ASC, request_id ASC',
     );
     const deviceRows = db.prepare('SELECT * FROM device_pairing_pending');
+    const pendingCode = db.prepare(
+      'SELECT count(*) AS n FROM channel_pairing_requests WHERE channel_key = ? AND upper(code) = upper(?)',
+    );
+    const allowColumns = columnsOf(db, 'channel_pairing_allow_entries');
+    const allowEntry = ALLOW_ENTRY_COLUMNS.every((c) => allowColumns.includes(c))
+      ? db.prepare(
+          'SELECT count(*) AS n FROM channel_pairing_allow_entries WHERE channel_key = ? AND account_id = ? AND entry = ?',
+        )
+      : null;
+    const count = (rows: unknown[]) => Number((rows[0] as { n?: unknown } | undefined)?.n ?? 0);
     return {
       ok: true,
       reader: {
         readChannel: (channel, nowMs) =>
           channelRequestsFromRows(channelRows.all(channel.trim().toLowerCase()) as ChannelRequestRow[], nowMs),
         readDevices: (nowMs) => devicePendingFromRows(deviceRows.all() as DevicePendingRow[], nowMs),
+        channelApproved: (channel, accountId, code, senderId) => {
+          if (!allowEntry) return null;
+          const key = channel.trim().toLowerCase();
+          if (count(pendingCode.all(key, code)) > 0) return false;
+          return count(allowEntry.all(key, accountId.trim().toLowerCase() || 'default', senderId)) > 0;
+        },
         close: () => db.close(),
       },
     };
@@ -127,9 +151,12 @@ export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = l
 }
 
 /** A missing table may still be created (openclaw migrates on first use); different columns will not change back. */
+const columnsOf = (db: SqliteDatabase, table: string): string[] =>
+  (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
+
 function schemaMismatch(db: SqliteDatabase): { reason: string; retryable: boolean } | null {
   for (const [table, expected] of Object.entries(EXPECTED_SCHEMA)) {
-    const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
+    const columns = columnsOf(db, table);
     if (columns.length === 0) return { reason: `table ${table} is missing`, retryable: true };
     const missing = expected.filter((c) => !columns.includes(c));
     const extra = columns.filter((c) => !expected.includes(c));

@@ -1,2 +1,4 @@
-/** The controller's own version, reported by GET /_kilo/version (bump with behaviour changes the app can see). */
-export const CONTROLLER_VERSION = '1.0.0';
+import { CONTROLLER_API_VERSION } from '../contracts/controller';
+
+/** The controller's own version, reported by GET /_kilo/version (bumped in the contract, which the app checks). */
+export const CONTROLLER_VERSION = CONTROLLER_API_VERSION;

@@ -216,6 +216,8 @@ export const kiloclawInstances = pgTable(
     volumeId: text('volume_id'),
     /** base URL of the controller (local provider: http://127.0.0.1:port) */
     controllerUrl: text('controller_url'),
+    /** what the controller's /_kilo/version reported when the instance became ready (null: not read) */
+    controllerVersion: text('controller_version'),
     startingAt: ts('starting_at'),
     statusChangedAt: ts('status_changed_at').notNull().defaultNow(),
     destroyRequestedAt: ts('destroy_requested_at'),

@@ -1,11 +1,12 @@
 // Calls to one instance's controller over HTTP, with a timeout and the instance's bearer token.
 // The answer is returned as {status, body}; deciding what a status means is the caller's job.
-
+import { APP_SLOW_CALL_TIMEOUT_MS } from '@/contracts/controller';
 import { controllerToken } from '@/contracts/controller-token';
 import { errorMessage } from '@/platform/error-message';
 
 export const CONTROLLER_TIMEOUT_MS = 5_000; // the controller answers lists from memory in milliseconds
-export const CONTROLLER_REFRESH_TIMEOUT_MS = 60_000; // ?refresh=true and approves wait for the CLI (seconds)
+/** ?refresh=true and approves: longer than the controller's own limit (50 s), so it reports its timeout itself. */
+export const CONTROLLER_REFRESH_TIMEOUT_MS = APP_SLOW_CALL_TIMEOUT_MS;
 
 export type ControllerAnswer = { status: number; body: unknown };
 

@@ -30,7 +30,7 @@ interface Harness {
   runs: Promise<ExecResult>[];
 }
 
-async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
+async function startHarness(mode: 'ok' | 'hang', slowRouteLimitMs?: number): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kilo-http-'));
   const stateFile = join(dir, 'fake-state.json');
   const now = new Date().toISOString();
@@ -87,6 +87,7 @@ async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
     extraChannels: ['telegram'],
     fastPath: false,
     pollMs: 0,
+    pairingWorker: false,
   };
   const controller = createController(config, silentLogger, {
     exec,
@@ -96,6 +97,7 @@ async function startHarness(mode: 'ok' | 'hang'): Promise<Harness> {
       FAKE_OPENCLAW_STATE: stateFile,
       FAKE_OPENCLAW_TOKEN: GATEWAY_TOKEN,
     },
+    slowRouteLimitMs,
   });
   const { port } = await controller.start();
   return { controller, base: `http://127.0.0.1:${port}`, calls, runs };
@@ -260,9 +262,13 @@ describe('controller HTTP API', () => {
       '/_kilo/pairing/channels/approve',
       JSON.stringify({ channel: 'telegram', code: 'abcd2345' }),
     );
-    expect(res).toEqual({ status: 200, json: { success: true, message: 'Approved telegram sender 111.' } });
+    expect(res).toEqual({
+      status: 200,
+      json: { success: true, message: 'Approved telegram sender 111.', path: 'cli' },
+    });
     const approveCall = h.calls.find((c) => c.args.includes('approve'));
-    expect(approveCall?.args.slice(1)).toEqual(['pairing', 'approve', 'telegram', 'abcd2345']);
+    // --notify: openclaw tells the approved sender on their channel
+    expect(approveCall?.args.slice(1)).toEqual(['pairing', 'approve', 'telegram', 'abcd2345', '--notify']);
     const list = ChannelPairingListResponse.parse(JSON.parse((await get(h, '/_kilo/pairing/channels')).text));
     expect(list.requests.map((r) => r.code)).toEqual(['EFGH6789']);
   });
@@ -284,7 +290,10 @@ describe('controller HTTP API', () => {
     const res = await post(h, '/_kilo/pairing/devices/approve', JSON.stringify({ requestId: DEVICE_ID.toUpperCase() }));
     expect(res.status).toBe(500); // the fake, like openclaw, matches request ids exactly
     const ok = await post(h, '/_kilo/pairing/devices/approve', JSON.stringify({ requestId: DEVICE_ID }));
-    expect(ok).toEqual({ status: 200, json: { success: true, message: `Approved dev-1 (${DEVICE_ID})` } });
+    expect(ok).toEqual({
+      status: 200,
+      json: { success: true, message: `Approved dev-1 (${DEVICE_ID})`, path: 'cli' },
+    });
     const list = DevicePairingListResponse.parse(JSON.parse((await get(h, '/_kilo/pairing/devices')).text));
     expect(list.requests).toEqual([]);
   });
@@ -299,8 +308,9 @@ describe('controller HTTP API', () => {
 
 describe('controller HTTP API while the CLI hangs', () => {
   let h: Harness;
+  const LIMIT_MS = 1_500; // stands in for CONTROLLER_SLOW_ROUTE_LIMIT_MS (50 s)
   beforeAll(async () => {
-    h = await startHarness('hang');
+    h = await startHarness('hang', LIMIT_MS);
   });
   afterAll(async () => {
     await h.controller.stop();
@@ -320,7 +330,44 @@ describe('controller HTTP API while the CLI hangs', () => {
     const started = performance.now();
     const list = await get(h, '/_kilo/pairing/channels');
     expect(performance.now() - started).toBeLessThan(100);
-    expect(JSON.parse(list.text)).toEqual({ requests: [], lastUpdated: null });
+    expect(JSON.parse(list.text)).toEqual({ requests: [], lastUpdated: null, version: 0 });
+  });
+
+  it('answers ?refresh=true within its own limit, saying the list is stale and why', async () => {
+    const started = performance.now();
+    const res = await get(h, '/_kilo/pairing/channels?refresh=true');
+    expect(performance.now() - started).toBeLessThan(LIMIT_MS + 2_000);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({
+      requests: [],
+      lastUpdated: null,
+      stale: true,
+      staleReason: 'openclaw did not answer within 2 s',
+    });
+  });
+
+  it('answers an approval that outlives its limit with 504 "timeout", not a hang', async () => {
+    const res = await post(h, '/_kilo/pairing/devices/approve', JSON.stringify({ requestId: DEVICE_ID }));
+    expect(res.status).toBe(504);
+    expect(res.json).toMatchObject({ success: false, code: 'timeout' });
+  });
+
+  it('refuses approvals past the CLI queue with 503 "busy" and never runs more than 2 CLI processes', async () => {
+    const burst = await Promise.all(
+      // distinct codes: approvals of one code wait for each other before they reach the CLI queue
+      Array.from({ length: 12 }, (_, i) =>
+        post(h, '/_kilo/pairing/channels/approve', JSON.stringify({ channel: 'telegram', code: `BURST${i}` })),
+      ),
+    );
+    const busy = burst.filter((r) => r.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy[0]!.json).toMatchObject({
+      success: false,
+      code: 'busy',
+      message: expect.stringContaining('try again'),
+    });
+    expect(burst.filter((r) => r.status !== 503).every((r) => r.status === 504)).toBe(true);
+    expect(h.calls.length).toBe(2); // the two stuck warm-up reads hold both slots; nothing else started
   });
 
   it('ends every stuck CLI process when it stops, instead of leaving them behind', async () => {

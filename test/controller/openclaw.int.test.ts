@@ -137,9 +137,11 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
       code: alice.code.toLowerCase(),
     });
     expect(channelApproval.status).toBe(200);
+    // telegram is not a configured DM-pairing account here, so the gateway does not list it: the CLI approves
     expect(ApproveResponse.parse(channelApproval.body)).toEqual({
       success: true,
       message: 'Approved telegram sender 111222333.',
+      path: 'cli',
     });
     expect((await channels(fast)).requests.map((r) => r.id)).toEqual(['444555666']);
 

@@ -2,9 +2,14 @@
 // controller (src/controller) → which runs the real openclaw gateway; real pending requests are
 // created in that instance's openclaw state, listed and approved through the tRPC procedures.
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROLLER_API_VERSION, ROUTE_UNAVAILABLE_CODE } from '@/contracts/controller';
+import { kiloclawInstances } from '@/db/schema';
 import { createLocalProvider, type LocalProvider } from '@/instances/providers/local/local-provider';
 import { createLogger } from '@/platform/logger';
 import type { TestApp } from '../harness/app';
@@ -61,7 +66,11 @@ describe('pairing end to end on the local provider (real controller, real opencl
     const row = (await instanceOf(tdb.db, user.id))!;
     expect(row.status).toBe('running');
     expect(row.controllerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await user.trpc.kiloclaw.getInstanceStatus.query()).toMatchObject({ status: 'running' });
+    // read from the real controller when it became ready, and the one this app expects
+    expect(await user.trpc.kiloclaw.getInstanceStatus.query()).toMatchObject({
+      status: 'running',
+      controllerVersion: CONTROLLER_API_VERSION,
+    });
   });
 
   it(
@@ -105,6 +114,40 @@ describe('pairing end to end on the local provider (real controller, real opencl
       expect(result.success).toBe(true);
       const after = await user.trpc.kiloclaw.listDevicePairingRequests.query();
       expect(after.requests.map((r) => r.requestId)).not.toContain(requestId);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    'falls back to exec through the local provider for a device request when the controller lacks the route',
+    async () => {
+      // An older controller: every pairing route unknown. exec still reaches the real openclaw.
+      const older = http.createServer((_req, res) => {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: ROUTE_UNAVAILABLE_CODE, error: 'No controller route' }));
+      });
+      await new Promise<void>((r) => older.listen(0, '127.0.0.1', r));
+      const row = (await instanceOf(tdb.db, user.id))!;
+      const setUrl = (url: string) =>
+        tdb.db.update(kiloclawInstances).set({ controllerUrl: url }).where(eq(kiloclawInstances.id, row.id));
+      await setUrl(`http://127.0.0.1:${(older.address() as AddressInfo).port}`);
+      try {
+        const { requestId } = await createDeviceRequest(home, { displayName: 'Fallback laptop', platform: 'linux' });
+        const listed = await user.trpc.kiloclaw.listDevicePairingRequests.query({ refresh: true });
+        expect(listed.source).toBe('fallback');
+        expect(listed.requests.map((r) => r.requestId)).toContain(requestId);
+        expect(JSON.stringify(listed)).not.toContain('publicKey');
+
+        const result = await user.trpc.kiloclaw.approveDevicePairingRequest.mutate({ requestId });
+        expect(result.success).toBe(true);
+        const after = await user.trpc.kiloclaw.listDevicePairingRequests.query();
+        expect(after.source).toBe('fallback');
+        expect(after.requests.map((r) => r.requestId)).not.toContain(requestId);
+      } finally {
+        await setUrl(row.controllerUrl!);
+        older.closeAllConnections();
+        await new Promise((r) => older.close(r));
+      }
     },
     E2E_TIMEOUT_MS,
   );

@@ -117,7 +117,7 @@ describe('the exec fallback (a controller without the pairing routes)', () => {
     clock.advance(1_000);
     const result = await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'discord', code });
     expect(result).toEqual({ success: true, message: 'Approved discord sender 99887766.' });
-    expect(m.image.cliCalls).toContain(`pairing approve discord ${code}`);
+    expect(m.image.cliCalls).toContain(`pairing approve discord ${code} --notify`);
     clock.advance(1_000);
     expect((await u.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
   });

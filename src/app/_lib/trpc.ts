@@ -1,11 +1,18 @@
 // The dashboard's one tRPC client: batched HTTP to /api/trpc with the server's superjson transformer.
 // Cookies travel with same-origin fetches, so the session reaches the server without extra headers.
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, splitLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '@/server/routers/app';
 
 export const trpc = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
+  links: [
+    // A long-poll (context.longPoll) travels alone: in a batch it would hold every other answer back.
+    splitLink({
+      condition: (op) => op.context.longPoll === true,
+      true: httpLink({ url: '/api/trpc', transformer: superjson }),
+      false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+    }),
+  ],
 });
 
 /** The kiloclaw procedures, the only ones the dashboard calls. */

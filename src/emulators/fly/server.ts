@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONTROLLER_API_VERSION } from '@/contracts/controller';
 import { type ControllerGeneration, MachineImage } from './machine-image';
 
 export type EmulatedMachine = {
@@ -325,6 +326,11 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     if (m?.state !== 'started') return [502, { error: 'machine not reachable' }];
     if (path === '/_kilo/health') return [200, { status: 'ok' }];
     if (auth !== `Bearer ${m.config.env?.CONTROLLER_TOKEN ?? ''}`) return [401, { error: 'Unauthorized' }];
+    if (path === '/_kilo/version') {
+      // an older controller predates the route; the current one reports the contract's version
+      if (m.controller === 'legacy') return [404, { code: 'controller_route_unavailable' }];
+      return [200, { controller: CONTROLLER_API_VERSION, openclaw: 'OpenClaw (emulated)', node: 'v24.21.0' }];
+    }
     if (path === '/_kilo/gateway/status')
       return [200, { state: 'running', pid: 42, uptime: 5, restarts: 0, lastExit: null }];
     if (m.controller === 'legacy') return [404, { code: 'controller_route_unavailable' }];

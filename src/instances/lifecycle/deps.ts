@@ -35,6 +35,8 @@ export type InstanceView = {
   status: InstanceStatus | 'none';
   updatedAt: Date | null;
   lastError: string | null;
+  /** the controller version read when it became ready (null: not read, or the probe failed) */
+  controllerVersion: string | null;
 };
 
 /**
@@ -53,8 +55,13 @@ function publicProblem(lastError: string | null): string | null {
 
 export const viewOf = (row: InstanceRow | null): InstanceView =>
   row
-    ? { status: row.status, updatedAt: row.statusChangedAt, lastError: publicProblem(row.lastError) }
-    : { status: 'none', updatedAt: null, lastError: null };
+    ? {
+        status: row.status,
+        updatedAt: row.statusChangedAt,
+        lastError: publicProblem(row.lastError),
+        controllerVersion: row.controllerVersion,
+      }
+    : { status: 'none', updatedAt: null, lastError: null, controllerVersion: null };
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
 export function machineSpec(

@@ -34,6 +34,7 @@ import {
   patchWhile,
   statusesOf,
 } from '../instance-store';
+import { checkControllerVersion } from '../pairing/controller-version';
 import { isRateLimited, type Machine, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 import { carriesOldKey, controllerTarget, type InstanceDeps, machineSpec } from './deps';
 import { attemptDestroy } from './destroy';
@@ -127,10 +128,11 @@ const startFinishPass: Pass = async (deps, _now, run) => {
     const machine = fleet.get(row.machineId);
     if (machine?.state !== 'started') return false;
     const target = controllerTarget(deps, machine.controllerUrl, row.id);
-    return (
+    const finished =
       (await gatewayRunning(target)) &&
-      (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()))
-    );
+      (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()));
+    if (finished) await checkControllerVersion(deps, target); // records it; logs a mismatch or a failed probe
+    return finished;
   });
 };
 

@@ -21,6 +21,7 @@ import {
   recordResources,
   releaseFailedStart,
 } from '../instance-store';
+import { checkControllerVersion } from '../pairing/controller-version';
 import { type Machine, MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 import { startRefusal } from '../transitions';
 import {
@@ -59,6 +60,7 @@ export async function startInstance(deps: InstanceDeps, userId: string): Promise
     const ready = deps.startWaitMs > 0 && (await waitUntilReady(deps, claimed.id, fence, machine.id, target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
+      await checkControllerVersion(deps, target); // records it; logs a mismatch or a failed probe
     } else if (!ready && deps.startWaitMs > 0) {
       // Still coming up: the reconciler finishes it (or gives up after STARTING_TIMEOUT_MS).
       log.warn({ machineId: machine.id, waitedMs: deps.startWaitMs }, 'instance not ready yet; leaving it starting');

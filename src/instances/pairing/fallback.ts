@@ -91,7 +91,8 @@ export function createFallback(provider: MachineProvider) {
     },
 
     async approveChannel(machineId: string, channel: string, code: string): Promise<ApproveResponse> {
-      const out = await run(machineId, ['pairing', 'approve', channel, code]);
+      // --notify: openclaw tells the approved sender on their channel, as the controller's paths do
+      const out = await run(machineId, ['pairing', 'approve', channel, code, '--notify']);
       if (out.exitCode !== 0) return { success: false, message: cliReason(out.stderr, out.stdout) };
       return { success: true, message: approvedLine(out.stdout) ?? `Approved ${channel} request.` };
     },

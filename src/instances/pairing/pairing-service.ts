@@ -11,6 +11,7 @@ import {
   ChannelPairingListResponse,
   CONTROLLER_ROUTES,
   DevicePairingListResponse,
+  LIST_WAIT_MAX_S,
   ROUTE_UNAVAILABLE_CODE,
 } from '@/contracts/controller';
 import { checkInput } from '@/contracts/pairing-input';
@@ -51,6 +52,9 @@ export type DeviceList = DevicePairingListResponse & { source: PairingSource; ca
 
 export const NOT_RUNNING_MESSAGE = 'Instance is not running';
 
+/** A list call: `refresh` re-reads openclaw; `since` + `wait` long-poll for a version newer than `since`. */
+export type ListOptions = { refresh?: boolean; since?: number; wait?: number };
+
 type Running = { instanceId: string; machineId: string; target: ControllerTarget };
 
 const isUnknownRoute = (a: ControllerAnswer) =>
@@ -71,14 +75,10 @@ export function createPairingService(deps: PairingDeps) {
   }
 
   /** The controller's answer, or 'unknown-route'; anything else unusable becomes a named error. */
-  async function ask(inst: Running, method: 'GET' | 'POST', path: string, body: unknown, slow: boolean) {
+  async function ask(inst: Running, method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number) {
     let answer: ControllerAnswer;
     try {
-      answer = await callController(inst.target, method, path, {
-        body,
-        timeoutMs: slow ? CONTROLLER_REFRESH_TIMEOUT_MS : CONTROLLER_TIMEOUT_MS,
-        fetch: deps.fetch,
-      });
+      answer = await callController(inst.target, method, path, { body, timeoutMs, fetch: deps.fetch });
     } catch (err) {
       if (!(err instanceof ControllerUnreachable)) throw err;
       deps.logger.warn({ instanceId: inst.instanceId, path, reason: err.reason }, 'controller unreachable');
@@ -108,12 +108,16 @@ export function createPairingService(deps: PairingDeps) {
     userId: string,
     kind: PairingKind,
     schema: S,
-    refresh: boolean,
+    opts: ListOptions,
   ): Promise<z.infer<S> & { source: PairingSource; cached: boolean }> {
     const inst = await running(userId);
     if (!inst) return { requests: [], lastUpdated: null, source: 'not_running', cached: false } as never;
-    const path = `${CONTROLLER_ROUTES[kind]}${refresh ? '?refresh=true' : ''}`;
-    const answer = await ask(inst, 'GET', path, undefined, refresh);
+    const refresh = opts.refresh ?? false;
+    const wait = !refresh && opts.since !== undefined ? Math.min(opts.wait ?? 0, LIST_WAIT_MAX_S) : 0;
+    const query = refresh ? '?refresh=true' : wait > 0 ? `?since=${opts.since}&wait=${wait}` : '';
+    const path = `${CONTROLLER_ROUTES[kind]}${query}`;
+    const timeoutMs = refresh ? CONTROLLER_REFRESH_TIMEOUT_MS : CONTROLLER_TIMEOUT_MS + wait * 1000;
+    const answer = await ask(inst, 'GET', path, undefined, timeoutMs);
     if (answer !== 'unknown-route') {
       const parsed = answer.status === 200 ? schema.safeParse(answer.body) : null;
       if (!parsed?.success) throw unexpected(inst, path, answer);
@@ -152,7 +156,7 @@ export function createPairingService(deps: PairingDeps) {
   ): Promise<ApproveResponse> {
     const inst = await running(userId);
     if (!inst) return { success: false, message: NOT_RUNNING_MESSAGE };
-    const answer = await ask(inst, 'POST', path, body, true);
+    const answer = await ask(inst, 'POST', path, body, CONTROLLER_REFRESH_TIMEOUT_MS);
     let result: ApproveResponse;
     if (answer === 'unknown-route') {
       try {
@@ -162,12 +166,37 @@ export function createPairingService(deps: PairingDeps) {
         throw InstanceUnavailable('Your instance did not answer — try again in a minute.', 'fallback_failed');
       }
     } else {
-      // 200 approved; 400/500 carry {success:false, message} (bad input, the CLI refused); 503 and others are faults
-      const parsed = [200, 400, 500].includes(answer.status) ? ApproveResponse.safeParse(answer.body) : null;
+      // 200 approved; 400/500 carry {success:false, message} (bad input, openclaw refused); 503 "busy"
+      // and 504 "timeout" are the controller's own bounds, told as they are; anything else is a fault
+      const parsed = [200, 400, 500, 503, 504].includes(answer.status) ? ApproveResponse.safeParse(answer.body) : null;
       if (!parsed?.success) throw unexpected(inst, path, answer);
+      if (answer.status === 503 && parsed.data.code === 'busy')
+        throw InstanceUnavailable(
+          'Your instance is busy with other approvals — try again in a few seconds.',
+          'instance_busy',
+        );
+      if (answer.status === 504 && parsed.data.code === 'timeout') {
+        deps.logger.warn({ instanceId: inst.instanceId, path }, 'controller approval timed out');
+        throw InstanceUnavailable(
+          'The approval is taking longer than expected — it may still go through. Check the list in a minute.',
+          'controller_timeout',
+        );
+      }
+      if (answer.status === 503 || answer.status === 504) throw unexpected(inst, path, answer);
       result = parsed.data;
     }
-    if (result.success) await invalidateFallbackCache(deps.db, inst.instanceId, deps.clock.now());
+    if (result.success) {
+      // The approval happened: a failure to drop the fallback cache must not turn it into an error.
+      // The cached lists expire within FALLBACK_CACHE_TTL_MS anyway.
+      try {
+        await invalidateFallbackCache(deps.db, inst.instanceId, deps.clock.now());
+      } catch (err) {
+        deps.logger.error(
+          { instanceId: inst.instanceId, err: (err as Error).message },
+          'approved, but the fallback cache could not be invalidated',
+        );
+      }
+    }
     return result;
   }
 
@@ -178,10 +207,10 @@ export function createPairingService(deps: PairingDeps) {
   }
 
   return {
-    listChannelRequests: (userId: string, opts: { refresh?: boolean } = {}) =>
-      list(userId, 'channels', ChannelPairingListResponse, opts.refresh ?? false) as Promise<ChannelList>,
-    listDeviceRequests: (userId: string, opts: { refresh?: boolean } = {}) =>
-      list(userId, 'devices', DevicePairingListResponse, opts.refresh ?? false) as Promise<DeviceList>,
+    listChannelRequests: (userId: string, opts: ListOptions = {}) =>
+      list(userId, 'channels', ChannelPairingListResponse, opts) as Promise<ChannelList>,
+    listDeviceRequests: (userId: string, opts: ListOptions = {}) =>
+      list(userId, 'devices', DevicePairingListResponse, opts) as Promise<DeviceList>,
 
     async approveChannelRequest(userId: string, input: unknown): Promise<ApproveResponse> {
       const { channel, code } = validated(ApproveChannelBody, input); // before anything else

@@ -1,15 +1,22 @@
 // Pairing procedures of the kiloclaw router, behind the access gate, on the caller's own instance.
 // Approve inputs are checked with the contract rules (BAD_REQUEST with a readable message).
 import { z } from 'zod';
-import { ApproveChannelBody, ApproveDeviceBody } from '@/contracts/controller';
+import { ApproveChannelBody, ApproveDeviceBody, LIST_WAIT_MAX_S } from '@/contracts/controller';
 import { clawAccessProcedure } from '../trpc';
 
-const ListInput = z.object({ refresh: z.boolean().optional() }).optional();
+/** `since` + `wait`: answer once the list's version differs from `since`, or after `wait` seconds (long-poll). */
+const ListInput = z
+  .object({
+    refresh: z.boolean().optional(),
+    since: z.number().int().nonnegative().optional(),
+    wait: z.number().int().min(0).max(LIST_WAIT_MAX_S).optional(),
+  })
+  .optional();
 
 export const pairingProcedures = {
   listChannelPairingRequests: clawAccessProcedure
     .input(ListInput)
-    .query(({ ctx, input }) => ctx.deps.pairing.listChannelRequests(ctx.user.id, { refresh: input?.refresh })),
+    .query(({ ctx, input }) => ctx.deps.pairing.listChannelRequests(ctx.user.id, input ?? {})),
 
   approveChannelPairingRequest: clawAccessProcedure
     .input(ApproveChannelBody)
@@ -17,7 +24,7 @@ export const pairingProcedures = {
 
   listDevicePairingRequests: clawAccessProcedure
     .input(ListInput)
-    .query(({ ctx, input }) => ctx.deps.pairing.listDeviceRequests(ctx.user.id, { refresh: input?.refresh })),
+    .query(({ ctx, input }) => ctx.deps.pairing.listDeviceRequests(ctx.user.id, input ?? {})),
 
   approveDevicePairingRequest: clawAccessProcedure
     .input(ApproveDeviceBody)

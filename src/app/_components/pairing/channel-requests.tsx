@@ -1,13 +1,13 @@
 'use client';
 // People who messaged the assistant on a channel and wait for approval. openclaw drops a channel
 // request 60 min after it was created, so the page shows how long each one has left.
-import type { UseQueryResult } from '@tanstack/react-query';
+import { type UseQueryResult, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CHANNEL_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
 import { type ChannelList, channelRequestsQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
-import { AgeAndExpiry, ApproveOutcome, ListStates, titleCase } from './request-parts';
+import { AgeAndExpiry, ApproveOutcome, ListStates, titleCase, tookText } from './request-parts';
 
 type ChannelRequest = ChannelList['requests'][number];
 
@@ -21,12 +21,20 @@ function sender(r: ChannelRequest): string {
 }
 
 export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelList>; now: Date }) {
-  const [approved, setApproved] = useState<string | null>(null);
+  // Who was approved, when the click happened, and how long until the list no longer showed them.
+  const [approved, setApproved] = useState<{ who: string; clickedAt: number; ms?: number } | null>(null);
+  const approvedDone = () =>
+    setApproved((a) => (a && a.ms === undefined ? { ...a, ms: performance.now() - a.clickedAt } : a));
+  const qc = useQueryClient();
   const approve = useAction(
-    (r: ChannelRequest) => api.approveChannelPairingRequest.mutate({ channel: r.channel, code: r.code }),
-    {
-      invalidate: [channelRequestsQuery.queryKey],
+    async (r: ChannelRequest) => {
+      const out = await api.approveChannelPairingRequest.mutate({ channel: r.channel, code: r.code });
+      // Read the list now (not a long-poll: after a refusal nothing changes and it would wait).
+      await qc.cancelQueries({ queryKey: channelRequestsQuery.queryKey });
+      qc.setQueryData(channelRequestsQuery.queryKey, await api.listChannelPairingRequests.query({}));
+      return out;
     },
+    { onDone: approvedDone },
   );
   const requests = [...(query.data?.requests ?? [])].sort(
     (a, b) => (createdAt(b)?.getTime() ?? 0) - (createdAt(a)?.getTime() ?? 0),
@@ -37,13 +45,18 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
       <h2 id="channel-requests-title">People waiting on your channels</h2>
       <ApproveOutcome
         m={approve}
-        okText={approved ? `Approved ${approved}. They can talk to your assistant now.` : 'Approved.'}
+        okText={
+          approved
+            ? `Approved ${approved.who}${tookText(approved.ms)}. They can talk to your assistant now.`
+            : 'Approved.'
+        }
       />
       <ListStates
         query={query}
         count={requests.length}
         what="channel requests"
         emptyText="No one is waiting. New requests show up here by themselves."
+        checking={query.data?.lastUpdated === null && query.data.source !== 'not_running'}
       >
         <ul className="request-list" aria-label="Channel pairing requests">
           {requests.map((r) => {
@@ -65,7 +78,7 @@ export function ChannelRequests({ query, now }: { query: UseQueryResult<ChannelL
                 <ActionButton
                   small
                   onClick={() => {
-                    setApproved(`${who} on ${titleCase(r.channel)}`);
+                    setApproved({ who: `${who} on ${titleCase(r.channel)}`, clickedAt: performance.now() });
                     approve.mutate(r);
                   }}
                   pending={busy}

@@ -1,13 +1,13 @@
 'use client';
 // Devices (apps, nodes) asking to connect to the gateway. openclaw drops a device request 5 min
 // after it asked, so these need a quick decision.
-import type { UseQueryResult } from '@tanstack/react-query';
+import { type UseQueryResult, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { DEVICE_PENDING_TTL_MS } from '@/contracts/openclaw-limits';
 import { type DeviceList, deviceRequestsQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, useAction } from '../action';
-import { AgeAndExpiry, ApproveOutcome, ListStates } from './request-parts';
+import { AgeAndExpiry, ApproveOutcome, ListStates, tookText } from './request-parts';
 
 type DeviceRequest = DeviceList['requests'][number];
 
@@ -18,10 +18,21 @@ function deviceName(r: DeviceRequest): string {
 }
 
 export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceList>; now: Date }) {
-  const [approved, setApproved] = useState<string | null>(null);
-  const approve = useAction((r: DeviceRequest) => api.approveDevicePairingRequest.mutate({ requestId: r.requestId }), {
-    invalidate: [deviceRequestsQuery.queryKey],
-  });
+  // Who was approved, when the click happened, and how long until the list no longer showed them.
+  const [approved, setApproved] = useState<{ who: string; clickedAt: number; ms?: number } | null>(null);
+  const approvedDone = () =>
+    setApproved((a) => (a && a.ms === undefined ? { ...a, ms: performance.now() - a.clickedAt } : a));
+  const qc = useQueryClient();
+  const approve = useAction(
+    async (r: DeviceRequest) => {
+      const out = await api.approveDevicePairingRequest.mutate({ requestId: r.requestId });
+      // Read the list now (not a long-poll: after a refusal nothing changes and it would wait).
+      await qc.cancelQueries({ queryKey: deviceRequestsQuery.queryKey });
+      qc.setQueryData(deviceRequestsQuery.queryKey, await api.listDevicePairingRequests.query({}));
+      return out;
+    },
+    { onDone: approvedDone },
+  );
   const requests = [...(query.data?.requests ?? [])].sort(
     (a, b) => (askedAt(b)?.getTime() ?? 0) - (askedAt(a)?.getTime() ?? 0),
   );
@@ -29,12 +40,16 @@ export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceLis
   return (
     <section className="card" aria-labelledby="device-requests-title">
       <h2 id="device-requests-title">Devices waiting to connect</h2>
-      <ApproveOutcome m={approve} okText={approved ? `Approved ${approved}. It can connect now.` : 'Approved.'} />
+      <ApproveOutcome
+        m={approve}
+        okText={approved ? `Approved ${approved.who}${tookText(approved.ms)}. It can connect now.` : 'Approved.'}
+      />
       <ListStates
         query={query}
         count={requests.length}
         what="device requests"
         emptyText="No devices are waiting. Device requests expire after 5 minutes."
+        checking={query.data?.lastUpdated === null && query.data.source !== 'not_running'}
       >
         <ul className="request-list" aria-label="Device pairing requests">
           {requests.map((r) => {
@@ -56,7 +71,7 @@ export function DeviceRequests({ query, now }: { query: UseQueryResult<DeviceLis
                 <ActionButton
                   small
                   onClick={() => {
-                    setApproved(name);
+                    setApproved({ who: name, clickedAt: performance.now() });
                     approve.mutate(r);
                   }}
                   pending={busy}

@@ -25,12 +25,15 @@ export function ListStates({
   count,
   emptyText,
   what,
+  checking = false,
   children,
 }: {
   query: UseQueryResult<unknown>;
   count: number;
   emptyText: string;
   what: string;
+  /** The instance has not read this list yet (lastUpdated null): empty means "not known yet", not "none". */
+  checking?: boolean;
   children: ReactNode;
 }) {
   if (query.isPending) {
@@ -42,6 +45,13 @@ export function ListStates({
   }
   if (query.isError)
     return <ErrorNotice error={query.error} title={`We could not load ${what}`} onRetry={() => void query.refetch()} />;
+  if (count === 0 && checking) {
+    return (
+      <p className="loading" role="status" data-testid="checking">
+        <span className="spinner" aria-hidden="true" /> Checking for {what}…
+      </p>
+    );
+  }
   if (count === 0) return <p className="empty">{emptyText}</p>;
   return <>{children}</>;
 }
@@ -61,6 +71,11 @@ export function ApproveOutcome({
   ) : (
     <Notice tone="error">{m.data.message || 'That request could not be approved.'}</Notice>
   );
+}
+
+/** "in 0.4 s": how long an approval took from the click until the list no longer showed it. */
+export function tookText(ms: number | undefined): string {
+  return ms === undefined ? '' : ` in ${(ms / 1000).toFixed(1)} s`;
 }
 
 export function titleCase(s: string): string {
