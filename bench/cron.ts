@@ -62,7 +62,12 @@ function sinkMailer(): Mailer & { messages: { length: number } } {
 function countingInstanceActions(): InstanceActions & { calls: { length: number } } {
   const calls = { length: 0 };
   const count = async () => void calls.length++;
-  return { calls, stop: count, destroy: count, resume: count };
+  const destroy = async () => {
+    calls.length++;
+    return true;
+  };
+  const none = async () => new Set<string>();
+  return { calls, stop: count, markForDestruction: async () => {}, destroy, withInstance: none, resume: count };
 }
 
 const loadAverage = () =>

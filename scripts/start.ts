@@ -2,7 +2,7 @@
 // PostgreSQL (data in DATA_DIR), applies migrations, seeds the demo login, builds the web app if its
 // sources changed, and serves it on PORT. Each external part switches to the real one when configured.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
@@ -36,59 +36,16 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-function newestMtime(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const e of readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, e)));
-  return newest;
-}
-
 /**
- * next.config.js writes the security headers into the build, HSTS only for APP_ENV=production: a build
- * made for the other mode is stale. Builds from before this stamp were development builds.
+ * Builds the web app when its sources changed (`scripts/build.mjs --if-stale`: the freshness rule and
+ * the lock that keeps two builds from writing .next at once live there), with the two bundles.
  */
-const BUILD_MODE_FILE = path.join(root, '.next', 'kiloclaw-build-mode');
-const buildMode = () => (process.env.APP_ENV === 'production' ? 'production' : 'development');
-const builtMode = () => (existsSync(BUILD_MODE_FILE) ? readFileSync(BUILD_MODE_FILE, 'utf8').trim() : 'development');
-
-function buildIsFresh(): boolean {
-  const buildId = path.join(root, '.next', 'BUILD_ID');
-  const sources = ['src', 'next.config.js', 'package-lock.json', 'tsconfig.json'].map((p) =>
-    newestMtime(path.join(root, p)),
-  );
-  return existsSync(buildId) && statSync(buildId).mtimeMs >= Math.max(...sources) && builtMode() === buildMode();
-}
-
-const BUILD_LOCK_STALE_MS = 10 * 60_000; // a build never takes this long here; an older lock was left by a crash
-
-/** Builds the web app when its sources changed. Two starts at once (tests) build once: a lock dir serialises them. */
-async function buildIfNeeded(): Promise<void> {
-  if (buildIsFresh()) return;
-  const lock = path.join(root, '.next-build.lock');
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const held = statSync(lock, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > BUILD_LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    if (buildIsFresh()) return; // another start built it while we waited
-    log.info('building the web app (first start or sources changed)…');
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
-      stdio: 'inherit',
-      env: process.env,
-    });
-    if (r.status !== 0) throw new Error('next build failed (see above)');
-    writeFileSync(BUILD_MODE_FILE, buildMode());
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+function buildIfNeeded(): void {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--if-stale'], {
+    stdio: 'inherit',
+    env: process.env,
+  });
+  if (r.status !== 0) throw new Error('the build failed (see above)');
 }
 
 /**
@@ -176,7 +133,7 @@ async function main(): Promise<void> {
     demo = true;
   }
 
-  await buildIfNeeded();
+  buildIfNeeded();
   await openclawReady;
   const app = next({ dev: false, dir: root, hostname: config.HOST, port: config.PORT });
   await app.prepare();

@@ -26,6 +26,14 @@ const BENCHES: Record<string, string[]> = {
     'burst_peak_rss_mb',
   ],
   'bench:pairing-e2e': ['controller_p99_ms', 'fallback_p50_ms', 'ratio'],
+  'bench:idle': [
+    'cli_spawns_per_hour',
+    'controller_cpu_pct',
+    'controller_rss_mb',
+    'gateway_rss_mb',
+    'baseline_cli_spawns_per_hour',
+    'baseline_cpu_pct',
+  ],
   'bench:reconcile': ['instances', 'provider_calls', 'seconds', 'baseline_provider_calls', 'ratio'],
 };
 

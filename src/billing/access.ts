@@ -33,7 +33,10 @@ export function decideAccess(rows: AccessRows, now: Date): AccessDecision {
   if (rows.earlybirdExpiresAt && rows.earlybirdExpiresAt > now) return { allowed: true, via: 'earlybird' };
 
   if (sub?.status === 'canceled' || sub?.status === 'unpaid') return { allowed: false, reason: 'subscription_ended' };
-  if (sub?.status === 'trialing') return { allowed: false, reason: 'trial_expired' };
+  // a trial user whose later earlybird lapsed lost the earlybird, not the trial
+  const earlybirdOutlastedTrial =
+    rows.earlybirdExpiresAt && (!sub?.trialEndsAt || rows.earlybirdExpiresAt > sub.trialEndsAt);
+  if (sub?.status === 'trialing' && !earlybirdOutlastedTrial) return { allowed: false, reason: 'trial_expired' };
   if (rows.earlybirdExpiresAt) return { allowed: false, reason: 'earlybird_expired' };
   return { allowed: false, reason: 'no_subscription' };
 }

@@ -2,7 +2,9 @@
 import type { DbOrTx } from '@/db/client';
 import type { Plan, SubscriptionStatus } from '@/db/schema';
 import { type AccessDenialReason, decideAccess } from './access';
-import { findSubscription, latestEarlybirdExpiry } from './subscription-store';
+import type { BillingConfig } from './billing-deps';
+import { earlybirdOnSale } from './checkout';
+import { loadBillingRows } from './subscription-store';
 
 export type BillingStatus = {
   status: SubscriptionStatus | 'none';
@@ -17,14 +19,18 @@ export type BillingStatus = {
   suspendedAt: Date | null;
   destructionDeadline: Date | null;
   hasStripeCustomer: boolean;
+  /** earlybird can still be bought (the dashboard hides the offer once it closed) */
+  earlybirdOnSale: boolean;
   access: { allowed: true } | { allowed: false; reason: AccessDenialReason };
 };
 
-export async function getBillingStatus(db: DbOrTx, userId: string, now: Date): Promise<BillingStatus> {
-  const [sub, earlybirdExpiresAt] = await Promise.all([
-    findSubscription(db, userId),
-    latestEarlybirdExpiry(db, userId),
-  ]);
+export async function getBillingStatus(
+  db: DbOrTx,
+  userId: string,
+  now: Date,
+  config: Pick<BillingConfig, 'EARLYBIRD_EXPIRES_AT'>,
+): Promise<BillingStatus> {
+  const { subscription: sub, earlybirdExpiresAt } = await loadBillingRows(db, userId);
   const decision = decideAccess({ subscription: sub, earlybirdExpiresAt }, now);
   return {
     status: sub?.status ?? 'none',
@@ -39,6 +45,7 @@ export async function getBillingStatus(db: DbOrTx, userId: string, now: Date): P
     suspendedAt: sub?.suspendedAt ?? null,
     destructionDeadline: sub?.destructionDeadline ?? null,
     hasStripeCustomer: Boolean(sub?.stripeCustomerId),
+    earlybirdOnSale: earlybirdOnSale(config, now),
     access: decision.allowed ? { allowed: true } : { allowed: false, reason: decision.reason },
   };
 }

@@ -54,12 +54,39 @@ export const NoStripeCustomer = () =>
     'You have no billing account yet — subscribe first to manage payment details.',
     'no_billing_account',
   );
-/** Stripe did not answer or refused: nothing was written; retrying later is the right move. */
+export const EarlybirdPaymentPending = () =>
+  new BillingError(
+    'conflict',
+    'Your earlybird payment is still being confirmed by your bank — no need to pay again. It shows here once it clears.',
+    'payment_pending',
+  );
+export const EarlybirdClosed = () =>
+  new BillingError(
+    'precondition_failed',
+    'Earlybird access is no longer sold — choose a subscription plan instead.',
+    'earlybird_closed',
+  );
+/** Stripe did not answer (network, timeout) or failed on its side (5xx, rate limit): nothing was written; try again. */
 export const PaymentProviderUnavailable = () =>
   new BillingError(
     'upstream_unavailable',
     'Our payment provider did not respond — nothing was changed. Please try again in a minute.',
     'payment_provider_unavailable',
+  );
+/** Stripe refused the request itself (4xx): retrying the same thing will not help; Stripe's reason is shown. */
+export const PaymentProviderRefused = (reason: string) =>
+  new BillingError(
+    'precondition_failed',
+    `Our payment provider refused this change — nothing was changed. Its reason: ${reason}`,
+    'payment_provider_refused',
+  );
+export const PaymentDeclined = (reason: string) =>
+  new BillingError('precondition_failed', `The payment was declined: ${reason}`, 'payment_declined');
+export const PaymentProviderConflict = () =>
+  new BillingError(
+    'conflict',
+    'This change is already being made (another tab or click) — reload the billing page to see the result.',
+    'payment_provider_conflict',
   );
 export const BillingNotConfigured = () =>
   new BillingError(

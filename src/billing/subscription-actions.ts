@@ -17,9 +17,10 @@ import {
 import { PLAN_INTERVAL, type Plan, priceIdForPlan } from './plans';
 import { callStripe, requireStripe } from './stripe-call';
 import { idOf } from './stripe-ids';
+import { answeredAt, StripeReadNeeded, withStripeReads } from './stripe-reads';
 import { isPaying } from './stripe-status';
 import { findSubscription, type SubscriptionRow } from './subscription-store';
-import { applyNewestState, lockBillingRow, stripeReads } from './subscription-sync';
+import { applyNewestState, lockBillingRow } from './subscription-sync';
 
 type LiveRow = SubscriptionRow & { stripeSubscriptionId: string };
 
@@ -27,12 +28,6 @@ async function liveSubscription(deps: BillingDeps, userId: string): Promise<Live
   const row = await findSubscription(deps.db, userId);
   if (!row?.stripeSubscriptionId || !isPaying(row.status)) throw NoActiveSubscription();
   return row as LiveRow;
-}
-
-/** Stripe's clock when it answered (the `Date` header, unix seconds): the answer is the state as of then. */
-function answeredAt(res: { lastResponse?: { headers?: Record<string, string> } }): number | null {
-  const ms = Date.parse(res.lastResponse?.headers?.date ?? '');
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
 }
 
 /**
@@ -46,22 +41,43 @@ async function storeAnswer(
   userId: string,
   answer: Stripe.Response<Stripe.Subscription>,
 ): Promise<void> {
-  const read = stripeReads(requireStripe(deps.stripe), (what, fn) => callStripe(deps.logger, what, fn));
-  await deps.db.transaction(async (tx) => {
-    const row = await lockBillingRow(tx, userId);
-    await applyNewestState(
-      tx,
-      { prices: deps.config, logger: deps.logger, read },
-      {
-        userId,
-        row,
-        subscriptionId: answer.id,
-        snapshot: answer,
-        stateAt: answeredAt(answer),
-        now: deps.clock.now(),
-      },
-    );
-  });
+  const stripe = requireStripe(deps.stripe);
+  const call = <T>(what: string, fn: () => Promise<T>) => callStripe(deps.logger, what, fn);
+  // Any further read (a same-second tie, the schedule) is fetched outside the transaction (stripe-reads.ts).
+  try {
+    await storeWithReads(deps, userId, answer, stripe, call);
+  } catch (err) {
+    // A row other writers kept changing while we read (many clicks at once): what Stripe did stands, and
+    // the webhook of this very change brings the row up to date; the caller is not told of a failure.
+    if (!(err instanceof StripeReadNeeded)) throw err;
+    deps.logger.warn({ userId, subscription: answer.id }, 'answer not stored: row busy; its webhook will apply it');
+  }
+}
+
+async function storeWithReads(
+  deps: BillingDeps,
+  userId: string,
+  answer: Stripe.Response<Stripe.Subscription>,
+  stripe: ReturnType<typeof requireStripe>,
+  call: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  await withStripeReads({ db: deps.db, stripe, call }, (reads) =>
+    deps.db.transaction(async (tx) => {
+      const row = await lockBillingRow(tx, userId);
+      await applyNewestState(
+        tx,
+        { prices: deps.config, logger: deps.logger, reads },
+        {
+          userId,
+          row,
+          subscriptionId: answer.id,
+          snapshot: answer,
+          stateAt: answeredAt(answer),
+          now: deps.clock.now(),
+        },
+      );
+    }),
+  );
 }
 
 async function releaseSchedule(

@@ -19,6 +19,29 @@ export async function latestEarlybirdExpiry(db: DbOrTx, userId: string): Promise
   return row?.expiresAt ?? null;
 }
 
+/** The user's latest earlybird expiry as a scalar subquery (one statement reads it with the row: one snapshot). */
+const latestEarlybirdSql = (userId: string) =>
+  sql<Date | null>`(
+        select max(${kiloclawEarlybirdPurchases.expiresAt}) from ${kiloclawEarlybirdPurchases}
+        where ${kiloclawEarlybirdPurchases.userId} = ${userId}
+      )`.mapWith((v: string | Date | null) => (v == null ? null : new Date(v)));
+
+/**
+ * The subscription row and the latest earlybird expiry in ONE statement. Two separate reads can straddle
+ * the commit of a purchase that also lifted a suspension, and show "earlybird bought" and "suspended" at once.
+ */
+export async function loadBillingRows(
+  db: DbOrTx,
+  userId: string,
+): Promise<{ subscription: SubscriptionRow | null; earlybirdExpiresAt: Date | null }> {
+  const [r] = await db
+    .select({ subscription: kiloclawSubscriptions, earlybirdExpiresAt: latestEarlybirdSql(userId) })
+    .from(users)
+    .leftJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, users.id))
+    .where(eq(users.id, userId));
+  return { subscription: r?.subscription ?? null, earlybirdExpiresAt: r?.earlybirdExpiresAt ?? null };
+}
+
 /** Everything the access rule needs, in one round trip (every lookup is on a unique or indexed key). */
 export async function loadAccessRows(db: DbOrTx, userId: string): Promise<AccessRows> {
   const rows = await db
@@ -26,10 +49,7 @@ export async function loadAccessRows(db: DbOrTx, userId: string): Promise<Access
       status: kiloclawSubscriptions.status,
       trialEndsAt: kiloclawSubscriptions.trialEndsAt,
       suspendedAt: kiloclawSubscriptions.suspendedAt,
-      earlybirdExpiresAt: sql<Date | null>`(
-        select max(${kiloclawEarlybirdPurchases.expiresAt}) from ${kiloclawEarlybirdPurchases}
-        where ${kiloclawEarlybirdPurchases.userId} = ${userId}
-      )`.mapWith((v: string | Date | null) => (v == null ? null : new Date(v))),
+      earlybirdExpiresAt: latestEarlybirdSql(userId),
     })
     .from(users)
     .leftJoin(kiloclawSubscriptions, eq(kiloclawSubscriptions.userId, users.id))

@@ -8,8 +8,8 @@ import type { Logger } from '@/platform/logger';
 import { REARMED_ON_REACTIVATION } from './emails/email-types';
 import { type Plan, type PriceIds, planForPriceId } from './plans';
 import { scheduledPlanOf } from './scheduled-plan';
-import type { StripeClient } from './stripe-client';
 import { idOf } from './stripe-ids';
+import { billingRowVersion, type LockedReads } from './stripe-reads';
 import { isPaying, mapStripeStatus } from './stripe-status';
 import type { SubscriptionRow } from './subscription-store';
 
@@ -29,8 +29,32 @@ export async function lockBillingRow(tx: Tx, userId: string): Promise<Subscripti
   return select();
 }
 
+/** Deletes the log rows of the lapse emails, so that a later lapse tells the user again. */
+export async function rearmLapseEmails(tx: Tx, userId: string): Promise<void> {
+  await tx
+    .delete(kiloclawEmailLog)
+    .where(and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...REARMED_ON_REACTIVATION])));
+}
+
+/**
+ * A purchase that grants access (earlybird) ends a suspension the way a reactivation does: suspension
+ * and destruction deadline cleared, lapse emails re-armed, under the row lock the caller holds. Returns
+ * whether the user was suspended (the caller resumes the instance after commit).
+ */
+export async function liftSuspension(tx: Tx, row: SubscriptionRow | null, now: Date): Promise<boolean> {
+  if (!row?.suspendedAt) return false;
+  await tx
+    .update(kiloclawSubscriptions)
+    .set({ suspendedAt: null, destructionDeadline: null, updatedAt: now })
+    .where(eq(kiloclawSubscriptions.userId, row.userId));
+  await rearmLapseEmails(tx, row.userId);
+  return true;
+}
+
 export type ApplyOutcome = {
   receipt: string;
+  /** a second live subscription the caller cancels at Stripe and refunds after commit */
+  duplicateSubscriptionId?: string;
   /** the user was suspended and is a paying subscriber again: the caller resumes the instance after commit */
   reactivated: boolean;
   changed: boolean;
@@ -74,6 +98,23 @@ export async function applySubscriptionState(
         changed: false,
       };
     }
+  }
+
+  // A subscription that is not live (incomplete: an asynchronous first payment still pending) never
+  // replaces a running trial: the trial keeps its access until the payment succeeds (then `active`).
+  if (
+    !sameSubscription &&
+    !isPaying(status) &&
+    row?.status === 'trialing' &&
+    row.trialEndsAt &&
+    row.trialEndsAt > now &&
+    !row.suspendedAt
+  ) {
+    return {
+      receipt: `ignored: ${sub.id} is ${sub.status}; the running trial stays until it is paid`,
+      reactivated: false,
+      changed: false,
+    };
   }
 
   // Since API 2025-03-31 the billing period lives on the item. A subscription without items (seen in the
@@ -131,13 +172,7 @@ export async function applySubscriptionState(
   if (!row) await tx.insert(kiloclawSubscriptions).values({ userId, ...values });
   else if (changed) await tx.update(kiloclawSubscriptions).set(values).where(eq(kiloclawSubscriptions.userId, userId));
 
-  if (becomesActive && (reactivated || row?.status !== 'active')) {
-    await tx
-      .delete(kiloclawEmailLog)
-      .where(
-        and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...REARMED_ON_REACTIVATION])),
-      );
-  }
+  if (becomesActive && (reactivated || row?.status !== 'active')) await rearmLapseEmails(tx, userId);
   const notes = [
     values.cancelAtPeriodEnd ? ' (cancels at period end)' : '',
     reactivated ? ', unsuspended' : '',
@@ -167,35 +202,24 @@ export function snapshotOrder(
   return stateAt === watermark ? 'tie' : 'newer';
 }
 
-/** The two Stripe reads the sync may need; `call` wraps each (the procedures map failures to a domain error). */
-type StripeReads = {
-  subscription: (id: string) => Promise<Stripe.Subscription>;
-  schedule: (id: string) => Promise<Stripe.SubscriptionSchedule>;
-};
-
-export function stripeReads(
-  stripe: StripeClient,
-  call: <T>(what: string, fn: () => Promise<T>) => Promise<T> = (_what, fn) => fn(),
-): StripeReads {
-  return {
-    subscription: (id) => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id)),
-    schedule: (id) => call('subscriptionSchedules.retrieve', () => stripe.subscriptionSchedules.retrieve(id)),
-  };
-}
-
 type NewestStateInput = Omit<ApplyInput, 'subscription'> & {
   subscriptionId: string;
-  /** the state as of `stateAt`; absent → read the subscription now (always safe to write) */
+  /** the state as of `stateAt`; absent → use an answer read from Stripe (always safe to write) */
   snapshot?: Stripe.Subscription;
 };
 
 /**
  * Writes a subscription's state under the out-of-order rule (snapshotOrder): a stale snapshot is
- * dropped, a tie is re-read from Stripe (the caller holds the row lock, so the read is then the newest).
+ * dropped; a tie, or no snapshot at all, takes the subscription as Stripe answered it since the row
+ * was last written (stripe-reads.ts: fetched outside the lock), stamped with Stripe's answer time.
+ *
+ * A second live subscription while the row holds a live one: if the recorded one has in fact ended at
+ * Stripe (its event is still on the way), that is recorded first and the new one takes the row;
+ * otherwise the new one is a duplicate purchase (two checkout tabs) and the caller cancels and refunds it.
  */
 export async function applyNewestState(
   tx: Tx,
-  deps: { prices: PriceIds; logger: Logger; read: StripeReads },
+  deps: { prices: PriceIds; logger: Logger; reads: LockedReads },
   input: NewestStateInput,
 ): Promise<ApplyOutcome> {
   const { snapshot, subscriptionId, ...rest } = input;
@@ -207,10 +231,47 @@ export async function applyNewestState(
       changed: false,
     };
   }
-  const subscription = order === 'newer' && snapshot ? snapshot : await deps.read.subscription(subscriptionId);
-  return applySubscriptionState(
-    tx,
-    { prices: deps.prices, logger: deps.logger, loadSchedule: deps.read.schedule },
-    { ...rest, subscription },
-  );
+  const guard = async () => ({ userId: input.userId, version: await billingRowVersion(tx, input.userId) });
+  let subscription: Stripe.Subscription;
+  let stateAt: number | null;
+  if (order === 'newer' && snapshot) {
+    subscription = snapshot;
+    stateAt = input.stateAt;
+  } else {
+    const answer = deps.reads.subscription(subscriptionId, await guard());
+    subscription = answer.value;
+    stateAt = answer.answeredAt;
+  }
+  const loadSchedule = async (id: string) => deps.reads.schedule(id, null).value;
+  const applyDeps = { prices: deps.prices, logger: deps.logger, loadSchedule };
+  let row = input.row;
+  const recorded = row?.stripeSubscriptionId;
+  if (
+    recorded &&
+    recorded !== subscription.id &&
+    isPaying(row?.status) &&
+    isPaying(mapStripeStatus(subscription.status))
+  ) {
+    const current = deps.reads.subscription(recorded, await guard());
+    if (isPaying(mapStripeStatus(current.value.status))) {
+      deps.logger.warn(
+        { userId: input.userId, kept: recorded, duplicate: subscription.id },
+        'second live subscription: cancelling it at Stripe and refunding its first payment',
+      );
+      return {
+        receipt: `duplicate: ${subscription.id} is a second live subscription (kept ${recorded}); cancelled and refunded`,
+        reactivated: false,
+        changed: false,
+        duplicateSubscriptionId: subscription.id,
+      };
+    }
+    await applySubscriptionState(tx, applyDeps, {
+      ...rest,
+      row,
+      subscription: current.value,
+      stateAt: current.answeredAt,
+    });
+    row = await lockBillingRow(tx, input.userId);
+  }
+  return applySubscriptionState(tx, applyDeps, { ...rest, row, subscription, stateAt });
 }

@@ -1,5 +1,6 @@
 // The bearer token of one instance's controller: HMAC-SHA256(server secret, instance id), hex.
-// The app derives it on demand; the machine receives it in CONTROLLER_TOKEN.
+// The app derives it on demand; a machine receives only its sha256 (CONTROLLER_TOKEN_SHA256), so
+// whoever can read a machine's config (the Fly Machines API returns env verbatim) cannot call it.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export function controllerToken(secret: string, instanceId: string): string {
@@ -28,4 +29,14 @@ export function tokensEqual(presented: string, expected: string): boolean {
     return false;
   }
   return timingSafeEqual(a, b);
+}
+
+/** What a machine keeps to check its bearer token: sha256 of the token, hex. */
+export function controllerTokenVerifier(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** True when `presented` hashes to `verifier` (constant time). */
+export function tokenMatchesVerifier(presented: string, verifier: string): boolean {
+  return tokensEqual(controllerTokenVerifier(presented), verifier.toLowerCase());
 }

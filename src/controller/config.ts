@@ -5,17 +5,22 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CONTROLLER_DEFAULT_PORT } from '../contracts/controller';
+import { controllerTokenVerifier } from '../contracts/controller-token';
+import { MACHINE_PORTS } from '../contracts/machine';
 import { channelSchema } from '../contracts/pairing-input';
 import { openclawCliPath, openclawNodeBin } from '../platform/openclaw-paths';
 import { describeIssues } from '../platform/zod-issues';
 import type { Env } from './exec';
 
-export const DEFAULT_GATEWAY_PORT = 3001;
+export const DEFAULT_GATEWAY_PORT = MACHINE_PORTS.gateway;
 
 export interface ControllerConfig {
   host: string;
   port: number;
+  /** The bearer token, when the controller was given it (CONTROLLER_TOKEN); '' on a machine, which gets only its hash. */
   token: string;
+  /** sha256 (hex) of the accepted bearer token (CONTROLLER_TOKEN_SHA256, or computed from CONTROLLER_TOKEN). */
+  tokenSha256?: string;
   stateDir: string;
   nodeBin: string;
   cliPath: string;
@@ -62,9 +67,11 @@ const jsonStringArray = (name: string) =>
 const EnvSchema = z.object({
   CONTROLLER_HOST: z.string().min(1).default('0.0.0.0'),
   CONTROLLER_PORT: port('CONTROLLER_PORT').default(CONTROLLER_DEFAULT_PORT),
-  CONTROLLER_TOKEN: z
-    .string({ error: 'CONTROLLER_TOKEN is required (the bearer token the app derives for this instance)' })
-    .min(16, 'CONTROLLER_TOKEN must be at least 16 characters'),
+  CONTROLLER_TOKEN: z.string().min(16, 'CONTROLLER_TOKEN must be at least 16 characters').optional(),
+  CONTROLLER_TOKEN_SHA256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'CONTROLLER_TOKEN_SHA256 must be 64 hex characters (sha256 of the bearer token)')
+    .optional(),
   OPENCLAW_STATE_DIR: z.string().min(1).optional(),
   OPENCLAW_GATEWAY_PORT: port('OPENCLAW_GATEWAY_PORT').default(DEFAULT_GATEWAY_PORT),
   OPENCLAW_GATEWAY_TOKEN: z.string().min(16, 'OPENCLAW_GATEWAY_TOKEN must be at least 16 characters').optional(),
@@ -85,6 +92,14 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     throw new ControllerConfigError(describeIssues(parsed.error));
   }
   const e = parsed.data;
+  const token = e.CONTROLLER_TOKEN ?? '';
+  const tokenSha256 = (e.CONTROLLER_TOKEN_SHA256 ?? (token ? controllerTokenVerifier(token) : '')).toLowerCase();
+  if (!tokenSha256)
+    throw new ControllerConfigError(
+      'CONTROLLER_TOKEN or CONTROLLER_TOKEN_SHA256 is required (the bearer token the app derives for this instance, or its sha256)',
+    );
+  if (!token && !e.OPENCLAW_GATEWAY_TOKEN)
+    throw new ControllerConfigError('OPENCLAW_GATEWAY_TOKEN is required when only CONTROLLER_TOKEN_SHA256 is given');
   const extraChannels = (e.CONTROLLER_EXTRA_CHANNELS ?? '')
     .split(',')
     .map((c) => c.trim())
@@ -101,8 +116,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const cliPath = openclawCliPath(env);
   // The gateway's shared token is derived from the controller token unless given, so it is never
   // the bearer token itself (the gateway and the CLI never see CONTROLLER_TOKEN).
-  const gatewayToken =
-    e.OPENCLAW_GATEWAY_TOKEN ?? createHmac('sha256', e.CONTROLLER_TOKEN).update('openclaw-gateway').digest('hex');
+  const gatewayToken = e.OPENCLAW_GATEWAY_TOKEN ?? createHmac('sha256', token).update('openclaw-gateway').digest('hex');
   const command = e.CONTROLLER_GATEWAY_COMMAND ?? [
     nodeBin,
     cliPath,
@@ -122,7 +136,8 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   return {
     host: e.CONTROLLER_HOST,
     port: e.CONTROLLER_PORT,
-    token: e.CONTROLLER_TOKEN,
+    token,
+    tokenSha256,
     stateDir,
     nodeBin,
     cliPath,

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ secrets: [config.token, config.gateway.token] });
+  const log = createLogger({ secrets: [config.token, config.gateway.token].filter(Boolean) });
   const script = process.argv[1];
   const controller = createController(config, log, {
     workerCommand: script ? [process.execPath, script, PAIRING_WORKER_FLAG] : undefined,

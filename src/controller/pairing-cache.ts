@@ -1,8 +1,10 @@
 // In-memory view of one kind of pending pairing requests (channels or devices), kept fresh so
 // the dashboard never waits for the openclaw CLI (seconds per call). Rules (docs/pairing.md §4):
 // - warm-up at start is fire-and-forget; health never waits for it;
-// - periodic CLI refresh, adaptive 60–120 s, failure backoff 30 s → 300 s; every CLI read also
-//   verifies the read-only state-database path, which is polled every second when available;
+// - the read-only state-database path, when available, answers every refresh and is polled every
+//   second (a query only when its data_version moved or a listed request may expire);
+// - every CLI read also verifies that path; the cache's own CLI runs follow refresh-schedule.ts:
+//   none while a verified fast path is idle, else periodic, adaptive 60–120 s, backoff 30 s → 300 s;
 // - gateway log lines about pairing trigger one debounced (2 s) refresh;
 // - single-flight: at most one CLI refresh per kind in flight, callers share it; a caller that
 //   needs data newer than its own change (approve, log line) gets one shared follow-up run;
@@ -14,6 +16,7 @@ import { errorMessage } from '../platform/error-message';
 import type { Clock, TimerHandle } from './clock';
 import type { Logger } from './log';
 import { sameJson } from './pairing-projection';
+import { CliSchedule, type ScheduleTiming } from './refresh-schedule';
 
 export type PairingKind = 'channels' | 'devices';
 
@@ -24,29 +27,34 @@ export interface PairingSource<T> {
   /** Opens the fast path if it can be (retrying a database that did not exist yet); true when usable. */
   prepareFast(): Promise<boolean>;
   fastReady(): boolean;
+  /** A stamp that moves whenever the state database changes (SQLite data_version); null when unknown. */
+  fastVersion(): number | null;
   /** Synchronous read of one key from the state database; throws when it cannot answer. */
   readFast(key: string, nowMs: number): T[];
   /** One CLI read of one key (seconds). */
   readCli(key: string, signal: AbortSignal): Promise<T[]>;
 }
 
-export interface CacheTiming {
-  /** Next periodic refresh after one that found requests or a change. */
-  refreshMinMs: number;
-  /** Next periodic refresh after one that found nothing new. */
-  refreshMaxMs: number;
-  failureBaseMs: number;
-  failureMaxMs: number;
+export interface CacheTiming extends ScheduleTiming {
   debounceMs: number;
   /** State-database poll interval; 0 disables polling. */
   pollMs: number;
 }
+
+/**
+ * 60 min between two CLI verifications of a fast path already proven against the CLI: one
+ * re-checks the lists the fast path changed since the last, and an hour is the life of a channel
+ * request (60 min TTL), so a request the fast path got wrong is still pending when it is caught.
+ * One CLI run (≈ 5 CPU-s) per hour per kind is < 0.3 % of a core; an idle hour runs none.
+ */
+export const SAFETY_VERIFY_INTERVAL_MS = 60 * 60_000;
 
 export const DEFAULT_CACHE_TIMING: CacheTiming = {
   refreshMinMs: 60_000,
   refreshMaxMs: 120_000,
   failureBaseMs: 30_000,
   failureMaxMs: 300_000,
+  verifyIntervalMs: SAFETY_VERIFY_INTERVAL_MS,
   debounceMs: 2_000, // a burst of log lines (one per WebSocket frame) becomes one refresh
   pollMs: 1_000, // a new request shows within ~2 s
 };
@@ -103,6 +111,8 @@ export interface CacheStats {
   byReason: Record<string, number>;
   discarded: number;
   pairingLines: number;
+  /** Polls answered without a query: the database had not changed and nothing listed could expire. */
+  unchangedPolls: number;
 }
 
 export class PairingCache<T, A> {
@@ -115,17 +125,33 @@ export class PairingCache<T, A> {
   private appliedGeneration = 0;
   private cliRun: Promise<RefreshOutcome> | null = null;
   private followUp: Promise<RefreshOutcome> | null = null;
-  private consecutiveFailures = 0;
   private stopped = false;
   private started = false;
   private readonly abort = new AbortController();
-  private periodicTimer: TimerHandle | undefined;
+  private readonly schedule: CliSchedule;
   private pollTimer: TimerHandle | undefined;
   private debounceTimer: TimerHandle | undefined;
-  readonly stats: CacheStats = { runs: { fast: 0, cli: 0 }, byReason: {}, discarded: 0, pairingLines: 0 };
+  /** data_version and keys of the last fast read: an unchanged database needs no new query. */
+  private fastVersionRead: number | null = null;
+  private fastKeysRead = '';
+  readonly stats: CacheStats = {
+    runs: { fast: 0, cli: 0 },
+    byReason: {},
+    discarded: 0,
+    pairingLines: 0,
+    unchangedPolls: 0,
+  };
 
   constructor(private readonly options: PairingCacheOptions<T, A>) {
     this.timing = { ...DEFAULT_CACHE_TIMING, ...options.timing };
+    this.schedule = new CliSchedule({
+      kind: options.source.kind,
+      clock: options.clock,
+      log: options.log,
+      timing: this.timing,
+      run: (reason) => this.refresh({ reason, verify: true }),
+      pending: () => this.snapshot().requests.length,
+    });
   }
 
   get kind(): PairingKind {
@@ -149,10 +175,10 @@ export class PairingCache<T, A> {
     if (this.stopped) return;
     this.stopped = true;
     const { clock } = this.options;
-    clock.clearTimeout(this.periodicTimer);
+    this.schedule.stop();
     clock.clearTimeout(this.pollTimer);
     clock.clearTimeout(this.debounceTimer);
-    this.periodicTimer = this.pollTimer = this.debounceTimer = undefined;
+    this.pollTimer = this.debounceTimer = undefined;
     this.abort.abort();
   }
 
@@ -226,7 +252,7 @@ export class PairingCache<T, A> {
     if (this.stopped) return;
     // With the fast path this CLI read doubles as its first verification.
     const outcome = await this.refresh({ reason: 'warm-up', verify: true });
-    this.schedulePeriodic(outcome);
+    this.schedule.start(outcome);
   }
 
   private schedulePoll(): void {
@@ -237,23 +263,26 @@ export class PairingCache<T, A> {
   }
 
   private async poll(): Promise<void> {
-    if (this.stopped || !(await this.options.source.prepareFast()) || this.stopped) return;
-    this.runFast('poll');
+    const { source } = this.options;
+    if (this.stopped) return;
+    const ready = await source.prepareFast();
+    if (this.stopped) return;
+    if (ready && this.unchangedSinceLastFastRead()) {
+      this.stats.unchangedPolls += 1;
+      this.lastUpdatedMs = this.options.clock.now(); // the list is confirmed current as of now
+    } else if (ready) this.runFast('poll');
+    if (!source.fastReady()) this.schedule.fastLost(); // e.g. read errors switched it off
   }
 
-  private schedulePeriodic(last: RefreshOutcome): void {
-    if (this.stopped) return;
-    let delay: number;
-    if (last.ok) {
-      const busy = last.changed || this.snapshot().requests.length > 0;
-      delay = busy ? this.timing.refreshMinMs : this.timing.refreshMaxMs;
-    } else {
-      const exponent = Math.max(0, this.consecutiveFailures - 1);
-      delay = Math.min(this.timing.failureBaseMs * 2 ** exponent, this.timing.failureMaxMs);
-    }
-    this.periodicTimer = this.options.clock.setTimeout(() => {
-      void this.refresh({ reason: 'periodic', verify: true }).then((outcome) => this.schedulePeriodic(outcome));
-    }, delay);
+  /**
+   * Requests appear, change and go only through a write, which moves data_version; but a listed
+   * one can expire without any, so only an empty list of the same keys stays valid unread.
+   */
+  private unchangedSinceLastFastRead(): boolean {
+    const { source } = this.options;
+    if (this.fastVersionRead === null || source.fastVersion() !== this.fastVersionRead) return false;
+    for (const requests of this.entries.values()) if (requests.length > 0) return false;
+    return source.keys().join('\n') === this.fastKeysRead;
   }
 
   /** One synchronous state-database read of every key; null when the fast path could not answer. */
@@ -262,6 +291,7 @@ export class PairingCache<T, A> {
     const generation = ++this.nextGeneration;
     const keys = source.keys();
     const now = clock.now();
+    const version = source.fastVersion(); // before the query: a write in between shows at the next poll
     const results = new Map<string, T[]>();
     try {
       for (const key of keys) results.set(key, source.readFast(key, now));
@@ -270,7 +300,13 @@ export class PairingCache<T, A> {
       return null;
     }
     this.count('fast', reason);
-    return this.apply(generation, keys, results, reason);
+    const outcome = this.apply(generation, keys, results, reason);
+    if (!outcome.discarded) {
+      this.fastVersionRead = version;
+      this.fastKeysRead = keys.join('\n');
+    }
+    if (outcome.changed) this.schedule.fastChanged();
+    return outcome;
   }
 
   private refreshCli(reason: string, fresh: boolean): Promise<RefreshOutcome> {
@@ -299,6 +335,7 @@ export class PairingCache<T, A> {
     this.count('cli', reason);
     const keys = source.keys();
     const started = clock.now();
+    const mark = this.schedule.cliStarting(source.fastReady());
     // each read answers with its key, so a failure is reported against the key that failed
     const settled = await Promise.all(
       keys.map((key) =>
@@ -321,12 +358,15 @@ export class PairingCache<T, A> {
       else failed.push({ key: r.key, error: errorMessage(r.error) });
     }
     if (failed.length > 0) log.warn({ kind: this.kind, reason, failed }, 'pairing refresh failed for some keys');
+    const proven = failed.length === 0 && source.fastReady(); // each key compared with the database
     if (keys.length > 0 && results.size === 0) {
-      this.consecutiveFailures += 1;
-      return { ok: false, changed: false, error: failed.map((f) => `${f.key}: ${f.error}`).join('; ') };
+      const failedOutcome = { ok: false, changed: false, error: failed.map((f) => `${f.key}: ${f.error}`).join('; ') };
+      this.schedule.cliFinished(mark, proven, failedOutcome);
+      return failedOutcome;
     }
-    this.consecutiveFailures = 0;
     const outcome = this.apply(generation, keys, results, reason);
+    if (!outcome.discarded) this.fastVersionRead = null; // the list came from the CLI: query the database again
+    this.schedule.cliFinished(mark, proven, outcome);
     if (outcome.discarded && !source.fastReady()) {
       // A newer fast-path result won, but this very read just switched the fast path off
       // (it disagreed with the CLI): replace that result with a fresh CLI read right away.

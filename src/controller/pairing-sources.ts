@@ -75,6 +75,16 @@ function createSource<Raw, Item>(spec: {
     keys: spec.keys,
     prepareFast: async () => (await fast.prepare()) !== null,
     fastReady: () => fast.current() !== null,
+    fastVersion() {
+      const reader = fast.current();
+      if (!reader) return null;
+      try {
+        return reader.dataVersion();
+      } catch (error) {
+        fast.readFailed(spec.kind, error);
+        return null;
+      }
+    },
     readFast(key, nowMs) {
       const reader = fast.current();
       if (!reader) throw new Error('state database fast path is off');

@@ -16,7 +16,7 @@ import {
   ROUTE_UNAVAILABLE_CODE,
   type VersionResponse,
 } from '../contracts/controller';
-import { tokensEqual } from '../contracts/controller-token';
+import { tokenMatchesVerifier } from '../contracts/controller-token';
 import { checkInput } from '../contracts/pairing-input';
 import type { ListWatch } from './list-watch';
 import type { Logger } from './log';
@@ -29,7 +29,8 @@ import type { ApproveOutcome, PairingCache } from './pairing-cache';
 export const MAX_APPROVALS_IN_FLIGHT = 20;
 
 export interface RoutesDeps {
-  token: string;
+  /** sha256 (hex) of the bearer token this controller accepts. */
+  tokenSha256: string;
   channels: PairingCache<ChannelPairingRequest, ApproveChannelBody>;
   devices: PairingCache<DevicePairingRequest, ApproveDeviceBody>;
   gatewayStatus: () => GatewayStatus;
@@ -113,7 +114,7 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
     return json(200, body);
   }
   if (!req.path.startsWith(CONTROLLER_ROUTE_PREFIX)) return json(404, { error: 'Not Found' });
-  if (!authorized(req.authorization, deps.token)) return json(401, { error: 'Unauthorized' });
+  if (!authorized(req.authorization, deps.tokenSha256)) return json(401, { error: 'Unauthorized' });
 
   const route = ROUTES[req.path];
   if (!route)
@@ -123,9 +124,9 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
   return handler(deps, req);
 }
 
-function authorized(header: string | undefined, token: string): boolean {
+function authorized(header: string | undefined, tokenSha256: string): boolean {
   const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-  return given ? tokensEqual(given, token) : false;
+  return given ? tokenMatchesVerifier(given, tokenSha256) : false;
 }
 
 type Deadline = { timedOut: true };

@@ -53,6 +53,11 @@ export interface StateDbReader {
   readChannel(channel: string, nowMs: number): RawChannelRequest[];
   readDevices(nowMs: number): RawDeviceRequest[];
   /**
+   * SQLite's data_version: moves whenever another connection commits (openclaw's CLI or gateway),
+   * so a poll can tell "nothing changed" without running the queries. Costs no disk read.
+   */
+  dataVersion(): number;
+  /**
    * Whether an approval of (channel, code) for `senderId` is committed: the code is no longer
    * pending and the sender is on the channel's allow-list. null when this schema cannot tell.
    */
@@ -119,6 +124,7 @@ export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = l
         'WHERE channel_key = ? ORDER BY created_at ASC, account_id ASC, request_id ASC',
     );
     const deviceRows = db.prepare('SELECT * FROM device_pairing_pending');
+    const dataVersion = db.prepare('PRAGMA data_version');
     const pendingCode = db.prepare(
       'SELECT count(*) AS n FROM channel_pairing_requests WHERE channel_key = ? AND upper(code) = upper(?)',
     );
@@ -135,6 +141,11 @@ export async function openStateDb(stateDir: string, loadSqlite: SqliteLoader = l
         readChannel: (channel, nowMs) =>
           channelRequestsFromRows(channelRows.all(channel.trim().toLowerCase()) as ChannelRequestRow[], nowMs),
         readDevices: (nowMs) => devicePendingFromRows(deviceRows.all() as DevicePendingRow[], nowMs),
+        dataVersion: () => {
+          const version = Number((dataVersion.all()[0] as { data_version?: unknown } | undefined)?.data_version);
+          if (!Number.isInteger(version)) throw new Error('PRAGMA data_version gave no number');
+          return version;
+        },
         channelApproved: (channel, accountId, code, senderId) => {
           if (!allowEntry) return null;
           const key = channel.trim().toLowerCase();

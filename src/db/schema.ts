@@ -172,6 +172,7 @@ export const EMAIL_TYPES = [
   'past_due_suspended',
   'destruction_warning',
   'instance_destroyed',
+  'earlybird_refunded',
 ] as const;
 export type EmailType = (typeof EMAIL_TYPES)[number];
 

@@ -3,9 +3,9 @@
 import type { InstanceActions } from '@/billing/ports';
 import { isSuspended } from '@/billing/suspension-queries';
 import { InstanceError } from './errors';
-import { findByUser } from './instance-store';
+import { findByUser, markUsersDestroying, usersWithInstance } from './instance-store';
 import { type InstanceDeps, type InstanceView, viewOf } from './lifecycle/deps';
-import { destroyInstance } from './lifecycle/destroy';
+import { attemptDestroy, destroyInstance } from './lifecycle/destroy';
 import { reconcileInstances } from './lifecycle/reconcile';
 import { startInstance } from './lifecycle/start';
 import { stopInstance } from './lifecycle/stop';
@@ -29,20 +29,28 @@ export function createInstanceService(deps: InstanceDeps) {
         else throw err;
       };
       return {
-        // Billing stops and destroys only while the user is still suspended: the cron acts after its
-        // suspension commits, and a payment may have reactivated the user (and resumed the instance)
-        // in between — acting then would take the assistant away from a paying customer.
+        // Billing stops only while the user is still suspended: the cron acts after its suspension
+        // commits, and a payment may have reactivated the user (and resumed the instance) in between —
+        // acting then would take the assistant away from a paying customer.
         stop: async (userId) => {
           if (!(await isSuspended(deps.db, userId)))
             return deps.logger.info({ userId }, 'stop skipped: no longer suspended');
           if (await findByUser(deps.db, userId))
             await stopInstance(deps, userId, 'suspension').catch(quietly('stop', userId));
         },
+        // The claim that marks an instance for destruction holds billing's row lock and repeats its
+        // conditions (still suspended, deadline passed), so a payment committed first is never undone.
+        markForDestruction: (userIds, tx) => markUsersDestroying(tx, userIds, deps.clock.now()),
         destroy: async (userId) => {
-          if (!(await isSuspended(deps.db, userId)))
-            return deps.logger.info({ userId }, 'destroy skipped: no longer suspended');
-          await destroyInstance(deps, userId);
+          const row = await findByUser(deps.db, userId);
+          if (!row) return true;
+          if (row.status !== 'destroying') {
+            deps.logger.warn({ userId, status: row.status }, 'destroy skipped: the instance was not marked for it');
+            return false;
+          }
+          return attemptDestroy(deps, row.id); // a failure stays on the row; the reconciler retries
         },
+        withInstance: (userIds) => usersWithInstance(deps.db, userIds),
         resume: async (userId) => {
           const row = await findByUser(deps.db, userId);
           // only what billing stopped: an instance the user stopped themselves stays stopped

@@ -141,6 +141,29 @@ export async function markDestroying(db: DbOrTx, id: string, now: Date): Promise
     .where(and(eq(I.id, id), inArray(I.status, [...DESTROYABLE])));
 }
 
+/**
+ * `→ destroying` for the instances of these users, set-based (billing's destruction claim runs it
+ * in its own transaction, one chunk of users at a time); like markDestroying otherwise.
+ */
+export async function markUsersDestroying(db: DbOrTx, userIds: readonly string[], now: Date): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .update(I)
+    .set({ status: 'destroying', startingAt: null, statusChangedAt: now, updatedAt: now, destroyRequestedAt: now })
+    // one array parameter, not one per user
+    .where(and(sql`${I.userId} = any(${sql.param([...userIds])}::text[])`, inArray(I.status, [...DESTROYABLE])));
+}
+
+/** Of these users, those who have an instance row (in any status). */
+export async function usersWithInstance(db: DbOrTx, userIds: readonly string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db
+    .select({ userId: I.userId })
+    .from(I)
+    .where(sql`${I.userId} = any(${sql.param([...userIds])}::text[])`);
+  return new Set(rows.map((r) => r.userId));
+}
+
 /** Writes a patch only while the instance is in `status`. */
 export async function patchWhile(
   db: DbOrTx,

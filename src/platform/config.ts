@@ -47,8 +47,10 @@ const EnvSchema = z.object({
   MACHINE_PROVIDER: z.enum(['local', 'fly']).default('local'),
   FLY_API_TOKEN: z.string().min(1).optional(),
   FLY_API_BASE: z.url().default('https://api.machines.dev'),
-  FLY_APP_NAME: z.string().optional(),
-  FLY_REGION: z.string().default('iad'),
+  /** the Fly app the instance machines live in (not FLY_APP_NAME: Fly sets that to the running app's own name) */
+  FLY_INSTANCES_APP: z.string().optional(),
+  /** region of new instance machines and volumes (not FLY_REGION: Fly sets that to the running machine's region) */
+  FLY_INSTANCES_REGION: z.string().default('iad'),
   FLY_IMAGE: z.string().optional(),
   /** where a Fly machine's controller answers; {machine_id}, {app}, {private_ip} are filled in */
   FLY_CONTROLLER_URL: z.string().default('http://{machine_id}.vm.{app}.internal:18789'),
@@ -61,6 +63,9 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** The name of every variable this module reads (the runbook may name no other). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export type Config = Env & {
   appUrl: string;
@@ -125,8 +130,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) throw new ConfigError([...parsed.error.issues.map(issueText), ...problems]);
   const e = parsed.data;
   const isProduction = e.APP_ENV === 'production';
-  if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_APP_NAME)
-    problems.push('FLY_APP_NAME: required when MACHINE_PROVIDER=fly');
+  if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_INSTANCES_APP)
+    problems.push('FLY_INSTANCES_APP: required when MACHINE_PROVIDER=fly');
   if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_IMAGE) problems.push('FLY_IMAGE: required when MACHINE_PROVIDER=fly');
   if (e.LIFECYCLE_DESTRUCTION_WARNING_DAYS >= e.LIFECYCLE_DESTRUCTION_AFTER_DAYS) {
     problems.push(

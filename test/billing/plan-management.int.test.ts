@@ -253,6 +253,7 @@ describe('billing portal and Stripe outages', () => {
   it('answers a retryable SERVICE_UNAVAILABLE when Stripe is down, and writes nothing', async () => {
     const u = await signUp(w.app.url);
     await subscribe(u);
+    await w.emu.webhooksIdle(); // a re-read stamps the row with Stripe's answer time: let every one land
     const before = await row(u.id);
     // the same database and sessions, but a Stripe that refuses connections
     const down: TestApp = await startTestApp({

@@ -97,3 +97,60 @@ describe(`${CALLS} concurrent plan calls for one user`, () => {
     expect(row.cancelAtPeriodEnd && row.scheduledPlan !== null).toBe(false);
   });
 });
+
+describe(`${CALLS} concurrent undo calls for one user`, () => {
+  const outcomes = (results: PromiseSettledResult<unknown>[]) =>
+    results.map((r) =>
+      r.status === 'fulfilled' ? 'ok' : ((r.reason as { data?: { reason?: string } }).data?.reason ?? String(r.reason)),
+    );
+
+  // A click that lands after another already undid the cancel reads the new state and is told so
+  // (not_pending_cancel / no_scheduled_switch): an answer that matches; never a second effect or a 500.
+  it('reactivateSubscription: one change at Stripe, the row not pending cancel, every answer matches', async () => {
+    const u = await subscribed();
+    const subscriptionId = (await rowOf(u.id)).stripeSubscriptionId!;
+    await u.trpc.kiloclaw.cancelSubscription.mutate();
+    await w.emu.webhooksIdle();
+    const undoEvents = () =>
+      w.emu.state.events.filter(
+        (e) =>
+          e.type === 'customer.subscription.updated' &&
+          (e.data.object as { id: string }).id === subscriptionId &&
+          (e.data.previous_attributes as { cancel_at_period_end?: boolean } | undefined)?.cancel_at_period_end === true,
+      );
+
+    const results = await Promise.allSettled(
+      Array.from({ length: CALLS }, () => u.trpc.kiloclaw.reactivateSubscription.mutate()),
+    );
+    for (const o of outcomes(results)) expect(['ok', 'not_pending_cancel']).toContain(o);
+    expect(outcomes(results)).toContain('ok');
+    for (const r of results) if (r.status === 'fulfilled') expect(r.value).toMatchObject({ cancelAtPeriodEnd: false });
+    expect(undoEvents()).toHaveLength(1);
+    await w.emu.webhooksIdle();
+    expect(w.emu.state.subscriptions.get(subscriptionId)).toMatchObject({ cancel_at_period_end: false });
+    expect(await rowOf(u.id)).toMatchObject({ cancelAtPeriodEnd: false, status: 'active' });
+  });
+
+  it('cancelPlanSwitch: the schedule released once, the switch cleared, every answer matches', async () => {
+    const u = await subscribed();
+    const subscriptionId = (await rowOf(u.id)).stripeSubscriptionId!;
+    await u.trpc.kiloclaw.switchPlan.mutate({ plan: 'commit' });
+    await w.emu.webhooksIdle();
+    const [schedule] = schedulesOf(subscriptionId);
+
+    const results = await Promise.allSettled(
+      Array.from({ length: CALLS }, () => u.trpc.kiloclaw.cancelPlanSwitch.mutate()),
+    );
+    for (const o of outcomes(results)) expect(['ok', 'no_scheduled_switch']).toContain(o);
+    expect(outcomes(results)).toContain('ok');
+    for (const r of results) if (r.status === 'fulfilled') expect(r.value).toMatchObject({ scheduledPlan: null });
+    expect(
+      w.emu.state.events.filter(
+        (e) => e.type === 'subscription_schedule.released' && (e.data.object as { id: string }).id === schedule!.id,
+      ),
+    ).toHaveLength(1);
+    await w.emu.webhooksIdle();
+    expect(w.emu.state.subscriptions.get(subscriptionId)).toMatchObject({ schedule: null });
+    expect(await rowOf(u.id)).toMatchObject({ stripeScheduleId: null, scheduledPlan: null, plan: 'standard' });
+  });
+});

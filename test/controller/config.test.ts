@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { controllerTokenVerifier, tokenMatchesVerifier } from '@/contracts/controller-token';
 import { loadControllerConfig } from '@/controller/config';
 
 const base = { CONTROLLER_TOKEN: 'a'.repeat(64), OPENCLAW_STATE_DIR: '/tmp/state', HOME: '/tmp/home' };
@@ -21,6 +22,27 @@ describe('controller config', () => {
     ]);
     expect(config.gateway.token).not.toBe(base.CONTROLLER_TOKEN);
     expect(config.fastPath).toBe(true);
+  });
+
+  it('accepts only the token hash on a machine (the machine never holds the token), with a gateway token', () => {
+    const token = 'b'.repeat(64);
+    const onMachine = {
+      CONTROLLER_TOKEN_SHA256: controllerTokenVerifier(token),
+      OPENCLAW_GATEWAY_TOKEN: 'g'.repeat(32),
+      OPENCLAW_STATE_DIR: '/tmp/state',
+    };
+    const config = loadControllerConfig(onMachine);
+    expect(config.token).toBe('');
+    expect(tokenMatchesVerifier(token, config.tokenSha256 ?? '')).toBe(true);
+    expect(tokenMatchesVerifier('c'.repeat(64), config.tokenSha256 ?? '')).toBe(false);
+    expect(config.gateway.token).toBe('g'.repeat(32));
+    expect(loadControllerConfig(base).tokenSha256).toBe(controllerTokenVerifier(base.CONTROLLER_TOKEN));
+    expect(() => loadControllerConfig({ ...onMachine, OPENCLAW_GATEWAY_TOKEN: undefined })).toThrow(
+      /OPENCLAW_GATEWAY_TOKEN is required/,
+    );
+    expect(() => loadControllerConfig({ ...onMachine, CONTROLLER_TOKEN_SHA256: token.slice(1) })).toThrow(
+      /CONTROLLER_TOKEN_SHA256 must be 64 hex/,
+    );
   });
 
   it('names the variable that is wrong', () => {

@@ -197,6 +197,18 @@ describe('controller with the real openclaw', { timeout: 240_000 }, () => {
     expect(runs() - before).toBeGreaterThanOrEqual(1);
   });
 
+  it('ran the CLI for lists only to verify the fast path at warm-up, however much happened since', () => {
+    const cliReads = fast
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"pairing refresh done"'))
+      .map((l) => JSON.parse(l) as { kind: string; reason: string; keys: number; ok: number });
+    expect(cliReads.map((r) => `${r.kind}/${r.reason}/${r.ok}-of-${r.keys}`).sort()).toEqual([
+      'channels/warm-up/1-of-1',
+      'devices/warm-up/1-of-1',
+    ]);
+  });
+
   it('never logged the controller token or disagreed with the CLI', () => {
     for (const c of [fast, viaCli]) {
       expect(c.output()).not.toContain(TOKEN);

@@ -21,6 +21,7 @@ function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[])
   const reader: StateDbReader = {
     readChannel: () => dbAnswers[Math.min(reads++, dbAnswers.length - 1)]!,
     readDevices: () => [],
+    dataVersion: () => 1,
     channelApproved: () => null,
     close: () => {},
   };

@@ -68,12 +68,13 @@ describe('without the right secret', () => {
     expect(actions.calls).toEqual([]);
   });
 
-  it('answers 405 to GET', async () => {
+  it('answers 405 to a method no scheduler uses (GET is Vercel Cron, POST everyone else)', async () => {
     const res = await fetch(`${app.url}${URL_PATH}`, {
+      method: 'PUT',
       headers: { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` },
     });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.headers.get('allow')).toBe('GET, POST');
   });
 });
 

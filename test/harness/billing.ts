@@ -16,9 +16,15 @@ export type BillingWorld = {
 };
 
 export async function startBillingWorld(
-  opts: { emulator?: StripeEmulatorOptions; clock?: Clock; env?: Record<string, string> } = {},
+  opts: {
+    emulator?: StripeEmulatorOptions;
+    clock?: Clock;
+    env?: Record<string, string>;
+    /** the app's connection pool size (default: the test database's) */
+    dbMax?: number;
+  } = {},
 ): Promise<BillingWorld> {
-  const tdb = await createTestDb();
+  const tdb = await createTestDb({ max: opts.dbMax });
   const emu = await startStripeEmulator({ retryBackoffMs: 50, ...opts.emulator });
   const actions = recordingInstanceActions();
   const app = await startTestApp({

@@ -20,6 +20,8 @@ export class FakeSource implements PairingSource<Item> {
   fastOn = false;
   fastThrows = false;
   fastReads = 0;
+  /** The database's data_version as fastVersion() reports it; null: unknown (every poll queries). */
+  dataVersion: number | null = null;
 
   keys(): string[] {
     return [...this.currentKeys];
@@ -29,6 +31,9 @@ export class FakeSource implements PairingSource<Item> {
   }
   fastReady(): boolean {
     return this.fastOn;
+  }
+  fastVersion(): number | null {
+    return this.fastOn ? this.dataVersion : null;
   }
   readFast(key: string): Item[] {
     this.fastReads += 1;

@@ -2,7 +2,7 @@
 // HTTP on PostgreSQL: the app talks to machines still carrying the previous key, and each machine gets
 // a token made with the new key on its next start or reconcile.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controllerKeyId, controllerToken } from '@/contracts/controller-token';
+import { controllerKeyId, controllerToken, controllerTokenVerifier } from '@/contracts/controller-token';
 import type { FlyEmulator } from '@/emulators/fly/server';
 import { createInstanceService } from '@/instances/instance-service';
 import { controllerTarget, type InstanceDeps } from '@/instances/lifecycle/deps';
@@ -16,6 +16,8 @@ import { makeUser } from '../harness/users';
 
 const OLD_KEY = 'old-controller-secret-0123456789abcdef';
 const NEW_KEY = 'new-controller-secret-0123456789abcdef';
+/** what a machine holds of its controller token (its sha256) */
+const tokenHash = (secret: string, instanceId: string) => controllerTokenVerifier(controllerToken(secret, instanceId));
 const clock = fixedClock('2026-11-28T12:00:00Z');
 let tdb: TestDb;
 let emulator: FlyEmulator;
@@ -55,7 +57,7 @@ describe('CONTROLLER_SECRET rotation', () => {
     expect(m.config.metadata?.kiloclaw_controller_key).toBe(controllerKeyId(OLD_KEY));
     expect(controllerKeyId(OLD_KEY)).toMatch(/^[0-9a-f]{8}$/);
     expect(JSON.stringify(m.config)).not.toContain(OLD_KEY);
-    expect(m.config.env?.CONTROLLER_TOKEN).toBe(controllerToken(OLD_KEY, instanceId));
+    expect(m.config.env?.CONTROLLER_TOKEN_SHA256).toBe(tokenHash(OLD_KEY, instanceId));
   });
 
   it('keeps talking to a machine with the previous key while both are configured, and not after', async () => {
@@ -69,20 +71,20 @@ describe('CONTROLLER_SECRET rotation', () => {
     const report = await createInstanceService(during).reconcile();
     expect(report.passes.controller_key.actioned).toBeGreaterThanOrEqual(1);
     const m = await machineOf(userId);
-    expect(m.config.env?.CONTROLLER_TOKEN).toBe(controllerToken(NEW_KEY, instanceId));
+    expect(m.config.env?.CONTROLLER_TOKEN_SHA256).toBe(tokenHash(NEW_KEY, instanceId));
     expect(m.config.metadata?.kiloclaw_controller_key).toBe(controllerKeyId(NEW_KEY));
     await eventually(() => reachable(after, userId, instanceId), { what: 'controller answers the new key' });
     expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
     // a second reconcile has nothing left to push for this machine
     await createInstanceService(during).reconcile();
-    expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN).toBe(controllerToken(NEW_KEY, instanceId));
+    expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN_SHA256).toBe(tokenHash(NEW_KEY, instanceId));
   });
 
   it('pushes it to a stopped machine when it is started again', async () => {
     const { userId, instanceId } = await runningUnder(before);
     await createInstanceService(before).stop(userId);
     expect((await createInstanceService(during).start(userId)).status).toBe('running');
-    expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN).toBe(controllerToken(NEW_KEY, instanceId));
+    expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN_SHA256).toBe(tokenHash(NEW_KEY, instanceId));
     expect(await reachable(after, userId, instanceId)).toBe(true);
   });
 
@@ -95,9 +97,9 @@ describe('CONTROLLER_SECRET rotation', () => {
     await createInstanceService(before).reconcile();
     const untouched = await machineOf(userId);
     expect(untouched.config.metadata?.kiloclaw_controller_key).toBeUndefined(); // no restart for a missing label
-    expect(untouched.config.env?.CONTROLLER_TOKEN).toBe(controllerToken(OLD_KEY, instanceId));
+    expect(untouched.config.env?.CONTROLLER_TOKEN_SHA256).toBe(tokenHash(OLD_KEY, instanceId));
 
     await createInstanceService(during).reconcile();
-    expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN).toBe(controllerToken(NEW_KEY, instanceId));
+    expect((await machineOf(userId)).config.env?.CONTROLLER_TOKEN_SHA256).toBe(tokenHash(NEW_KEY, instanceId));
   });
 });

@@ -61,8 +61,9 @@ describe('starting an instance on Fly', () => {
     expect(machine!.config.mounts).toEqual([{ volume: row.volumeId, path: '/data' }]);
     expect(machine!.config.metadata).toMatchObject({ kiloclaw_user_id: userId, kiloclaw_instance_id: row.id });
     expect(row.controllerUrl).toBe(`${emulator.url}/vm/${machine!.id}`);
-    // the controller token is per instance and never the server secret
-    expect(machine!.config.env?.CONTROLLER_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    // the machine gets only the sha256 of its per-instance controller token, never the token or the server secret
+    expect(machine!.config.env?.CONTROLLER_TOKEN_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    expect(machine!.config.env?.CONTROLLER_TOKEN).toBeUndefined();
   });
 
   it('recovers a lost machine id by metadata instead of creating a second machine', async () => {

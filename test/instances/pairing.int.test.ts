@@ -163,7 +163,7 @@ describe('when the controller cannot be used', () => {
   it('does not fall back on a 401: the token mismatch is reported', async () => {
     const { u, m } = await userWithInstance();
     m.image.addChannelRequest('telegram', '5551');
-    m.config.env = { ...m.config.env, CONTROLLER_TOKEN: 'a-different-token-0123456789abcdef' };
+    m.config.env = { ...m.config.env, CONTROLLER_TOKEN_SHA256: 'ab'.repeat(32) }; // the machine expects another token
     const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
     expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
     expect((err.data as { reason?: string }).reason).toBe('controller_unauthorized');

@@ -33,7 +33,7 @@ const cron = (headers: Record<string, string> = {}, method = 'POST') =>
   fetch(`${app.url}/api/cron/reconcile-instances`, { method, headers });
 
 describe('POST /api/cron/reconcile-instances', () => {
-  it('answers 401 without the bearer secret and 405 to a GET, and changes nothing', async () => {
+  it('answers 401 without the bearer secret (POST or Vercel Cron’s GET) and 405 to other methods, and changes nothing', async () => {
     const { id: userId } = await makeUser(tdb.db);
     await app.deps.instances.start(userId);
     const row = (await instanceOf(tdb.db, userId))!;
@@ -42,7 +42,8 @@ describe('POST /api/cron/reconcile-instances', () => {
     const denied = await cron({ authorization: 'Bearer wrong-secret-wrong-secret' });
     expect(denied.status).toBe(401);
     expect((await denied.json()).error).toMatch(/CRON_SECRET/);
-    expect((await cron({}, 'GET')).status).toBe(405);
+    expect((await cron({}, 'GET')).status).toBe(401);
+    expect((await cron({ authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` }, 'PUT')).status).toBe(405);
     expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
   });
 
@@ -82,7 +83,9 @@ describe("billing's InstanceActions port", () => {
     await tdb.db.insert(kiloclawSubscriptions).values({ userId, status: 'canceled', suspendedAt: clock.now() });
     const actions = app.deps.instanceActions;
     await actions.stop(userId); // no instance yet: a no-op
-    await actions.destroy(userId);
+    await tdb.db.transaction((tx) => actions.markForDestruction([userId], tx));
+    expect(await actions.destroy(userId)).toBe(true); // nothing to destroy
+    expect(await actions.withInstance([userId])).toEqual(new Set());
     await actions.resume(userId);
     expect(await instanceOf(tdb.db, userId)).toBeNull();
 
@@ -110,7 +113,13 @@ describe("billing's InstanceActions port", () => {
       .update(kiloclawSubscriptions)
       .set({ status: 'canceled', suspendedAt: clock.now() })
       .where(eq(kiloclawSubscriptions.userId, userId));
-    await actions.destroy(userId);
+    // an instance not marked for destruction is never destroyed
+    expect(await actions.destroy(userId)).toBe(false);
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('running');
+    // the destruction sweep's claim marks it in billing's transaction, then asks for the destroy
+    await tdb.db.transaction((tx) => actions.markForDestruction([userId], tx));
+    expect((await instanceOf(tdb.db, userId))!.status).toBe('destroying');
+    expect(await actions.destroy(userId)).toBe(true);
     expect(await instanceOf(tdb.db, userId)).toBeNull();
     expect(emulator.machines.get(row.machineId!)!.state).toBe('destroyed');
   });

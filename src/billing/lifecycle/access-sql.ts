@@ -21,3 +21,15 @@ export function hasAccessIgnoringSuspension(now: Date): SQL {
     or (s.status = 'trialing' and coalesce(s.trial_ends_at > ${ts(now)}, false))
     or ${validEarlybird(sql`s.user_id`, now)})`;
 }
+
+/**
+ * Access the suspension itself does not account for: an active subscription, a running trial or a
+ * valid earlybird (a purchase recorded after the user was suspended). past_due is left out on purpose:
+ * the past-due sweep suspends exactly those rows once their grace is over. The destruction sweep
+ * never destroys a row for which this holds, even if a suspension is (wrongly) still on it.
+ */
+export function accessBeyondSuspension(now: Date): SQL {
+  return sql`(s.status = 'active'
+    or (s.status = 'trialing' and coalesce(s.trial_ends_at > ${ts(now)}, false))
+    or ${validEarlybird(sql`s.user_id`, now)})`;
+}

@@ -32,6 +32,10 @@ import {
 /** A row the earlybird-expiry sweep created: never a Stripe subscription, no plan. */
 const EARLYBIRD_ONLY_ROW = sql`(s.plan is null and s.stripe_subscription_id is null)`;
 
+/** The user's access last came from an earlybird purchase (one that outlasted the trial). */
+const HAD_EARLYBIRD = sql`exists (select 1 from kiloclaw_earlybird_purchases e where e.user_id = s.user_id
+  and e.expires_at > coalesce(s.trial_ends_at, '-infinity'::timestamptz))`;
+
 const destructionDeadline = (input: SweepInput) =>
   new Date(input.now.getTime() + input.deps.settings.destructionAfterDays * 86_400_000);
 
@@ -89,7 +93,8 @@ export async function trialExpirySweep(input: SweepInput): Promise<SweepReport> 
     report,
     sql`${trialing} and ${notSuspended} and s.trial_ends_at <= ${ts(input.now)} and not ${hasAccessIgnoringSuspension(input.now)}`,
   );
-  await mailSuspended(input, report, 'trial_expired', trialing);
+  // A trial user who bought earlybird later lost *that* when it lapsed: the earlybird sweep tells them.
+  await mailSuspended(input, report, 'trial_expired', sql`${trialing} and not ${HAD_EARLYBIRD}`);
   return report;
 }
 
@@ -133,7 +138,13 @@ export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepRepo
       rows.map((r) => r.user_id),
     );
   });
-  await mailSuspended(input, report, 'earlybird_expired', sql`s.status = 'canceled' and ${EARLYBIRD_ONLY_ROW}`);
+  // Earlybird-only rows, and trial rows whose access last came from an earlybird bought after the trial.
+  await mailSuspended(
+    input,
+    report,
+    'earlybird_expired',
+    sql`((s.status = 'canceled' and ${EARLYBIRD_ONLY_ROW}) or (s.status = 'trialing' and ${HAD_EARLYBIRD}))`,
+  );
   return report;
 }
 

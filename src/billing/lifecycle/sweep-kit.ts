@@ -26,7 +26,7 @@ export type SweepDeps = {
 /** One run sees one instant: every sweep of a run compares dates against the same `now`. */
 export type SweepInput = { deps: SweepDeps; now: Date };
 
-export type SweepError = { userId: string; step: 'email' | 'stop' | 'destroy' | 'restore'; message: string };
+export type SweepError = { userId: string; step: 'email' | 'stop' | 'destroy'; message: string };
 
 export type SweepReport = {
   /** rows acted on: warnings sent, users suspended, instances destroyed */
@@ -147,9 +147,8 @@ export async function mailBatch(
 export async function forEachInstance(
   input: SweepInput,
   report: SweepReport,
-  action: 'stop' | 'destroy',
+  action: 'stop',
   userIds: readonly string[],
-  onError?: (userId: string) => Promise<void>,
 ): Promise<Set<string>> {
   const failed = new Set<string>();
   if (userIds.length === 0) return failed;
@@ -171,7 +170,6 @@ export async function forEachInstance(
       failed.add(userId);
       report.errors.push({ userId, step: action, message: errorMessage(err) });
       input.deps.logger.warn({ userId, action, reason: errorMessage(err) }, 'lifecycle: instance action failed');
-      await onError?.(userId);
     }
   });
   return failed;

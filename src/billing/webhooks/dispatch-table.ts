@@ -1,5 +1,7 @@
 // Event type → handler. A type missing here is acknowledged with 200 and ignored.
 import type Stripe from 'stripe';
+import { checkoutSessionAsyncPaymentFailed } from './handlers/checkout-session-async-payment-failed';
+import { checkoutSessionAsyncPaymentSucceeded } from './handlers/checkout-session-async-payment-succeeded';
 import { checkoutSessionCompleted } from './handlers/checkout-session-completed';
 import { customerSubscriptionCreated } from './handlers/customer-subscription-created';
 import { customerSubscriptionDeleted } from './handlers/customer-subscription-deleted';
@@ -16,6 +18,8 @@ import type { EventOf, HandlerContext, HandlerResult, WebhookHandler } from './t
 
 const HANDLERS = {
   'checkout.session.completed': checkoutSessionCompleted,
+  'checkout.session.async_payment_succeeded': checkoutSessionAsyncPaymentSucceeded,
+  'checkout.session.async_payment_failed': checkoutSessionAsyncPaymentFailed,
   'customer.subscription.created': customerSubscriptionCreated,
   'customer.subscription.updated': customerSubscriptionUpdated,
   'customer.subscription.deleted': customerSubscriptionDeleted,

@@ -11,10 +11,13 @@ import { stripeWebhookEvents } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
 import { errorMessage } from '@/platform/error-message';
 import type { Logger } from '@/platform/logger';
+import type { Mailer } from '@/platform/mailer';
 import type { BillingConfig } from '../billing-deps';
 import type { InstanceActions } from '../ports';
 import { describeStripeError } from '../stripe-call';
 import type { StripeClient } from '../stripe-client';
+import { withStripeReads } from '../stripe-reads';
+import { runAfterCommit } from './after-commit';
 import { dispatch, isHandled } from './dispatch-table';
 import type { HandlerResult } from './types';
 
@@ -29,6 +32,8 @@ export type WebhookDeps = {
   logger: Logger;
   clock: Clock;
   instanceActions: InstanceActions;
+  /** tells a customer about a refund; absent → the refund is only logged */
+  mailer?: Mailer;
 };
 
 export type WebhookOutcome = {
@@ -79,24 +84,41 @@ export async function processStripeWebhook(
   let result: HandlerResult;
   const stripe = deps.stripe;
   try {
-    result = await deps.db.transaction(async (tx) => {
-      const now = deps.clock.now();
-      // Primary-key insert first: a concurrent duplicate blocks here until we commit, then sees the row.
-      const claimed = await tx
-        .insert(stripeWebhookEvents)
-        .values({ eventId: event.id, type, receivedAt: now })
-        .onConflictDoNothing({ target: stripeWebhookEvents.eventId })
-        .returning({ eventId: stripeWebhookEvents.eventId });
-      if (!claimed.length) return { receipt: 'ignored: duplicate event (already processed)' };
-      const r = await dispatch({ tx, stripe, config: deps.config, logger: log, now }, type, event);
-      await tx
-        .update(stripeWebhookEvents)
-        .set({ processedAt: now, receipt: r.receipt.slice(0, 500) })
-        .where(eq(stripeWebhookEvents.eventId, event.id));
-      return r;
-    });
+    // No Stripe call inside the transaction: what a handler needs from Stripe is fetched between
+    // attempts, with no connection or lock held (stripe-reads.ts).
+    result = await withStripeReads({ db: deps.db, stripe }, (reads) =>
+      deps.db.transaction(async (tx) => {
+        const now = deps.clock.now();
+        // Primary-key insert first: a concurrent duplicate blocks here until we commit, then sees the row.
+        const claimed = await tx
+          .insert(stripeWebhookEvents)
+          .values({ eventId: event.id, type, receivedAt: now })
+          .onConflictDoNothing({ target: stripeWebhookEvents.eventId })
+          .returning({ eventId: stripeWebhookEvents.eventId });
+        if (!claimed.length) return { receipt: 'ignored: duplicate event (already processed)' };
+        const r = await dispatch({ tx, reads, config: deps.config, logger: log, now }, type, event);
+        await tx
+          .update(stripeWebhookEvents)
+          .set({ processedAt: now, receipt: r.receipt.slice(0, 500) })
+          .where(eq(stripeWebhookEvents.eventId, event.id));
+        return r;
+      }),
+    );
   } catch (err) {
     log.error({ err: describeStripeError(err) }, 'stripe webhook handler failed; Stripe will retry');
+    return {
+      status: 500,
+      body: { received: false, eventId: event.id, error: 'Processing failed; the event will be retried.' },
+    };
+  }
+
+  // After commit, the Stripe calls the effect needs (a refund, cancelling a duplicate). They are
+  // idempotent; if one fails, the event is released so Stripe's retry runs the handler and them again.
+  try {
+    for (const effect of result.afterCommit ?? []) await runAfterCommit({ ...deps, stripe, logger: log }, effect);
+  } catch (err) {
+    log.error({ err: describeStripeError(err) }, 'stripe webhook follow-up failed; releasing the event for a retry');
+    await deps.db.delete(stripeWebhookEvents).where(eq(stripeWebhookEvents.eventId, event.id));
     return {
       status: 500,
       body: { received: false, eventId: event.id, error: 'Processing failed; the event will be retried.' },

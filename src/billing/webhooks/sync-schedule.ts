@@ -1,12 +1,14 @@
 // Keeps `scheduled_plan` in step with a subscription schedule's phases (a plan switch at period end).
-// Schedule events are rare, so on created/updated we simply re-read the schedule from Stripe under the
-// row lock (always current, hence order-safe); terminal events only ever clear. Which schedule is
+// Schedule events are rare, so on created/updated we take the schedule as Stripe answers it since the
+// row was last written (stripe-reads.ts: fetched outside the lock, hence order-safe); terminal events
+// only ever clear. Which schedule is
 // attached follows the subscription's own `schedule` field (see applySubscriptionState).
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { kiloclawSubscriptions } from '@/db/schema';
 import { scheduledPlanOf } from '../scheduled-plan';
 import { idOf } from '../stripe-ids';
+import { billingRowVersion } from '../stripe-reads';
 import { lockBillingRow } from '../subscription-sync';
 import { resolveUserId } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
@@ -40,8 +42,11 @@ export async function syncScheduleFromStripe(
     // reads the schedule then (applySubscriptionState), so nothing is lost by skipping this one.
     return { receipt: `ignored: schedule ${payload.id} is not on the user's current subscription (yet)` };
   }
-  // Read under the lock: two schedule events re-reading concurrently cannot commit in the wrong order.
-  const schedule = await ctx.stripe.subscriptionSchedules.retrieve(payload.id);
+  // An answer fetched since the row was last written: two schedule events cannot commit in the wrong order.
+  const schedule = ctx.reads.schedule(payload.id, {
+    userId,
+    version: await billingRowVersion(ctx.tx, userId),
+  }).value;
   if (TERMINAL.includes(schedule.status)) return clearSchedule(ctx, schedule.id, schedule.status);
   const next = scheduledPlanOf(ctx.config, schedule);
   const scheduledPlan = next && next !== row.plan ? next : null;

@@ -8,13 +8,13 @@
 // snapshot newer than the last one written (`stripe_state_at`) is safe to write as is, an older one is
 // dropped. `created` has one-second resolution, though, and Stripe emits bursts in the same second
 // (created + updated at checkout, cancel then undo): on a tie we cannot tell which is newer, so — and
-// only then — we re-read the subscription from Stripe while holding the lock. A re-read is the current
-// state, so it is always safe to write. Events that carry no subscription snapshot (invoices, checkout)
-// re-read too.
+// only then — we use the subscription as Stripe answers it, fetched with no transaction open but only
+// since the row was last written (stripe-reads.ts), so it is always safe to write, stamped with the
+// time of Stripe's answer. Events that carry no subscription snapshot (invoices, checkout) re-read too.
 import type Stripe from 'stripe';
 import { idOf } from '../stripe-ids';
 import type { SubscriptionRow } from '../subscription-store';
-import { applyNewestState, lockBillingRow, stripeReads } from '../subscription-sync';
+import { applyNewestState, lockBillingRow } from '../subscription-sync';
 import { resolveUserId, userExists } from './resolve-user';
 import type { HandlerContext, HandlerResult } from './types';
 
@@ -44,7 +44,7 @@ export async function syncSubscription(
     if (!userId && source.kind === 'reread') {
       // e.g. invoice.paid arriving before anything linked this subscription: its metadata names the user
       userId = await resolveUserId(ctx.tx, {
-        metadataUserId: (await stripeReads(ctx.stripe).subscription(subId)).metadata?.userId,
+        metadataUserId: ctx.reads.subscription(subId, null).value.metadata?.userId,
       });
     }
     if (userId) row = await lockBillingRow(ctx.tx, userId);
@@ -56,7 +56,7 @@ export async function syncSubscription(
 
   const outcome = await applyNewestState(
     ctx.tx,
-    { prices: ctx.config, logger: ctx.logger, read: stripeReads(ctx.stripe) },
+    { prices: ctx.config, logger: ctx.logger, reads: ctx.reads },
     {
       userId,
       row,
@@ -66,5 +66,11 @@ export async function syncSubscription(
       now: ctx.now,
     },
   );
-  return { receipt: outcome.receipt, resumeUsers: outcome.reactivated ? [userId] : [] };
+  return {
+    receipt: outcome.receipt,
+    resumeUsers: outcome.reactivated ? [userId] : [],
+    afterCommit: outcome.duplicateSubscriptionId
+      ? [{ kind: 'cancel_duplicate', userId, subscriptionId: outcome.duplicateSubscriptionId }]
+      : [],
+  };
 }

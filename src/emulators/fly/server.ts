@@ -3,11 +3,16 @@
 // exec → {stdout, stderr, exit_code}; a 409 on a taken machine name with the existing id in the
 // error text; a 404 for a volume that is gone; 408 from /wait; and, on request, machines that never
 // start. Each started machine also answers its controller's routes under /vm/<machine id>/_kilo/*.
+// Machines play the instance image of the machine contract: one whose environment lacks a variable
+// the contract requires fails to start, a controller call must present the token whose sha256 the
+// machine was given, and exec knows only the image's entrypoint (there is no bare `openclaw` on PATH).
 // Test-only knobs are plain properties of the returned object (no HTTP surface for them).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTROLLER_API_VERSION } from '@/contracts/controller';
+import { tokenMatchesVerifier } from '@/contracts/controller-token';
+import { MACHINE_ENV, MACHINE_IMAGE, machineOpenclawCommand, missingMachineEnv } from '@/contracts/machine';
 import { type ControllerGeneration, MachineImage } from './machine-image';
 
 export type EmulatedMachine = {
@@ -22,6 +27,8 @@ export type EmulatedMachine = {
     env?: Record<string, string>;
     mounts?: Array<{ volume: string; path: string }>;
     metadata?: Record<string, string>;
+    guest?: { cpu_kind?: string; cpus?: number; memory_mb?: number };
+    stop_config?: { signal?: string; timeout?: string };
   };
   created_at: string;
   image: MachineImage;
@@ -91,6 +98,11 @@ export type FlyEmulator = {
     /** Volume deletes answer 500 (a destroy must then be retried). */
     failVolumeDelete: boolean;
     /**
+     * ms between an API call taking effect and its answer reaching the caller (Fly's own take tens to
+     * hundreds): the window in which a machine exists that its creator has not heard of yet.
+     */
+    answerDelayMs: number;
+    /**
      * Fly's rate limits, answered with 429 and `Retry-After` (seconds) once a bucket is empty; null
      * (the default) means unlimited. Fly documents 1 req/s (burst 3) per action per machine and
      * 5 req/s (burst 10) for Get Machine; the list rate is not documented, so it is a knob here.
@@ -99,6 +111,8 @@ export type FlyEmulator = {
   };
   /** "METHOD /path" of every API call, in order. */
   calls: string[];
+  /** The body of every create-machine call, in order (what the provider asked Fly to run). */
+  createRequests: Array<{ name?: string; region?: string; config: EmulatedMachine['config'] }>;
   /** The controller URL template for the fly provider. */
   controllerUrlTemplate: string;
   close: () => Promise<void>;
@@ -119,9 +133,11 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     listFlap: false,
     apiFailure: null,
     failVolumeDelete: false,
+    answerDelayMs: 0,
     rateLimits: null,
   };
   const calls: string[] = [];
+  const createRequests: FlyEmulator['createRequests'] = [];
   const takeToken = tokenBuckets(Date.now);
 
   /** Seconds the caller must wait (429), or 0 when the call is within Fly's rate limits. */
@@ -138,8 +154,10 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
   function launch(m: EmulatedMachine) {
     m.state = 'starting';
     if (behaviour.neverStart) return;
+    // the image's entrypoint and controller exit at once without the contract's variables
+    const broken = missingMachineEnv(m.config.env).length > 0;
     setTimeout(() => {
-      if (m.state === 'starting') m.state = 'started';
+      if (m.state === 'starting') m.state = broken ? 'failed' : 'started';
     }, behaviour.startDelayMs);
   }
 
@@ -213,6 +231,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
         ];
       }
       const config = (b.config ?? {}) as EmulatedMachine['config'];
+      createRequests.push(structuredClone({ name: b.name as string | undefined, region: b.region as string, config }));
       if (!config.image) return [400, { error: 'config.image is required' }];
       const problem = mountProblem(config, null);
       if (problem) return [problem.status, { error: problem.error }];
@@ -281,9 +300,10 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
           return [400, { error: 'command must be a non-empty array of strings' }];
         }
         if (behaviour.execDelayMs) await sleep(behaviour.execDelayMs);
-        if (command[0] !== 'openclaw')
+        const viaEntrypoint = machineOpenclawCommand(MACHINE_IMAGE, []);
+        if (!viaEntrypoint.every((part, i) => command[i] === part))
           return [200, { stdout: '', stderr: `${command[0]}: not found\n`, exit_code: 127 }];
-        return [200, m.image.runCli(command.slice(1) as string[])];
+        return [200, m.image.runCli(command.slice(viaEntrypoint.length) as string[])];
       }
     }
     if (kind === 'volumes' && !id && method === 'POST') {
@@ -325,7 +345,9 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     // Fly's proxy cannot reach a machine that is not started
     if (m?.state !== 'started') return [502, { error: 'machine not reachable' }];
     if (path === '/_kilo/health') return [200, { status: 'ok' }];
-    if (auth !== `Bearer ${m.config.env?.CONTROLLER_TOKEN ?? ''}`) return [401, { error: 'Unauthorized' }];
+    const presented = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
+    const verifier = m.config.env?.[MACHINE_ENV.controllerTokenSha256] ?? '';
+    if (!presented || !tokenMatchesVerifier(presented, verifier)) return [401, { error: 'Unauthorized' }];
     if (path === '/_kilo/version') {
       // an older controller predates the route; the current one reports the contract's version
       if (m.controller === 'legacy') return [404, { code: 'controller_route_unavailable' }];
@@ -364,6 +386,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
         return send(res, 429, { error: 'rate limit exceeded' }, { 'retry-after': String(retryAfterS) });
       }
       const [status, out] = await api(method, parts, url.searchParams, body);
+      if (behaviour.answerDelayMs) await sleep(behaviour.answerDelayMs);
       send(res, status, out);
     })().catch((err: unknown) => send(res, 500, { error: String(err) }));
   });
@@ -376,6 +399,7 @@ export async function startFlyEmulator(opts: { token?: string; appName?: string 
     volumes,
     behaviour,
     calls,
+    createRequests,
     controllerUrlTemplate: `${url}/vm/{machine_id}`,
     close: () =>
       new Promise<void>((resolve) => {

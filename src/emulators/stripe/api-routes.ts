@@ -8,6 +8,7 @@ import {
 } from './billing-ops';
 import { arr, bool, type FormObject, int, metadataOf, obj, str } from './form';
 import { ApiError, addInterval, type Customer, clone, invalid, newId, type SchedulePhase } from './objects';
+import { createRefund, invoicePaymentObject } from './payments';
 import type { StripeState } from './state';
 
 export type ApiRequest = { method: string; path: string; params: FormObject; baseUrl: string };
@@ -142,6 +143,66 @@ const ROUTES: Route[] = [
     },
   },
   { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, run: (st, _r, m) => st.publicSession(m[1]!) },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/checkout\/sessions$/,
+    run: (st, { params }) => {
+      const customer = str(params.customer);
+      const status = str(params.status);
+      const all = [...st.sessions.values()]
+        .filter((s) => (!customer || s.customer === customer) && (!status || s.status === status))
+        .reverse()
+        .map((s) => st.publicSession(s.id));
+      return list('/v1/checkout/sessions', all, int(params.limit) ?? 10);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/,
+    run: (st, _r, m) => {
+      const s = st.get(st.sessions, 'checkout session', m[1]!);
+      if (s.status !== 'open')
+        throw invalid(
+          `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${s.status}".`,
+        );
+      s.status = 'expired';
+      s.url = null;
+      const pub = st.publicSession(s.id);
+      st.emit('checkout.session.expired', pub);
+      return pub;
+    },
+  },
+
+  // --- payments and refunds
+  {
+    method: 'GET',
+    pattern: /^\/v1\/invoice_payments$/,
+    run: (st, { params }) => {
+      const invoice = required(str(params.invoice), 'invoice');
+      const inv = st.get(st.invoices, 'invoice', invoice, 'invoice');
+      const p = invoicePaymentObject(st, inv);
+      return list('/v1/invoice_payments', p ? [p] : [], int(params.limit) ?? 10);
+    },
+  },
+  { method: 'GET', pattern: /^\/v1\/invoices\/([^/]+)$/, run: (st, _r, m) => st.get(st.invoices, 'invoice', m[1]!) },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/refunds$/,
+    run: (st, { params }) => {
+      if (params.charge !== undefined && params.payment_intent === undefined) {
+        const pi = [...st.payments.values()].find((p) => p.charge === str(params.charge));
+        if (!pi) throw invalid(`No such charge: '${str(params.charge)}'`, 'charge');
+        params.payment_intent = pi.id;
+      }
+      return createRefund(st, {
+        paymentIntent: required(str(params.payment_intent), 'payment_intent'),
+        amount: int(params.amount),
+        reason: str(params.reason),
+        metadata: metadataOf(params.metadata),
+      });
+    },
+  },
+  { method: 'GET', pattern: /^\/v1\/refunds\/([^/]+)$/, run: (st, _r, m) => st.get(st.refunds, 'refund', m[1]!) },
 
   // --- subscriptions
   {

@@ -43,8 +43,12 @@ export function createInvoice(
   return inv;
 }
 
-/** The "Pay" button: the session's customer pays; a subscription or a one-time payment comes to be. */
-export function completeCheckout(st: StripeState, sessionId: string): void {
+/**
+ * The "Pay" button: the session's customer pays; a subscription or a one-time payment comes to be.
+ * `async`: an asynchronous payment method (bank debit) — the session completes unpaid, a subscription
+ * starts `incomplete`, and settleAsyncPayment (payments.ts) later decides.
+ */
+export function completeCheckout(st: StripeState, sessionId: string, opts: { async?: boolean } = {}): void {
   const s = st.get(st.sessions, 'checkout session', sessionId);
   if (s.status !== 'open') throw invalid(`This Checkout Session is no longer active (status ${s.status}).`);
   const now = st.nowS();
@@ -71,7 +75,7 @@ export function completeCheckout(st: StripeState, sessionId: string): void {
       id: subId,
       object: 'subscription',
       customer: s.customer,
-      status: trialEnd ? 'trialing' : 'active',
+      status: opts.async ? 'incomplete' : trialEnd ? 'trialing' : 'active',
       items: {
         object: 'list',
         data: [
@@ -108,17 +112,17 @@ export function completeCheckout(st: StripeState, sessionId: string): void {
       livemode: false,
     };
     st.subscriptions.set(sub.id, sub);
-    const inv = createInvoice(st, sub, true, 'subscription_create');
+    const inv = createInvoice(st, sub, !opts.async, 'subscription_create');
     s.subscription = sub.id;
     s.status = 'complete';
-    s.payment_status = 'paid';
+    s.payment_status = opts.async ? 'unpaid' : 'paid';
     st.emit('customer.subscription.created', sub);
-    st.emit('invoice.paid', inv);
+    if (!opts.async) st.emit('invoice.paid', inv);
     st.emit('checkout.session.completed', st.publicSession(s.id));
   } else {
-    s.payment_intent = newId('pi');
+    s.payment_intent = opts.async ? null : st.recordPayment(s.amount_total, s.customer).id;
     s.status = 'complete';
-    s.payment_status = 'paid';
+    s.payment_status = opts.async ? 'unpaid' : 'paid';
     st.emit('checkout.session.completed', st.publicSession(s.id));
   }
 }

@@ -8,9 +8,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeApi } from './api-routes';
 import { completeCheckout } from './billing-ops';
+import { ApiFaults, answerFault, type Fault } from './faults';
 import { parseForm } from './form';
 import { ApiError, newId, type StripeEvent } from './objects';
 import { checkoutPage, portalPage } from './pages';
+import { settleAsyncPayment } from './payments';
 import { DEFAULT_PRICES, type EmulatorClock, type PriceSeed, StripeState, type StripeStateSnapshot } from './state';
 import { payOutstanding, settleDuePeriods } from './test-clock';
 import { type DeliveryStats, WebhookDelivery } from './webhook-delivery';
@@ -55,8 +57,15 @@ export type StripeEmulator = {
   flushWebhooks: (opts?: { shuffle?: boolean; duplicateRate?: number; concurrency?: number }) => Promise<void>;
   holdWebhooks: (hold: boolean) => void;
   deliveryStats: () => DeliveryStats;
-  /** the "Pay" button, without a browser */
-  completeCheckout: (sessionId: string) => void;
+  /** the "Pay" button, without a browser (`async`: a bank debit that settles later) */
+  completeCheckout: (sessionId: string, opts?: { async?: boolean }) => void;
+  /** an asynchronous payment of a completed session succeeds or fails */
+  settleAsyncPayment: (sessionId: string, succeeded: boolean) => void;
+  /** make the next matching API calls fail (an error answer or a dropped connection) */
+  failCalls: (fault: Fault) => void;
+  /** hold every API answer until released (a slow Stripe); heldCalls() counts the waiting ones */
+  holdApi: (hold: boolean) => void;
+  heldCalls: () => number;
   failRenewals: (subscriptionId: string, fail?: boolean) => void;
   payOutstanding: (subscriptionId: string) => void;
   state: StripeState;
@@ -105,6 +114,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
       }, opts.settleEveryMs)
     : undefined;
   settleTimer?.unref();
+  const faults = new ApiFaults();
   const idempotent = new Map<string, { path: string; status: number; body: string }>();
 
   const server = http.createServer((req, res) => {
@@ -127,6 +137,13 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
           'stripe-version': '2026-10-28.endive',
         });
         res.end(body);
+      };
+      const sendError = (err: unknown) => {
+        if (err instanceof ApiError) return send(err.status, JSON.stringify(err.toJSON()));
+        return send(
+          500,
+          JSON.stringify({ error: { type: 'api_error', message: `Emulator error: ${(err as Error).message}` } }),
+        );
       };
       const u = new URL(req.url ?? '/', baseUrl);
       const method = req.method ?? 'GET';
@@ -168,6 +185,8 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
             }),
           );
         }
+        const fault = faults.take(method, u.pathname);
+        if (fault) return faults.gate(() => answerFault(res, fault, requestId));
         const key = method === 'POST' ? req.headers['idempotency-key'] : undefined;
         if (typeof key === 'string') {
           const hit = idempotent.get(key);
@@ -185,15 +204,18 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         }
         const body = Buffer.concat(chunks).toString('utf8');
         const params = parseForm(method === 'GET' || method === 'DELETE' ? u.search.slice(1) : body);
-        const out = JSON.stringify(routeApi(state, { method, path: u.pathname, params, baseUrl }));
-        if (typeof key === 'string') idempotent.set(key, { path: u.pathname, status: 200, body: out });
-        return send(200, out);
+        // Held calls run when released, so the answer (and its Date) is the state at that moment.
+        return faults.gate(() => {
+          try {
+            const out = JSON.stringify(routeApi(state, { method, path: u.pathname, params, baseUrl }));
+            if (typeof key === 'string') idempotent.set(key, { path: u.pathname, status: 200, body: out });
+            send(200, out);
+          } catch (err) {
+            sendError(err);
+          }
+        });
       } catch (err) {
-        if (err instanceof ApiError) return send(err.status, JSON.stringify(err.toJSON()));
-        return send(
-          500,
-          JSON.stringify({ error: { type: 'api_error', message: `Emulator error: ${(err as Error).message}` } }),
-        );
+        sendError(err);
       }
     });
   });
@@ -226,7 +248,11 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     flushWebhooks: (o) => delivery.flush(o),
     holdWebhooks: (hold) => delivery.setPaused(hold),
     deliveryStats: () => ({ ...delivery.stats }),
-    completeCheckout: (id) => completeCheckout(state, id),
+    completeCheckout: (id, o) => completeCheckout(state, id, o),
+    settleAsyncPayment: (id, ok) => settleAsyncPayment(state, id, ok),
+    failCalls: (f) => faults.add(f),
+    holdApi: (hold) => faults.hold(hold),
+    heldCalls: () => faults.heldCount(),
     failRenewals: (id, fail = true) => void (fail ? state.failingRenewals.add(id) : state.failingRenewals.delete(id)),
     payOutstanding: (id) => payOutstanding(state, id),
     state,

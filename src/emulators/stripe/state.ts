@@ -12,6 +12,7 @@ import {
   type Subscription,
   type SubscriptionSchedule,
 } from './objects';
+import type { PaymentRecord, Refund } from './payments';
 
 export type EmulatorClock = { now: () => Date };
 
@@ -47,6 +48,9 @@ export type StripeStateSnapshot = {
   subscriptions: Subscription[];
   schedules: SubscriptionSchedule[];
   invoices: Invoice[];
+  payments?: PaymentRecord[];
+  invoicePayments?: Array<[string, string]>;
+  refunds?: Refund[];
   events: StripeEvent[];
   offsetMs: number;
 };
@@ -77,6 +81,11 @@ export class StripeState {
       livemode: false;
     }
   >();
+  /** payment intents of paid sessions and invoices (id → amount, refunded so far) */
+  payments = new Map<string, PaymentRecord>();
+  /** invoice id → the payment intent that paid it */
+  invoicePayments = new Map<string, string>();
+  refunds = new Map<string, Refund>();
   events: StripeEvent[] = [];
   /** subscriptions whose next renewal payment fails (test control) */
   failingRenewals = new Set<string>();
@@ -90,6 +99,9 @@ export class StripeState {
       subscriptions: [...this.subscriptions.values()],
       schedules: [...this.schedules.values()],
       invoices: [...this.invoices.values()],
+      payments: [...this.payments.values()],
+      invoicePayments: [...this.invoicePayments.entries()],
+      refunds: [...this.refunds.values()],
       events: this.events.slice(-SNAPSHOT_EVENTS_KEPT),
       offsetMs: this.offsetMs,
     };
@@ -104,6 +116,9 @@ export class StripeState {
     fill(this.subscriptions, snap.subscriptions);
     fill(this.schedules, snap.schedules);
     fill(this.invoices, snap.invoices);
+    fill(this.payments, snap.payments ?? []);
+    fill(this.refunds, snap.refunds ?? []);
+    for (const [inv, pi] of snap.invoicePayments ?? []) this.invoicePayments.set(inv, pi);
     this.events = snap.events;
     this.offsetMs = snap.offsetMs;
   }
@@ -118,6 +133,13 @@ export class StripeState {
   }
   advance(ms: number): void {
     this.offsetMs += ms;
+  }
+
+  /** A payment intent that succeeded for `amount` (a paid session or invoice). */
+  recordPayment(amount: number, customer: string | null): PaymentRecord {
+    const p = { id: newId('pi'), amount, refunded: 0, customer, charge: newId('ch') };
+    this.payments.set(p.id, p);
+    return p;
   }
 
   addPrice(seed: PriceSeed): Price {

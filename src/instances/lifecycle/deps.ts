@@ -1,6 +1,7 @@
 // What the lifecycle functions depend on; the composition root builds one of these.
 
-import { controllerKeyId, controllerToken } from '@/contracts/controller-token';
+import { controllerKeyId } from '@/contracts/controller-token';
+import { machineSecretsEnv } from '@/contracts/machine';
 import type { Db } from '@/db/client';
 import type { InstanceStatus } from '@/db/schema';
 import type { Clock } from '@/platform/clock';
@@ -70,12 +71,7 @@ export function machineSpec(
   volumeId: string,
 ): MachineSpec {
   return {
-    env: {
-      CONTROLLER_TOKEN: controllerToken(deps.controllerSecret, row.id),
-      // the gateway's shared token, also what the CLI uses inside the machine (exec fallback)
-      OPENCLAW_GATEWAY_TOKEN: controllerToken(deps.controllerSecret, `${row.id}:openclaw-gateway`),
-      KILOCLAW_INSTANCE_ID: row.id,
-    },
+    env: machineSecretsEnv(deps.controllerSecret, row.id),
     volumeId,
     metadata: {
       [METADATA_USER_ID]: row.userId,

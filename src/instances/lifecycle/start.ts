@@ -1,6 +1,8 @@
 // Starting an instance (docs/architecture.md §7.1). The compare-and-set `→ starting` is the lock: of two
 // replicas starting the same instance only one gets past it, so only one machine is created.
 // Everything the start creates is written down before it waits, so a destroy can always find it.
+// A start that loses its claim (to a stop, a suspension or a destroy) gives back the machine it
+// created, found or launched before returning, so no machine runs with nothing tracking it.
 
 import { errorMessage } from '@/platform/error-message';
 import type { ControllerTarget } from '../controller-client';
@@ -34,10 +36,14 @@ import {
   viewOf,
   volumeNameFor,
 } from './deps';
+import { attemptDestroy } from './destroy';
 import { waitForGateway } from './readiness';
 
 /** Lost our claim to a stop, a timeout or a destroy: someone else now decides. */
 class ClaimLost extends Error {}
+
+/** The machine a start has created, found or launched so far: what it gives back when it loses. */
+type Touched = { machineId: string | null };
 
 export async function startInstance(deps: InstanceDeps, userId: string): Promise<InstanceView> {
   const now = deps.clock.now();
@@ -54,13 +60,16 @@ export async function startInstance(deps: InstanceDeps, userId: string): Promise
   if (!fence) throw new Error('claimStart returned an instance without startingAt');
   const log = deps.logger.child({ instanceId: claimed.id, userId });
   const deadline = Date.now() + deps.startWaitMs;
+  const touched: Touched = { machineId: null };
   try {
-    const machine = await bringUp(deps, claimed, fence, log);
+    const machine = await bringUp(deps, claimed, fence, log, touched);
     const target = controllerTarget(deps, machine.controllerUrl, claimed.id);
     const ready = deps.startWaitMs > 0 && (await waitUntilReady(deps, claimed.id, fence, machine.id, target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
       await checkControllerVersion(deps, target); // records it; logs a mismatch or a failed probe
+    } else if (ready) {
+      throw new ClaimLost(); // up and ready, but stopped or destroyed meanwhile
     } else if (!ready && deps.startWaitMs > 0) {
       // Still coming up: the reconciler finishes it (or gives up after STARTING_TIMEOUT_MS).
       log.warn({ machineId: machine.id, waitedMs: deps.startWaitMs }, 'instance not ready yet; leaving it starting');
@@ -70,13 +79,48 @@ export async function startInstance(deps: InstanceDeps, userId: string): Promise
       const released = await releaseFailedStart(deps.db, claimed.id, fence, lastErrorOf(err), deps.clock.now());
       if (released) {
         log.error({ reason: errorMessage(err) }, 'start failed');
+        await giveBack(deps, claimed.id, touched, log); // a machine launched before the failure must not run on
         if (err instanceof InstanceError) throw err;
         throw InstanceUnavailable('Your instance could not be started — try again in a minute.', 'start_failed');
       }
     }
     log.info('start gave way to a stop or destroy that began meanwhile');
+    await giveBack(deps, claimed.id, touched, log);
   }
   return viewOf(await findById(deps.db, claimed.id));
+}
+
+/**
+ * The machine of a start that no longer holds its claim, put where the instance now is: destroyed
+ * with it when it is `destroying` (or gone), stopped when it is stopped. A stop that won the claim
+ * before this start recorded or launched the machine cannot have stopped it. A newer start's claim
+ * (`starting`, `running`) owns the machine now and it is left alone. Never throws: what fails here
+ * is left to the reconciler's destroy_retry and stray_stop passes.
+ */
+async function giveBack(deps: InstanceDeps, instanceId: string, touched: Touched, log: InstanceDeps['logger']) {
+  const { machineId } = touched;
+  if (!machineId) return;
+  try {
+    const row = await findById(deps.db, instanceId);
+    if (!row) {
+      await deps.provider.destroyMachine(machineId);
+      log.info({ machineId }, 'destroyed the machine of a start whose instance was destroyed meanwhile');
+    } else if (row.status === 'destroying') {
+      // the whole destroy, not only this machine: the destroyer may have listed the machines before this one existed
+      await attemptDestroy(deps, instanceId);
+    } else if (row.status !== 'starting' && row.status !== 'running') {
+      await deps.provider.stopMachine(machineId);
+      log.info({ machineId }, 'stopped the machine of a start that lost its claim');
+    }
+  } catch (err) {
+    log.warn({ machineId, reason: errorMessage(err) }, 'machine of a lost start not given back; the reconciler will');
+  }
+}
+
+/** Throws ClaimLost unless this start (its `fence`) still holds the instance. */
+async function assertStillStarting(deps: InstanceDeps, id: string, fence: Date): Promise<void> {
+  const row = await findById(deps.db, id);
+  if (row?.status !== 'starting' || row.startingAt?.getTime() !== fence.getTime()) throw new ClaimLost();
 }
 
 const STILL_WANTED_EVERY_MS = 5_000; // how often a waiting start checks that nobody stopped or destroyed it
@@ -93,10 +137,7 @@ async function waitUntilReady(
   target: ControllerTarget,
   deadline: number,
 ): Promise<boolean> {
-  const stillStarting = async () => {
-    const row = await findById(deps.db, id);
-    if (row?.status !== 'starting' || row.startingAt?.getTime() !== fence.getTime()) throw new ClaimLost();
-  };
+  const stillStarting = () => assertStillStarting(deps, id, fence);
   for (;;) {
     const slice = Math.max(1, Math.min(deadline, Date.now() + STILL_WANTED_EVERY_MS) - Date.now());
     if (await deps.provider.waitForState(machineId, 'started', slice)) break;
@@ -117,6 +158,7 @@ async function bringUp(
   row: InstanceRow,
   fence: Date,
   log: InstanceDeps['logger'],
+  touched: Touched,
 ): Promise<Machine> {
   const { provider } = deps;
   const record = async (patch: Parameters<typeof recordResources>[3]) => {
@@ -133,6 +175,7 @@ async function bringUp(
     if (found) {
       log.info({ machineId: found.id }, 'recovered the machine id from metadata');
       machineId = found.id;
+      touched.machineId = found.id;
       volumeId ??= found.volumeId;
       await record({ machineId, volumeId });
     }
@@ -159,6 +202,7 @@ async function bringUp(
       log.info({ machineId: machine.id }, 'adopted the machine that already had our name');
     }
   }
+  touched.machineId = machine.id;
   await record({ machineId: machine.id, volumeId });
 
   if (
@@ -172,8 +216,13 @@ async function bringUp(
     machine = await provider.updateMachine(machine.id, spec);
   }
   if (machine.state !== 'started' && machine.state !== 'starting') {
-    await provider.startMachine(machine.id);
+    // A stopped machine starts from its spec, not its old config: a new FLY_IMAGE, a changed machine
+    // contract or a rotated CONTROLLER_SECRET reach every instance at its next start (update launches).
+    machine = await provider.updateMachine(machine.id, spec);
   }
+  // Launched: a stop that took the claim after the record above may have stopped the machine before
+  // this launch reached it, so the claim is read again now (and a lost one gives the machine back).
+  await assertStillStarting(deps, row.id, fence);
   return machine;
 }
 

@@ -8,13 +8,13 @@ import type { MachineProvider } from './provider';
 
 export function providerFromConfig(config: Config, logger: Logger): MachineProvider {
   if (config.MACHINE_PROVIDER === 'fly') {
-    const { FLY_APP_NAME: appName, FLY_IMAGE: image } = config;
-    if (!appName || !image) throw new Error('MACHINE_PROVIDER=fly needs FLY_APP_NAME and FLY_IMAGE');
+    const { FLY_INSTANCES_APP: appName, FLY_IMAGE: image } = config;
+    if (!appName || !image) throw new Error('MACHINE_PROVIDER=fly needs FLY_INSTANCES_APP and FLY_IMAGE');
     return createFlyProvider({
       baseUrl: config.FLY_API_BASE,
       appName,
       token: config.FLY_API_TOKEN ?? '',
-      region: config.FLY_REGION,
+      region: config.FLY_INSTANCES_REGION,
       image,
       controllerUrlTemplate: config.FLY_CONTROLLER_URL,
     });

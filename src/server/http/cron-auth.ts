@@ -1,4 +1,5 @@
-// The gate of every /api/cron/* endpoint: POST only, `Authorization: Bearer CRON_SECRET`.
+// The gate of every /api/cron/* endpoint: `Authorization: Bearer CRON_SECRET`, by POST (our scheduler,
+// any external one) or GET (Vercel Cron calls with GET; the bearer secret is what authorizes either).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppDeps } from '../app-deps';
 
@@ -18,8 +19,8 @@ export function refuseUnlessScheduler(
   deps: Pick<AppDeps, 'config' | 'logger'>,
   path: string,
 ): Response | null {
-  if (req.method !== 'POST') {
-    return Response.json({ error: 'Use POST.' }, { status: 405, headers: { allow: 'POST', ...NO_STORE } });
+  if (req.method !== 'POST' && req.method !== 'GET') {
+    return Response.json({ error: 'Use POST.' }, { status: 405, headers: { allow: 'GET, POST', ...NO_STORE } });
   }
   const secret = deps.config.CRON_SECRET;
   if (!secret) {

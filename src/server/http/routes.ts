@@ -12,13 +12,13 @@ export const ROUTES = [
   { path: '/api/stripe/webhook', methods: ['POST'], handler: 'stripeWebhook' },
   {
     path: '/api/cron/billing-lifecycle',
-    methods: ['POST'],
+    methods: ['GET', 'POST'], // GET: Vercel Cron (vercel.json)
     handler: 'cronBillingLifecycle',
     cron: 'billing-lifecycle',
   },
   {
     path: '/api/cron/reconcile-instances',
-    methods: ['POST'],
+    methods: ['GET', 'POST'], // GET: Vercel Cron (vercel.json)
     handler: 'cronReconcileInstances',
     cron: 'reconcile-instances',
   },

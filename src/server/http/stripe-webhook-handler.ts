@@ -14,6 +14,7 @@ export function createStripeWebhookHandler(deps: AppDeps) {
     logger: deps.logger.child({ route: 'stripe-webhook' }),
     clock: deps.clock,
     instanceActions: deps.instanceActions,
+    mailer: deps.mailer,
   };
   return async (req: Request): Promise<Response> => {
     if (req.method !== 'POST')

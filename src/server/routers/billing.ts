@@ -27,7 +27,9 @@ const billingDeps = (ctx: TrpcContext): BillingDeps => ({
 });
 
 export const billingProcedures = {
-  getBillingStatus: baseProcedure.query(({ ctx }) => getBillingStatus(ctx.deps.db, ctx.user.id, ctx.deps.clock.now())),
+  getBillingStatus: baseProcedure.query(({ ctx }) =>
+    getBillingStatus(ctx.deps.db, ctx.user.id, ctx.deps.clock.now(), ctx.deps.config),
+  ),
 
   startTrial: baseProcedure.mutation(({ ctx }) =>
     startTrial({ db: ctx.deps.db, clock: ctx.deps.clock, trialDays: ctx.deps.config.TRIAL_DAYS }, ctx.user.id),

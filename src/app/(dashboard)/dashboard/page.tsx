@@ -10,6 +10,6 @@ export default async function DashboardHome() {
   const user = await currentUser();
   if (!user) redirect('/sign-in');
   const { deps } = await getRuntime();
-  const status = await getBillingStatus(deps.db, user.id, deps.clock.now());
+  const status = await getBillingStatus(deps.db, user.id, deps.clock.now(), deps.config);
   redirect(status.access.allowed ? '/instance' : '/billing');
 }

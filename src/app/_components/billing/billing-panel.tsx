@@ -2,11 +2,12 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { Suspense, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
 // The billing page: where the account stands, and every step that changes it.
 import { isPaying } from '@/billing/stripe-status';
-import { billingQuery } from '../../_lib/queries';
+import { type BillingStatus, billingQuery } from '../../_lib/queries';
+import { formatDateTime } from '../../_lib/time';
 import { ErrorNotice } from '../error-notice';
 import { Notice } from '../notice';
 import { BillingSummary } from './billing-summary';
@@ -14,6 +15,8 @@ import { GetStarted } from './get-started';
 import { ManageSubscription } from './manage-subscription';
 
 const CONFIRM_POLL_MS = 2_000; // after checkout the webhook lands within seconds; poll until it has
+/** Stop asking after this long: a payment not confirmed by then (a bank debit, an outage) needs a person. */
+export const CONFIRM_POLL_LIMIT_MS = 90_000;
 
 export function BillingPanel() {
   return (
@@ -34,14 +37,26 @@ function BillingLoading() {
   );
 }
 
+const earlybirdActive = (s: BillingStatus | undefined) =>
+  !!s?.earlybirdExpiresAt && new Date(s.earlybirdExpiresAt) > new Date();
+const purchaseRecorded = (s: BillingStatus | undefined) => isPaying(s?.status) || earlybirdActive(s);
+
 function BillingPanelInner() {
   const params = useSearchParams();
   const checkout = params.get('checkout');
   const [news, setNews] = useState<string | null>(null);
+  const [pollTimedOut, setPollTimedOut] = useState(false);
+  useEffect(() => {
+    if (checkout !== 'success') return;
+    const t = setTimeout(() => setPollTimedOut(true), CONFIRM_POLL_LIMIT_MS);
+    return () => clearTimeout(t);
+  }, [checkout]);
   const billing = useQuery({
     ...billingQuery,
-    // Coming back from a paid checkout, keep asking until Stripe's webhook has recorded the plan.
-    refetchInterval: (q) => (checkout === 'success' && !isPaying(q.state.data?.status) ? CONFIRM_POLL_MS : false),
+    // Coming back from a paid checkout, keep asking (for a bounded time) until Stripe's webhook has
+    // recorded what was bought: a plan, or earlybird access.
+    refetchInterval: (q) =>
+      checkout === 'success' && !pollTimedOut && !purchaseRecorded(q.state.data) ? CONFIRM_POLL_MS : false,
   });
 
   if (billing.isPending) return <BillingLoading />;
@@ -68,11 +83,26 @@ function BillingPanelInner() {
           <Notice tone="success" title="Thank you — your subscription is active.">
             <p>Your assistant is ready to use.</p>
           </Notice>
+        ) : s.earlybirdExpiresAt && earlybirdActive(s) ? (
+          <Notice tone="success" title="Thank you — your earlybird access is active.">
+            <p>
+              You have access until {formatDateTime(s.earlybirdExpiresAt)}.{' '}
+              {s.access.allowed ? <Link href="/instance">Go to your instance</Link> : null}
+            </p>
+          </Notice>
+        ) : pollTimedOut ? (
+          <Notice tone="warning" title="We have not received the confirmation yet">
+            <p>
+              Your payment provider has not confirmed the payment so far. Some payment methods take longer: reload this
+              page in a few minutes. If you were charged and it still does not show, contact support — you will not be
+              charged twice.
+            </p>
+          </Notice>
         ) : (
           <Notice tone="info" title="Payment received">
             <p>
-              <span className="spinner" aria-hidden="true" /> We are confirming your subscription with our payment
-              provider. This page updates by itself.
+              <span className="spinner" aria-hidden="true" /> We are confirming your purchase with our payment provider.
+              This page updates by itself.
             </p>
           </Notice>
         )

@@ -16,11 +16,28 @@ function Row({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
+/** The badge: the row's status, except where it would mislead (a trial row whose access is now earlybird, or over). */
+function statusBadge(s: BillingStatus, now: Date, earlybirdActive: boolean) {
+  if (!isPaying(s.status) && earlybirdActive) return { label: 'Earlybird access', tone: 'ok' as const };
+  if (s.status === 'trialing' && s.trialEndsAt && s.trialEndsAt <= now)
+    return { label: 'Trial ended', tone: 'bad' as const };
+  return SUBSCRIPTION_STATUS_LABELS[s.status];
+}
+
+/** What lapsed, in words, for the suspension row (the same facts the suspension email names). */
+function suspensionCause(s: BillingStatus): string {
+  const earlybirdLast = s.earlybirdExpiresAt && (!s.trialEndsAt || s.earlybirdExpiresAt > s.trialEndsAt);
+  if (s.status === 'past_due') return 'a payment failed';
+  if (s.status === 'trialing') return earlybirdLast ? 'your earlybird access ended' : 'your free trial ended';
+  if (!s.plan && earlybirdLast) return 'your earlybird access ended';
+  return 'your subscription ended';
+}
+
 export function BillingSummary({ status: s }: { status: BillingStatus }) {
   const now = useNow(30_000);
-  const st = SUBSCRIPTION_STATUS_LABELS[s.status];
   const paying = isPaying(s.status);
   const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > now;
+  const st = statusBadge(s, now, earlybirdActive);
 
   return (
     <section className="card" aria-labelledby="summary-title">
@@ -51,7 +68,7 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
           </Row>
         ) : null}
         {paying && s.currentPeriodEnd ? (
-          <Row term={s.cancelAtPeriodEnd ? 'Access until' : 'Renews on'}>
+          <Row term={s.cancelAtPeriodEnd ? 'Access until' : s.status === 'past_due' ? 'Period ends' : 'Renews on'}>
             {formatDate(s.currentPeriodEnd)} <span className="muted">({formatRelative(s.currentPeriodEnd, now)})</span>
           </Row>
         ) : null}
@@ -79,7 +96,7 @@ export function BillingSummary({ status: s }: { status: BillingStatus }) {
         ) : null}
         {s.suspendedAt ? (
           <Row term="Suspended">
-            Since {formatDate(s.suspendedAt)}.
+            Since {formatDate(s.suspendedAt)}, because {suspensionCause(s)}.
             {s.destructionDeadline ? (
               <>
                 {' '}

@@ -60,7 +60,7 @@ export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNew
         <ActionResult m={subscribe} success={null} />
       </div>
 
-      {!earlybirdActive ? (
+      {!earlybirdActive && s.earlybirdOnSale ? (
         <div className="card">
           <h2>Earlybird access</h2>
           <p>One payment for access until the earlybird date — no subscription.</p>

@@ -4,6 +4,7 @@ import type { EmailTemplate } from '../layout';
 import { destructionWarning } from './destruction-warning';
 import { earlybirdEnding } from './earlybird-ending';
 import { earlybirdExpired } from './earlybird-expired';
+import { earlybirdRefunded } from './earlybird-refunded';
 import { instanceDestroyed } from './instance-destroyed';
 import { pastDueSuspended } from './past-due-suspended';
 import { subscriptionExpired } from './subscription-expired';
@@ -19,4 +20,5 @@ export const EMAIL_TEMPLATES: Record<EmailType, EmailTemplate> = {
   past_due_suspended: pastDueSuspended,
   destruction_warning: destructionWarning,
   instance_destroyed: instanceDestroyed,
+  earlybird_refunded: earlybirdRefunded,
 };

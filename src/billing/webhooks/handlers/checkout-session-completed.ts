@@ -1,8 +1,8 @@
 // A paid checkout: for a plan, link the customer and subscription to the user (re-reading the
-// subscription, which this event does not carry); for earlybird, record the purchase.
-import { kiloclawEarlybirdPurchases } from '@/db/schema';
+// subscription, which this event does not carry); for earlybird, record the purchase (unless it is
+// paid by an asynchronous method: then async_payment_succeeded records it).
 import { idOf } from '../../stripe-ids';
-import { resolveUserId } from '../resolve-user';
+import { isEarlybirdSession, recordEarlybird } from '../record-earlybird';
 import { syncSubscription } from '../sync-subscription';
 import type { WebhookHandler } from '../types';
 
@@ -18,32 +18,6 @@ export const checkoutSessionCompleted: WebhookHandler<'checkout.session.complete
       customerId: idOf(session.customer),
     });
   }
-  if (session.mode === 'payment' && session.metadata?.kind === 'earlybird') {
-    if (session.payment_status !== 'paid')
-      return { receipt: `ignored: earlybird session ${session.id} not paid (${session.payment_status})` };
-    const userId = await resolveUserId(ctx.tx, {
-      metadataUserId: session.client_reference_id ?? session.metadata?.userId,
-    });
-    if (!userId) {
-      ctx.logger.warn({ eventId: event.id, session: session.id }, 'earlybird purchase of no known user');
-      return { receipt: `ignored: earlybird session ${session.id} belongs to no known user` };
-    }
-    const inserted = await ctx.tx
-      .insert(kiloclawEarlybirdPurchases)
-      .values({
-        userId,
-        stripeCheckoutSessionId: session.id,
-        stripePaymentIntentId: idOf(session.payment_intent),
-        purchasedAt: new Date(event.created * 1000),
-        expiresAt: new Date(ctx.config.EARLYBIRD_EXPIRES_AT),
-      })
-      .onConflictDoNothing({ target: kiloclawEarlybirdPurchases.stripeCheckoutSessionId })
-      .returning({ id: kiloclawEarlybirdPurchases.id });
-    return {
-      receipt: inserted.length
-        ? `earlybird purchase recorded for session ${session.id}`
-        : `ignored: session ${session.id} already recorded`,
-    };
-  }
+  if (isEarlybirdSession(session)) return recordEarlybird(ctx, event, session);
   return { receipt: `ignored: checkout session ${session.id} in mode ${session.mode} is not ours` };
 };

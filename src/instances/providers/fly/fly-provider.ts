@@ -1,4 +1,13 @@
-// MachineProvider over the Fly Machines API: one machine + one volume per instance.
+// MachineProvider over the Fly Machines API: one machine + one volume per instance. The machine is
+// the instance image (machine/Dockerfile, named by FLY_IMAGE) with the environment and mount the
+// machine contract (src/contracts/machine.ts) gives for that image.
+import {
+  MACHINE_GUEST,
+  MACHINE_IMAGE,
+  MACHINE_STOP,
+  machineLayoutEnv,
+  machineOpenclawCommand,
+} from '@/contracts/machine';
 
 import {
   type Machine,
@@ -10,7 +19,6 @@ import {
 } from '../provider';
 import { createFlyClient, type FlyClientOptions, type FlyMachine, type FlyMachineConfig } from './fly-client';
 
-const DATA_MOUNT_PATH = '/data'; // the image keeps OPENCLAW_STATE_DIR on the volume
 const VOLUME_SIZE_GB = 1;
 
 export type FlyProviderOptions = FlyClientOptions & {
@@ -56,12 +64,15 @@ export function createFlyProvider(opts: FlyProviderOptions): MachineProvider {
       .replace(/\/$/, ''),
   });
 
+  // The configured image, always: an update is how a new FLY_IMAGE reaches an existing machine.
   const configFor = (spec: MachineSpec, base: FlyMachineConfig = {}): FlyMachineConfig => ({
     ...base,
-    image: base.image ?? opts.image,
-    env: spec.env,
+    image: opts.image,
+    guest: { cpu_kind: MACHINE_GUEST.cpuKind, cpus: MACHINE_GUEST.cpus, memory_mb: MACHINE_GUEST.memoryMb },
+    stop_config: { signal: MACHINE_STOP.signal, timeout: `${MACHINE_STOP.timeoutS}s` },
+    env: { ...spec.env, ...machineLayoutEnv(MACHINE_IMAGE) },
     metadata: spec.metadata,
-    mounts: [{ volume: spec.volumeId, path: DATA_MOUNT_PATH }],
+    mounts: [{ volume: spec.volumeId, path: MACHINE_IMAGE.volumeMount }],
   });
 
   return {
@@ -158,7 +169,9 @@ export function createFlyProvider(opts: FlyProviderOptions): MachineProvider {
       }
     },
     async exec(id, command, timeoutS) {
-      const r = await fly.exec(id, command, timeoutS);
+      // `openclaw …` runs through the image's entrypoint, which gives the CLI the machine's state dir and gateway
+      const argv = command[0] === 'openclaw' ? machineOpenclawCommand(MACHINE_IMAGE, command.slice(1)) : command;
+      const r = await fly.exec(id, argv, timeoutS);
       // fly-go marks exit_code omitempty: a missing exit code is 0
       return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exit_code ?? 0 };
     },

@@ -24,3 +24,8 @@ export function ensureControllerBundle(outfile: string): string {
   built.set(outfile, outfile);
   return outfile;
 }
+
+/** The machine image's entrypoint script, which the local provider runs as each machine. */
+export function machineEntrypointPath(): string {
+  return join(repoRoot(), 'machine', 'entrypoint.mjs');
+}

@@ -1,11 +1,14 @@
-// MachineProvider on this host (the embedded default): a "machine" is the controller from
-// src/controller running as a child process under the Node 24 binary, listening on 127.0.0.1; a
-// "volume" is a directory under DATA_DIR/instances holding that machine's openclaw state. exec
-// runs the openclaw CLI with that machine's environment. Machines live as long as this process.
+// MachineProvider on this host (the embedded default): a "machine" is the machine image's own
+// entrypoint (machine/entrypoint.mjs, which starts the controller from src/controller) running as
+// a child process under the pinned Node 24, listening on 127.0.0.1, with the environment of the
+// machine contract (src/contracts/machine.ts) pointing into a directory of this host; a "volume" is
+// that directory under DATA_DIR/instances. exec runs the CLI through the same entrypoint.
+// Machines live as long as this process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { type MachineLayout, machineCommand, machineLayoutEnv, machineOpenclawCommand } from '@/contracts/machine';
 import { spawnExec } from '@/controller/exec';
 import { freePort } from '@/platform/free-port';
 import type { Logger } from '@/platform/logger';
@@ -18,11 +21,12 @@ import {
   type MachineSpec,
   ProviderError,
 } from '../provider';
-import { ensureControllerBundle } from './controller-bundle';
+import { ensureControllerBundle, machineEntrypointPath } from './controller-bundle';
 
 const HEALTH_POLL_MS = 100;
 const STOP_GRACE_MS = 15_000; // the controller itself gives the gateway 10 s before SIGKILL
 const OUTPUT_CAP = 64 * 1024; // controller log lines kept per machine, for a failure report
+const SPAWN_RECORDS_KEPT = 200; // the spawn log is for tests; a long-running host keeps only the latest
 
 export type LocalProviderOptions = {
   dataDir: string;
@@ -38,12 +42,24 @@ type LocalMachine = {
   state: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' | 'failed' | 'destroyed';
   spec: MachineSpec;
   port: number;
+  /** Where this machine's files and ports are, set at each launch. */
+  layout: MachineLayout | null;
   child: ChildProcess | null;
   exited: Promise<void> | null;
   output: string;
 };
 
+/** A process this provider started for a machine: what the contract test holds to the contract. */
+type LocalSpawn = {
+  machineId: string;
+  kind: 'machine' | 'exec';
+  command: string[];
+  env: Record<string, string>;
+};
+
 export type LocalProvider = MachineProvider & {
+  /** Every machine and exec process started, in order (program + args, and the full environment). */
+  readonly spawned: readonly LocalSpawn[];
   /** The openclaw state directory of a volume (tests put fixtures there). */
   stateDirOf(volumeId: string): string;
   /** The HOME of a volume's openclaw processes. */
@@ -77,18 +93,20 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     return m;
   };
 
-  /** The environment openclaw runs in on this machine (controller and exec alike). */
-  const openclawEnv = (m: LocalMachine, gatewayPort: string): Record<string, string> => ({
+  const spawned: LocalSpawn[] = [];
+  const record = (entry: LocalSpawn) => {
+    spawned.push(entry);
+    if (spawned.length > SPAWN_RECORDS_KEPT) spawned.splice(0, spawned.length - SPAWN_RECORDS_KEPT);
+  };
+
+  /** The machine's environment: the contract's layout variables over the instance's own (controller and exec alike). */
+  const machineEnv = (m: LocalMachine, layout: MachineLayout): Record<string, string> => ({
     PATH: env.PATH ?? '/usr/bin:/bin',
-    HOME: homeOf(m.spec.volumeId),
-    OPENCLAW_STATE_DIR: stateDirOf(m.spec.volumeId),
-    OPENCLAW_GATEWAY_PORT: gatewayPort,
-    OPENCLAW_GATEWAY_TOKEN: m.spec.env.OPENCLAW_GATEWAY_TOKEN ?? '',
-    OPENCLAW_NODE_BIN: nodeBin,
-    OPENCLAW_CLI: cliPath,
     NO_COLOR: '1',
+    ...opts.controllerEnv,
+    ...m.spec.env,
+    ...machineLayoutEnv(layout),
   });
-  const gatewayPorts = new Map<string, string>();
 
   // Controllers run in their own process groups, so they would outlive this process: when it exits,
   // ask each to stop (SIGTERM lets it stop its gateway cleanly on its own).
@@ -113,20 +131,26 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
       exitHookSet = true;
     }
     m.port = await freePort();
-    const gatewayPort = String(await freePort());
-    gatewayPorts.set(m.id, gatewayPort);
+    const layout: MachineLayout = {
+      volumeMount: volumeDir(m.spec.volumeId),
+      stateDir: stateDirOf(m.spec.volumeId),
+      home: homeOf(m.spec.volumeId),
+      nodeBin,
+      cli: cliPath,
+      entrypoint: machineEntrypointPath(),
+      controllerBundle: bundle,
+      controllerHost: '127.0.0.1',
+      controllerPort: m.port,
+      gatewayPort: await freePort(),
+    };
+    m.layout = layout;
     m.state = 'starting';
     m.output = '';
-    const { OPENCLAW_GATEWAY_TOKEN: _g, ...specEnv } = m.spec.env;
-    const child = spawn(nodeBin, [bundle], {
-      env: {
-        ...openclawEnv(m, gatewayPort),
-        ...opts.controllerEnv,
-        ...specEnv,
-        OPENCLAW_GATEWAY_TOKEN: m.spec.env.OPENCLAW_GATEWAY_TOKEN ?? '',
-        CONTROLLER_HOST: '127.0.0.1',
-        CONTROLLER_PORT: String(m.port),
-      } as unknown as NodeJS.ProcessEnv,
+    const command = machineCommand(layout);
+    const childEnv = machineEnv(m, layout);
+    record({ machineId: m.id, kind: 'machine', command, env: childEnv });
+    const child = spawn(layout.nodeBin, command.slice(1), {
+      env: childEnv as unknown as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: a stop reaches the gateway and the CLI calls too
     });
@@ -184,19 +208,14 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
 
   return {
     kind: 'local',
+    spawned,
     stateDirOf,
     homeDirOf: homeOf,
 
     async createVolume({ name }) {
       const id = `${name}_${randomBytes(4).toString('hex')}`;
-      mkdirSync(stateDirOf(id), { recursive: true });
-      mkdirSync(homeOf(id), { recursive: true });
-      // openclaw's gateway refuses to start without a config; this is what a machine image ships
-      writeFileSync(
-        join(stateDirOf(id), 'openclaw.json'),
-        `${JSON.stringify({ gateway: { mode: 'local' } }, null, 2)}\n`,
-        { flag: 'wx' },
-      );
+      // empty, as a new Fly volume is: the entrypoint and the controller fill it on first boot
+      mkdirSync(volumeDir(id), { recursive: true });
       return { id, name };
     },
     async getVolume(id) {
@@ -223,6 +242,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
         state: 'created',
         spec,
         port: 0,
+        layout: null,
         child: null,
         exited: null,
         output: '',
@@ -290,11 +310,15 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
           { error: `machine is ${m.state}` },
           `local exec: machine ${id} is ${m.state}`,
         );
-      if (command[0] !== 'openclaw') return { stdout: '', stderr: `${command[0]}: not found\n`, exitCode: 127 };
+      if (command[0] !== 'openclaw' || !m.layout)
+        return { stdout: '', stderr: `${command[0]}: not found\n`, exitCode: 127 };
+      const argv = machineOpenclawCommand(m.layout, command.slice(1));
+      const execEnv = machineEnv(m, m.layout);
+      record({ machineId: m.id, kind: 'exec', command: argv, env: execEnv });
       const r = await spawnExec({
-        file: nodeBin,
-        args: [cliPath, ...command.slice(1)],
-        env: openclawEnv(m, gatewayPorts.get(m.id) ?? '') as NodeJS.ProcessEnv,
+        file: m.layout.nodeBin,
+        args: argv.slice(1),
+        env: execEnv,
         timeoutMs: timeoutS * 1000,
       });
       if (r.spawnError) throw new ProviderError('exec', null, null, `local exec: ${r.spawnError}`);

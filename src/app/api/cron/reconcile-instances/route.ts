@@ -8,3 +8,6 @@ export const maxDuration = 300;
 export async function POST(req: Request) {
   return (await getRuntime()).handlers.cronReconcileInstances(req);
 }
+
+/** Vercel Cron calls with GET (vercel.json); the handler checks the same bearer secret. */
+export const GET = POST;
