@@ -14,7 +14,7 @@ const PRODUCTION = {
   CONTROLLER_SECRET: 'z'.repeat(32),
   MACHINE_PROVIDER: 'fly',
   FLY_API_TOKEN: 'fly-token',
-  FLY_APP_NAME: 'kiloclaw-machines',
+  FLY_INSTANCES_APP: 'kiloclaw-machines',
   FLY_IMAGE: 'registry.fly.io/kiloclaw:1',
 };
 

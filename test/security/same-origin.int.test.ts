@@ -122,7 +122,7 @@ describe('in production', () => {
         SMTP_URL: 'smtp://127.0.0.1:1',
         MACHINE_PROVIDER: 'fly',
         FLY_API_TOKEN: 'unused',
-        FLY_APP_NAME: 'unused',
+        FLY_INSTANCES_APP: 'unused',
         FLY_IMAGE: 'unused',
       },
     });
