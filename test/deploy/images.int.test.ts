@@ -191,7 +191,12 @@ describe('the app image', () => {
         ...envOf(final),
         PORT: String(port),
         DATABASE_URL: db.url,
-        APP_URL: `http://127.0.0.1:${port}`,
+        // production refuses an http APP_URL and the local machine provider (the image serves behind TLS)
+        APP_URL: 'https://kiloclaw.example.test',
+        MACHINE_PROVIDER: 'fly',
+        FLY_API_TOKEN: 'image-test-fly-token',
+        FLY_INSTANCES_APP: 'kiloclaw-instances-test',
+        FLY_IMAGE: 'registry.fly.io/kiloclaw-instances:test',
         AUTH_SECRET: 'image-test-auth-secret-0123456789abcdef',
         CRON_SECRET: 'image-test-cron-secret-0123',
         CONTROLLER_SECRET: 'image-test-controller-secret-0123456789',
