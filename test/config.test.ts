@@ -12,6 +12,7 @@ const PRODUCTION = {
   STRIPE_WEBHOOK_SECRET: 'whsec_x',
   SMTP_URL: 'smtp://mail:25',
   CONTROLLER_SECRET: 'z'.repeat(32),
+  CHANNEL_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   MACHINE_PROVIDER: 'fly',
   FLY_API_TOKEN: 'fly-token',
   FLY_INSTANCES_APP: 'kiloclaw-machines',

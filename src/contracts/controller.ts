@@ -1,6 +1,7 @@
 // HTTP contract of the in-machine controller (docs/controller.md §4). The controller validates what it
 // receives and sends with these schemas; the app parses the controller's answers with the same ones.
 import { z } from 'zod';
+import { CHANNEL_KINDS, channelConnectionSchema, channelKindSchema } from './channel-input';
 import { channelSchema, pairingCodeSchema, requestIdSchema } from './pairing-input';
 
 /**
@@ -20,6 +21,8 @@ export const CONTROLLER_ROUTES = {
   devices: '/_kilo/pairing/devices',
   approveChannel: '/_kilo/pairing/channels/approve',
   approveDevice: '/_kilo/pairing/devices/approve',
+  channelsConfig: '/_kilo/channels',
+  channelTestMessage: '/_kilo/channels/test-message',
 } as const;
 
 /** Every controller route lives under this prefix; an unknown path under it answers 404 controller_route_unavailable. */
@@ -115,6 +118,58 @@ export const ApproveResponse = z.object({
   path: z.enum(['gateway', 'cli']).optional(),
 });
 export type ApproveResponse = z.infer<typeof ApproveResponse>;
+
+// ---- chat channels (bot tokens) -------------------------------------------------------------
+
+/**
+ * PUT /_kilo/channels: the instance's whole desired channel list. The controller adds or updates what
+ * is listed and removes the channels it manages that are not; an unchanged channel costs no CLI run.
+ */
+export const ApplyChannelsBody = z.object({
+  channels: z
+    .array(channelConnectionSchema)
+    .max(CHANNEL_KINDS.length)
+    .refine((list) => new Set(list.map((c) => c.channel)).size === list.length, 'each channel may appear once'),
+});
+export type ApplyChannelsBody = z.infer<typeof ApplyChannelsBody>;
+
+export const ChannelAction = z.enum(['added', 'updated', 'removed', 'unchanged']);
+export type ChannelAction = z.infer<typeof ChannelAction>;
+
+/** 200 once openclaw has the list (500 {error} when a CLI run failed; the message holds no token). */
+export const ApplyChannelsResponse = z.object({
+  applied: z.array(z.object({ channel: z.enum(CHANNEL_KINDS), action: ChannelAction })),
+  /** true when the gateway was restarted to pick up environment-backed tokens */
+  restartedGateway: z.boolean(),
+});
+export type ApplyChannelsResponse = z.infer<typeof ApplyChannelsResponse>;
+
+/** As openclaw reports a channel: configured (not running), connecting, connected, or its own error. */
+export const ChannelState = z.enum(['configured', 'connecting', 'connected', 'error']);
+export type ChannelState = z.infer<typeof ChannelState>;
+
+export const ChannelStatus = z.object({
+  channel: z.enum(CHANNEL_KINDS),
+  state: ChannelState,
+  /** openclaw's own words for an error (or why the status is unknown), else null */
+  detail: z.string().nullable(),
+});
+export type ChannelStatus = z.infer<typeof ChannelStatus>;
+
+/** GET /_kilo/channels: every channel openclaw has configured, probed (`channels status --probe`). */
+export const ChannelStatusResponse = z.object({
+  channels: z.array(ChannelStatus),
+  /** ISO-8601 time of the probe */
+  probedAt: z.string(),
+});
+export type ChannelStatusResponse = z.infer<typeof ChannelStatusResponse>;
+
+/** POST /_kilo/channels/test-message (development machines only): a simulated sender asks to pair. */
+export const TestMessageBody = z.object({ channel: channelKindSchema });
+export type TestMessageBody = z.infer<typeof TestMessageBody>;
+
+export const TestMessageResponse = z.object({ senderId: z.string(), code: z.string(), created: z.boolean() });
+export type TestMessageResponse = z.infer<typeof TestMessageResponse>;
 
 // ---- gateway, health, version --------------------------------------------------------------
 

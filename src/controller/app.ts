@@ -11,6 +11,8 @@ import type {
 } from '../contracts/controller';
 import { controllerTokenVerifier } from '../contracts/controller-token';
 import { createApprover } from './approver';
+import { createChannelManager } from './channel-manager';
+import { createChannelSecrets } from './channel-secrets';
 import { configuredChannels } from './channels-config';
 import { type Clock, systemClock } from './clock';
 import type { ControllerConfig } from './config';
@@ -24,6 +26,7 @@ import { PairingCache } from './pairing-cache';
 import { createChannelSource, createDeviceSource } from './pairing-sources';
 import { PairingWorkerClient } from './pairing-worker-client';
 import { createControllerServer } from './server';
+import { createSimulatedSender } from './simulated-sender';
 import type { SqliteLoader } from './state-db';
 import { GatewaySupervisor } from './supervisor';
 import { CONTROLLER_VERSION } from './version';
@@ -105,7 +108,7 @@ export function createController(
   const channelSource = createChannelSource({
     cli,
     fast: fastPath,
-    channels: () => configuredChannels(configPath, config.extraChannels),
+    channels: () => configuredChannels(configPath, [...config.extraChannels, ...channelManager.envBackedChannels()]),
     clock,
     log,
   });
@@ -168,12 +171,36 @@ export function createController(
       })
     : null;
 
+  const channelManager = createChannelManager({
+    cli,
+    secrets: createChannelSecrets(config.stateDir),
+    configPath,
+    ready: () => startGate,
+    restartGateway: async () => {
+      if (!supervisor) return;
+      await supervisor.restart();
+      await supervisor.whenRunning(GATEWAY_START_WAIT_MS);
+    },
+    simulatedSender: config.devTools
+      ? createSimulatedSender({
+          nodeBin: config.nodeBin,
+          cliPath: config.cliPath,
+          stateDir: config.stateDir,
+          exec: overrides.exec ?? spawnExec,
+          baseEnv: env,
+        })
+      : null,
+    clock,
+    log,
+  });
+
   let openclawVersion: string | null = null;
   const stoppedStatus: GatewayStatus = { state: 'stopped', pid: null, uptime: 0, restarts: 0, lastExit: null };
   const server = createControllerServer({
     tokenSha256: config.tokenSha256 ?? controllerTokenVerifier(config.token),
     channels,
     devices,
+    channelManager,
     gatewayStatus: () => supervisor?.status() ?? stoppedStatus,
     version: () => ({ controller: CONTROLLER_VERSION, openclaw: openclawVersion, node: process.version }),
     uptimeSeconds: () => Math.floor((clock.now() - startedAtMs) / 1000),

@@ -36,6 +36,8 @@ export interface ControllerConfig {
   pollMs: number;
   /** Approve through the pairing worker (gateway protocol) with the CLI as the fallback; off: CLI only. */
   pairingWorker: boolean;
+  /** development machines: `POST /_kilo/channels/test-message` records a simulated pairing request */
+  devTools?: boolean;
 }
 
 export class ControllerConfigError extends Error {
@@ -83,6 +85,7 @@ const EnvSchema = z.object({
   CONTROLLER_PAIRING_WORKER: z
     .enum(['on', 'off'], { error: 'CONTROLLER_PAIRING_WORKER must be "on" or "off"' })
     .default('on'),
+  CONTROLLER_DEV_TOOLS: z.enum(['on', 'off'], { error: 'CONTROLLER_DEV_TOOLS must be "on" or "off"' }).default('off'),
   CONTROLLER_POLL_MS: z.coerce.number({ error: 'CONTROLLER_POLL_MS must be a number' }).int().min(0).default(1_000),
 });
 
@@ -151,5 +154,6 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     fastPath: e.CONTROLLER_FAST_PATH === 'on',
     pollMs: e.CONTROLLER_POLL_MS,
     pairingWorker: e.CONTROLLER_PAIRING_WORKER === 'on',
+    devTools: e.CONTROLLER_DEV_TOOLS === 'on',
   };
 }

@@ -56,6 +56,11 @@ export interface OpenclawCli {
   listDevices(signal?: AbortSignal): Promise<RawDeviceRequest[]>;
   approveDevice(requestId: string): Promise<string>;
   version(): Promise<string | null>;
+  /**
+   * A `channels …` command (add, remove, status): the gateway token goes in the environment, never
+   * on the command line; every value in `secrets` is scrubbed from the error message.
+   */
+  channels(args: string[], opts: { timeoutMs: number; secrets: readonly string[] }): Promise<string>;
   /** Ends every CLI process still running (controller shutdown): none outlives the controller. */
   close(): void;
 }
@@ -95,6 +100,8 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
 
   const closing = new AbortController();
 
+  type RunExtra = { env?: Env; timeoutMs?: number; secrets?: readonly string[] };
+
   async function run(args: string[], signal?: AbortSignal): Promise<ExecResult> {
     const what = `openclaw ${args[0]} ${args[1] ?? ''}`.trim();
     const slot = slots.run(() => runNow(args, what, signal));
@@ -106,21 +113,24 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
     return slot;
   }
 
-  async function runNow(args: string[], what: string, signal?: AbortSignal): Promise<ExecResult> {
+  async function runNow(args: string[], what: string, signal?: AbortSignal, extra: RunExtra = {}): Promise<ExecResult> {
     const both = signal ? AbortSignal.any([signal, closing.signal]) : closing.signal;
+    const limitMs = extra.timeoutMs ?? timeoutMs;
     const result = await options.exec({
       file: options.nodeBin,
       args: [options.cliPath, ...args],
-      env,
-      timeoutMs,
+      env: extra.env ? { ...env, ...extra.env } : env,
+      timeoutMs: limitMs,
       signal: both,
     });
+    const scrubAll = (text: string) =>
+      (extra.secrets ?? []).reduce((t, secret) => (secret ? t.split(secret).join('[redacted]') : t), scrub(text));
     if (result.spawnError) throw new OpenclawCliError('not-started', `${what} could not start: ${result.spawnError}`);
     if (result.aborted) throw new OpenclawCliError('aborted', `${what} was cancelled`);
     if (result.timedOut)
-      throw new OpenclawCliError('timeout', `${what} timed out after ${Math.round(timeoutMs / 1000)} s`);
+      throw new OpenclawCliError('timeout', `${what} timed out after ${Math.round(limitMs / 1000)} s`);
     if (result.code !== 0) {
-      throw new OpenclawCliError('failed', `${what} failed: ${scrub(failureReason(result))}`);
+      throw new OpenclawCliError('failed', `${what} failed: ${scrubAll(failureReason(result))}`);
     }
     return result;
   }
@@ -167,6 +177,15 @@ export function createOpenclawCli(options: OpenclawCliOptions): OpenclawCli {
         return null;
       }
     },
+    async channels(args, opts) {
+      const gatewayEnv = options.gatewayToken ? { OPENCLAW_GATEWAY_TOKEN: options.gatewayToken } : {};
+      // outside the list/approve slots: the channel manager runs these one at a time, and an apply
+      // must wait its turn rather than be refused as busy
+      const what = `openclaw ${args[0]} ${args[1] ?? ''}`.trim();
+      const extra = { env: gatewayEnv, timeoutMs: opts.timeoutMs, secrets: opts.secrets };
+      const result = await runNow(args, what, undefined, extra);
+      return result.stdout;
+    },
     close() {
       closing.abort();
     },
@@ -204,7 +223,7 @@ function firstLine(text: string): string | undefined {
 }
 
 /** Parses the JSON document the CLI printed; tolerates log lines before it. */
-function parseJsonOutput<T>(schema: z.ZodType<T>, stdout: string, what: string): T {
+export function parseJsonOutput<T>(schema: z.ZodType<T>, stdout: string, what: string): T {
   const candidates = [stdout.trim()];
   const brace = stdout.indexOf('\n{');
   if (brace >= 0) candidates.push(stdout.slice(brace + 1).trim());

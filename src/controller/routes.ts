@@ -1,7 +1,9 @@
 // The controller's HTTP API (docs/controller.md §4) as plain functions from a request to a status and a
 // body: bearer auth in constant time, input parsed with the shared contract schemas before
 // anything else happens, one cache call per route. server.ts does the node:http part.
+import type { z } from 'zod';
 import {
+  ApplyChannelsBody,
   ApproveChannelBody,
   ApproveDeviceBody,
   type ApproveResponse,
@@ -14,12 +16,15 @@ import {
   type HealthResponse,
   LIST_WAIT_MAX_S,
   ROUTE_UNAVAILABLE_CODE,
+  TestMessageBody,
   type VersionResponse,
 } from '../contracts/controller';
 import { tokenMatchesVerifier } from '../contracts/controller-token';
 import { checkInput } from '../contracts/pairing-input';
+import { ChannelApplyError, type ChannelManager } from './channel-manager';
 import type { ListWatch } from './list-watch';
 import type { Logger } from './log';
+import { OpenclawCliError } from './openclaw-cli';
 import type { ApproveOutcome, PairingCache } from './pairing-cache';
 
 /**
@@ -33,6 +38,7 @@ export interface RoutesDeps {
   tokenSha256: string;
   channels: PairingCache<ChannelPairingRequest, ApproveChannelBody>;
   devices: PairingCache<DevicePairingRequest, ApproveDeviceBody>;
+  channelManager: Pick<ChannelManager, 'apply' | 'status' | 'testMessage'>;
   gatewayStatus: () => GatewayStatus;
   version: () => VersionResponse;
   uptimeSeconds: () => number;
@@ -90,6 +96,15 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
         (body) => checkInput(ApproveChannelBody, body),
         (input) => deps.channels.approve(input),
       ),
+  },
+  [CONTROLLER_ROUTES.channelsConfig]: {
+    GET: (deps) => channelRoute(() => deps.channelManager.status()),
+    PUT: (deps, req) =>
+      withBody(req, ApplyChannelsBody, (input) => channelRoute(() => deps.channelManager.apply(input.channels))),
+  },
+  [CONTROLLER_ROUTES.channelTestMessage]: {
+    POST: (deps, req) =>
+      withBody(req, TestMessageBody, (input) => channelRoute(() => deps.channelManager.testMessage(input.channel))),
   },
   [CONTROLLER_ROUTES.approveDevice]: {
     POST: (deps, req) =>
@@ -222,6 +237,33 @@ async function approveRoute<A>(
   if (outcome.reason === 'busy') return json(503, { ...reply(false, outcome.message), code: 'busy' });
   const status = outcome.reason === 'invalid' ? 400 : outcome.reason === 'shutting-down' ? 503 : 500;
   return json(status, reply(false, outcome.message));
+}
+
+/** Parses the JSON body with a contract schema: 400 with a readable message (never the value) when it does not fit. */
+async function withBody<S extends Parameters<typeof checkInput>[0]>(
+  req: RouteRequest,
+  schema: S,
+  handle: (input: z.infer<S>) => Promise<RouteResponse>,
+): Promise<RouteResponse> {
+  let body: unknown;
+  try {
+    body = await req.readBody();
+  } catch (error) {
+    return json(error instanceof BodyError ? error.status : 400, { error: (error as Error).message });
+  }
+  const input = checkInput(schema, body);
+  return input.ok ? handle(input.value) : json(400, { error: input.message });
+}
+
+/** Channel answers: 200 with the result, else the error's status and its (token-free) message. */
+async function channelRoute(run: () => Promise<unknown>): Promise<RouteResponse> {
+  try {
+    return json(200, await run());
+  } catch (error) {
+    if (error instanceof ChannelApplyError) return json(error.status, { error: error.message });
+    if (error instanceof OpenclawCliError) return json(500, { error: error.message });
+    throw error;
+  }
 }
 
 const reply = (success: boolean, message: string): ApproveResponse => ({ success, message });

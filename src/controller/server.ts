@@ -40,7 +40,7 @@ export function createControllerServer(deps: RoutesDeps): Server {
       });
   });
   server.keepAliveTimeout = 5_000;
-  server.requestTimeout = 120_000; // a ?refresh=true may wait on one CLI run (45 s timeout) plus a follow-up
+  server.requestTimeout = 400_000; // a channel apply runs up to 3 CLI runs (120 s timeout each) in a row
   return server;
 }
 

@@ -110,6 +110,12 @@ export class GatewaySupervisor {
     this.clock.clearTimeout(killTimer);
   }
 
+  /** Stops the gateway and starts a new one (it reads its environment files only at start). */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.start();
+  }
+
   /**
    * Resolves true once the gateway is running (ready), false after `timeoutMs` or on stop.
    * The controller holds back its first CLI calls until then: on a fresh state dir the gateway

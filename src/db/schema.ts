@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { CHANNEL_KINDS } from '../contracts/channel-input';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -247,4 +248,26 @@ export const kiloclawPairingCache = pgTable(
     expiresAt: ts('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.instanceId, t.kind] })],
+);
+
+/**
+ * The chat channels a customer connected to their instance: part of its desired state, applied to
+ * the machine on every start and repaired by the reconciler. Credentials are AES-256-GCM ciphertext
+ * (src/instances/channels/token-crypto.ts); only their last 4 characters are kept in the clear.
+ */
+export const kiloclawInstanceChannels = pgTable(
+  'kiloclaw_instance_channels',
+  {
+    instanceId: uuid('instance_id')
+      .notNull()
+      .references(() => kiloclawInstances.id, { onDelete: 'cascade' }),
+    channel: text('channel', { enum: CHANNEL_KINDS }).notNull(),
+    /** `<key id>.<iv>.<tag>.<ciphertext>` (base64url) of the credentials JSON */
+    credentials: text('credentials').notNull(),
+    /** last 4 characters of each credential, e.g. {"token":"x9Qz"}: what the dashboard may show */
+    hints: jsonb('hints').$type<Record<string, string>>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.channel] })],
 );

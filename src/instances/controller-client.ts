@@ -26,7 +26,7 @@ export type ControllerTarget = { baseUrl: string; secret: string; previousSecret
 
 export async function callController(
   target: ControllerTarget,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch } = {},
 ): Promise<ControllerAnswer> {
@@ -40,7 +40,7 @@ export async function callController(
 async function callWithKey(
   target: ControllerTarget,
   secret: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch },
 ): Promise<ControllerAnswer> {

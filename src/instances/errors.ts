@@ -1,5 +1,5 @@
 // Named domain errors of the instance side. The tRPC layer maps them to codes (src/server/errors.ts).
-export type InstanceErrorKind = 'not_found' | 'conflict' | 'bad_request' | 'unavailable';
+export type InstanceErrorKind = 'not_found' | 'conflict' | 'bad_request' | 'forbidden' | 'unavailable';
 
 export class InstanceError extends Error {
   constructor(

@@ -60,7 +60,40 @@ const EnvSchema = z.object({
   CONTROLLER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** during a rotation only: the previous CONTROLLER_SECRET, for machines not yet given the new token */
   CONTROLLER_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** keys of the channel-token encryption, newest first: `id:base64 32 bytes[,older-id:…]` */
+  CHANNEL_TOKEN_KEYS: z.string().transform(parseChannelTokenKeys).optional(),
 });
+
+/** One AES-256-GCM key of CHANNEL_TOKEN_KEYS. The first is used to encrypt; any listed one decrypts. */
+export type ChannelTokenKey = { id: string; key: Buffer };
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+function parseChannelTokenKeys(text: string, ctx: z.RefinementCtx): ChannelTokenKey[] {
+  const keys: ChannelTokenKey[] = [];
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const colon = part.indexOf(':');
+    const id = part.slice(0, colon);
+    const key = Buffer.from(part.slice(colon + 1), 'base64');
+    if (colon < 1 || !KEY_ID.test(id) || key.length !== 32) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'each entry must be <key id>:<32 bytes in base64>, e.g. k2:$(openssl rand -base64 32), newest first',
+      });
+      return [];
+    }
+    if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+      return [];
+    }
+    keys.push({ id, key });
+  }
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must hold at least one key' });
+  return keys;
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -89,6 +122,7 @@ const REQUIRED_IN_PRODUCTION = [
   'STRIPE_WEBHOOK_SECRET',
   'SMTP_URL',
   'CONTROLLER_SECRET',
+  'CHANNEL_TOKEN_KEYS',
 ] as const;
 
 /** Why a required variable matters, where the bare "required" would not say it. */

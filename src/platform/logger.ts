@@ -22,6 +22,14 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   '*.publicKey',
+  // channel credentials (bot and app tokens): never logged, whatever object carries them
+  'credentials',
+  '*.credentials',
+  '*.*.credentials',
+  'botToken',
+  'appToken',
+  '*.botToken',
+  '*.appToken',
 ];
 
 export function createLogger(

@@ -4,6 +4,8 @@
 import type { InstanceActions } from '@/billing/ports';
 import { createStripeClient, type StripeClient } from '@/billing/stripe-client';
 import type { Db } from '@/db/client';
+import { type ChannelService, createChannelService } from '@/instances/channels/channel-service';
+import { createTokenCipher } from '@/instances/channels/token-crypto';
 import { createInstanceService, type InstanceService } from '@/instances/instance-service';
 import { createPairingService, type PairingService } from '@/instances/pairing/pairing-service';
 import { providerFromConfig } from '@/instances/providers/from-config';
@@ -34,6 +36,8 @@ export type AppDeps = {
   instances: InstanceService;
   /** pairing requests: controller first, exec fallback for older controllers */
   pairing: PairingService;
+  /** chat channels (Telegram, Discord, Slack) of the caller's own instance */
+  channels: ChannelService;
 };
 
 export type AppDepsInput = {
@@ -71,9 +75,16 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     // during a rotation (README: Rotating CONTROLLER_SECRET)
     controllerSecretPrevious: config.CONTROLLER_SECRET_PREVIOUS,
   };
+  const channels = createChannelService({
+    ...instanceDeps,
+    cipher: config.CHANNEL_TOKEN_KEYS ? createTokenCipher(config.CHANNEL_TOKEN_KEYS) : null,
+    testMessages: !config.isProduction,
+  });
   const instances = createInstanceService({
     ...instanceDeps,
     startWaitMs: input.startWaitMs ?? config.INSTANCE_START_WAIT_S * 1000,
+    applyChannels: channels.applyTo,
+    devTools: !config.isProduction,
   });
   return {
     config,
@@ -85,6 +96,7 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     machineProvider,
     instances,
     pairing: createPairingService(instanceDeps),
+    channels,
     stripe: config.STRIPE_SECRET_KEY
       ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE })
       : null,

@@ -7,7 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const NAMES = ['AUTH_SECRET', 'CRON_SECRET', 'CONTROLLER_SECRET'] as const;
+/** How each secret is generated (CHANNEL_TOKEN_KEYS is a key ring: `<key id>:<32 bytes base64>`). */
+const GENERATORS = {
+  AUTH_SECRET: () => randomBytes(32).toString('base64url'),
+  CRON_SECRET: () => randomBytes(32).toString('base64url'),
+  CONTROLLER_SECRET: () => randomBytes(32).toString('base64url'),
+  CHANNEL_TOKEN_KEYS: () => `k1:${randomBytes(32).toString('base64')}`,
+} as const;
+const NAMES = Object.keys(GENERATORS) as Array<keyof typeof GENERATORS>;
 const DATA_DIR_MODE = 0o700;
 const SECRETS_FILE_MODE = 0o600;
 
@@ -32,7 +39,7 @@ export function embeddedSecrets(
   for (const name of NAMES) {
     if (isSet(name)) continue;
     if (!stored[name]) {
-      stored[name] = randomBytes(32).toString('base64url');
+      stored[name] = GENERATORS[name]();
       changed = true;
     }
     out[name] = stored[name];

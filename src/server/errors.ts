@@ -29,6 +29,7 @@ const INSTANCE_CODES: Record<InstanceError['kind'], TRPC_ERROR_CODE_KEY> = {
   not_found: 'NOT_FOUND',
   conflict: 'CONFLICT',
   bad_request: 'BAD_REQUEST',
+  forbidden: 'FORBIDDEN',
   unavailable: 'SERVICE_UNAVAILABLE',
 };
 

@@ -120,6 +120,7 @@ describe('in production', () => {
         STRIPE_SECRET_KEY: 'sk_test_unused',
         STRIPE_WEBHOOK_SECRET: 'whsec_unused',
         SMTP_URL: 'smtp://127.0.0.1:1',
+        CHANNEL_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
         MACHINE_PROVIDER: 'fly',
         FLY_API_TOKEN: 'unused',
         FLY_INSTANCES_APP: 'unused',

@@ -8,6 +8,7 @@ import { signOut } from '../_lib/auth-client';
 const LINKS = [
   { href: '/billing', label: 'Billing' },
   { href: '/instance', label: 'Instance' },
+  { href: '/channels', label: 'Channels' },
   { href: '/pairing', label: 'Pairing' },
 ] as const;
 

@@ -30,6 +30,13 @@ export type InstanceDeps = {
   controllerSecretPrevious?: string;
   /** How long a start call waits for the machine and its gateway before answering `starting`. */
   startWaitMs: number;
+  /**
+   * Pushes the instance's desired chat channels to its running machine (on start, and by the
+   * reconciler); true when the machine had to change something.
+   */
+  applyChannels?: (instanceId: string, target: ControllerTarget) => Promise<boolean>;
+  /** Development machines: the controller may record simulated pairing requests (never in production). */
+  devTools?: boolean;
 };
 
 export type InstanceView = {
@@ -66,12 +73,15 @@ export const viewOf = (row: InstanceRow | null): InstanceView =>
 
 /** The machine config of an instance: its volume, its controller token, and the metadata that finds it again. */
 export function machineSpec(
-  deps: Pick<InstanceDeps, 'controllerSecret'>,
+  deps: Pick<InstanceDeps, 'controllerSecret' | 'devTools'>,
   row: Pick<InstanceRow, 'id' | 'userId'>,
   volumeId: string,
 ): MachineSpec {
   return {
-    env: machineSecretsEnv(deps.controllerSecret, row.id),
+    env: {
+      ...machineSecretsEnv(deps.controllerSecret, row.id),
+      ...(deps.devTools ? { CONTROLLER_DEV_TOOLS: 'on' } : {}),
+    },
     volumeId,
     metadata: {
       [METADATA_USER_ID]: row.userId,

@@ -10,6 +10,8 @@
 //    is not proof that a machine is gone);
 //  - stray_stop: a started machine whose instance is neither starting nor running (a start that
 //    lost its claim to a stop, a suspension or a destroy) is stopped, so no machine runs untracked;
+//  - channels_repair: a running machine gets the instance's chat channels again when it lost them
+//    (replaced, volume restored); its controller skips what is already in place;
 //  - destroy_retry, stop_retry: pending destroys and failed machine stops are retried;
 //  - suspended_stop: a running or starting instance of a suspended user is stopped (the cron's stop
 //    failed or a late resume undid it: suspension is level-triggered here, not only an event);
@@ -217,6 +219,16 @@ const strayStopPass: Pass = async (deps, now, run) => {
   return report;
 };
 
+const channelsRepairPass: Pass = async (deps) => {
+  const apply = deps.applyChannels;
+  if (!apply) return { actioned: 0, errors: [] };
+  return eachRow(deps, await listByStatus(deps.db, 'running', BATCH), 'repair channels', async (row) =>
+    row.controllerUrl
+      ? apply(row.id, { baseUrl: row.controllerUrl, secret: deps.controllerSecret, instanceId: row.id })
+      : false,
+  );
+};
+
 const destroyRetryPass: Pass = async (deps) =>
   eachRow(deps, await listByStatus(deps.db, 'destroying', BATCH), 'destroy', async (row) => {
     // attemptDestroy records its failure on the row and never throws
@@ -270,6 +282,7 @@ const PASSES = [
   ['start_finish', startFinishPass],
   ['running_check', runningCheckPass],
   ['stray_stop', strayStopPass],
+  ['channels_repair', channelsRepairPass],
   ['destroy_retry', destroyRetryPass],
   ['stop_retry', stopRetryPass],
   ['suspended_stop', suspendedStopPass],

@@ -68,6 +68,7 @@ export async function startInstance(deps: InstanceDeps, userId: string): Promise
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
       await checkControllerVersion(deps, target); // records it; logs a mismatch or a failed probe
+      await applyChannelsAfterStart(deps, claimed.id, target, log);
     } else if (ready) {
       throw new ClaimLost(); // up and ready, but stopped or destroyed meanwhile
     } else if (!ready && deps.startWaitMs > 0) {
@@ -88,6 +89,24 @@ export async function startInstance(deps: InstanceDeps, userId: string): Promise
     await giveBack(deps, claimed.id, touched, log);
   }
   return viewOf(await findById(deps.db, claimed.id));
+}
+
+/**
+ * Every start re-applies the instance's chat channels: a new or replaced machine gets them, and a
+ * change made while it was stopped lands now. A failure leaves the instance running (the reconciler retries).
+ */
+async function applyChannelsAfterStart(
+  deps: InstanceDeps,
+  instanceId: string,
+  target: ControllerTarget,
+  log: InstanceDeps['logger'],
+): Promise<void> {
+  if (!deps.applyChannels) return;
+  try {
+    await deps.applyChannels(instanceId, target);
+  } catch (err) {
+    log.warn({ reason: errorMessage(err) }, 'channels not applied at start; the reconciler retries');
+  }
 }
 
 /**

@@ -64,6 +64,8 @@ export type LocalProvider = MachineProvider & {
   stateDirOf(volumeId: string): string;
   /** The HOME of a volume's openclaw processes. */
   homeDirOf(volumeId: string): string;
+  /** The last output of a machine's controller and gateway (tests check it for secrets). */
+  outputOf(machineId: string): string;
   /** Stops every machine this provider started. */
   close(): Promise<void>;
 };
@@ -211,6 +213,7 @@ export function createLocalProvider(opts: LocalProviderOptions): LocalProvider {
     spawned,
     stateDirOf,
     homeDirOf: homeOf,
+    outputOf: (machineId) => machines.get(machineId)?.output ?? '',
 
     async createVolume({ name }) {
       const id = `${name}_${randomBytes(4).toString('hex')}`;
