@@ -197,6 +197,7 @@ describe('the app image', () => {
         FLY_API_TOKEN: 'image-test-fly-token',
         FLY_INSTANCES_APP: 'kiloclaw-instances-test',
         FLY_IMAGE: 'registry.fly.io/kiloclaw-instances:test',
+        CHANNEL_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
         AUTH_SECRET: 'image-test-auth-secret-0123456789abcdef',
         CRON_SECRET: 'image-test-cron-secret-0123',
         CONTROLLER_SECRET: 'image-test-controller-secret-0123456789',
