@@ -12,7 +12,8 @@ ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN node scripts/build.mjs
+# production security headers (HSTS, upgrade-insecure-requests) are written into the web build
+RUN APP_ENV=production node scripts/build.mjs
 
 # ---- runtime: the standalone tree (production dependencies only, as traced by Next) ---------------
 FROM ${NODE_IMAGE} AS runtime

@@ -11,6 +11,7 @@ import { createDb } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { ConfigError, loadConfig } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
+import { disableDemoAccount } from '@/server/demo-account';
 import { startScheduler } from '@/server/scheduler';
 
 const MIGRATION_POOL = 2; // the advisory lock holds one connection while the migrator uses the other
@@ -29,10 +30,12 @@ function configOrExit() {
   }
 }
 
-async function migrate(url: string): Promise<void> {
+async function migrate(url: string, production: boolean): Promise<void> {
   const { db, close } = createDb(url, { max: MIGRATION_POOL });
   try {
     await runMigrations(db);
+    // the demo login's password is public: one left by a development boot on this database is disabled
+    if (production && (await disableDemoAccount(db)) === 'disabled') log.warn('demo account disabled (production)');
   } finally {
     await close();
   }
@@ -46,9 +49,9 @@ async function main(mode: string): Promise<void> {
     process.stderr.write('\nDATABASE_URL: required (this program never starts an embedded database)\n\n');
     process.exit(2);
   }
-  if (mode === 'migrate') return migrate(databaseUrl);
+  if (mode === 'migrate') return migrate(databaseUrl, config.isProduction);
   if (mode === 'serve') {
-    await migrate(databaseUrl);
+    await migrate(databaseUrl, config.isProduction);
     // Next's standalone server reads PORT and HOSTNAME; ours are PORT and HOST
     process.env.HOSTNAME = config.HOST;
     process.env.PORT = String(config.PORT);

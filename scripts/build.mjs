@@ -6,7 +6,7 @@
 // `--if-stale` skips the web build when it is newer than its sources (what `npm start` runs);
 // `--skip-next` builds only the two bundles (seconds; the web build takes minutes).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -54,10 +54,17 @@ function newestMtime(p) {
   return newest;
 }
 
-/** True when the web build is newer than every source it is built from. */
+// next.config.js writes the security headers into the build, HSTS only for APP_ENV=production: a build
+// made for the other mode is stale. Builds from before this stamp were development builds.
+const BUILD_MODE_FILE = join(root, '.next', 'kiloclaw-build-mode');
+const buildMode = () => (process.env.APP_ENV === 'production' ? 'production' : 'development');
+const builtMode = () => (existsSync(BUILD_MODE_FILE) ? readFileSync(BUILD_MODE_FILE, 'utf8').trim() : 'development');
+
+/** True when the web build is newer than every source it is built from, and made for this APP_ENV. */
 function webBuildIsFresh() {
   const buildId = join(root, '.next', 'BUILD_ID');
   if (!existsSync(buildId) || !existsSync(join(root, '.next', 'standalone', 'server.js'))) return false;
+  if (builtMode() !== buildMode()) return false;
   return statSync(buildId).mtimeMs >= Math.max(...WEB_SOURCES.map((p) => newestMtime(join(root, p))));
 }
 
@@ -98,6 +105,7 @@ async function buildWebApp({ ifStale }) {
       return;
     }
     for (const dir of NOT_SHIPPED) rmSync(join(root, '.next', 'standalone', dir), { recursive: true, force: true });
+    writeFileSync(BUILD_MODE_FILE, buildMode());
     say(`web app (.next/standalone) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     unlock();

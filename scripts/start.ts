@@ -13,8 +13,8 @@ import { type StripeEmulator, startStripeEmulator } from '@/emulators/stripe/ser
 import { appSecrets, ConfigError, loadConfig, withEmbeddedDefaults } from '@/platform/config';
 import { createLogger } from '@/platform/logger';
 import { createAuth } from '@/server/auth';
-import { DEMO_ACCOUNT, ensureDemoAccount } from '@/server/demo-account';
-import { embeddedSecrets } from '@/server/embedded-secrets';
+import { DEMO_ACCOUNT, disableDemoAccount, ensureDemoAccount } from '@/server/demo-account';
+import { embeddedSecrets, enforceDataDirModes } from '@/server/embedded-secrets';
 import { SOCKET_ADDRESS_HEADER } from '@/server/http/client-ip';
 import { startScheduler } from '@/server/scheduler';
 
@@ -67,8 +67,9 @@ function ensureOpenclaw(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // Read and validated once up front (production names every missing secret here); the embedded
-  // parts fill in what is unset, then the config is read again (withEmbeddedDefaults).
+  // Read and validated once up front, before anything starts: production names every problem here
+  // (missing secrets, no DATABASE_URL, the local machine provider, an APP_URL that is not https). The
+  // embedded parts then fill in what is unset, and the config is read again (withEmbeddedDefaults).
   const boot = loadConfig();
   log = createLogger({ name: 'start', level: boot.LOG_LEVEL });
   // only the local machine provider runs openclaw on this host; Fly machines carry it in their image
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
   const embeddedValues: Parameters<typeof withEmbeddedDefaults>[0] = {};
   let embedded: EmbeddedServer | undefined;
 
+  // production never gets here without DATABASE_URL (loadConfig refused it above, before anything started)
+  if (!boot.isProduction) enforceDataDirModes(dataDir);
   if (!boot.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dir: dataDir, onLog: (l) => log.debug({ pg: l }) });
     cleanups.push(() => embedded?.stop());
@@ -122,7 +125,10 @@ async function main(): Promise<void> {
   log.info('migrations applied');
 
   let demo = false;
-  if (!config.isProduction && config.DEMO_ACCOUNT) {
+  if (config.isProduction) {
+    // its password is public: a demo user left by a development boot on this database must not sign in
+    if ((await disableDemoAccount(db)) === 'disabled') log.warn('demo account disabled (production)');
+  } else if (config.DEMO_ACCOUNT) {
     const auth = createAuth({ db, secret: appSecrets(config).authSecret, baseURL: config.appUrl, production: false });
     await ensureDemoAccount(db, auth);
     demo = true;

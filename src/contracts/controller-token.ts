@@ -9,6 +9,16 @@ export function controllerToken(secret: string, instanceId: string): string {
   return createHmac('sha256', secret).update(instanceId).digest('hex');
 }
 
+/**
+ * A short public name of a server secret (8 hex digits of a hash of it): which key a machine's token
+ * was made with, recorded in the machine's metadata, so a rotation knows which machines still carry
+ * the previous one. It identifies the key without revealing anything usable about it.
+ */
+export function controllerKeyId(secret: string): string {
+  if (!secret) throw new Error('controllerKeyId: the server secret is empty');
+  return createHash('sha256').update(`kiloclaw controller key id\0${secret}`).digest('hex').slice(0, 8);
+}
+
 /** Constant-time comparison of two tokens (lengths may differ without leaking where they differ). */
 export function tokensEqual(presented: string, expected: string): boolean {
   const a = Buffer.from(presented, 'utf8');

@@ -26,7 +26,11 @@ export class ControllerUnreachable extends Error {
   }
 }
 
-export type ControllerTarget = { baseUrl: string; secret: string; instanceId: string };
+/**
+ * `previousSecret` is set during a CONTROLLER_SECRET rotation: a machine started before it still carries
+ * a token made with the previous key until its next start or reconcile pushes the new one.
+ */
+export type ControllerTarget = { baseUrl: string; secret: string; previousSecret?: string; instanceId: string };
 
 export async function callController(
   target: ControllerTarget,
@@ -34,13 +38,27 @@ export async function callController(
   path: string,
   opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch; maxReplyBytes?: number } = {},
 ): Promise<ControllerAnswer> {
+  const answer = await callWithKey(target, target.secret, method, path, opts);
+  // 401 means the controller did nothing: asking again with the previous key is safe for a POST too
+  if (answer.status === 401 && target.previousSecret)
+    return callWithKey(target, target.previousSecret, method, path, opts);
+  return answer;
+}
+
+async function callWithKey(
+  target: ControllerTarget,
+  secret: string,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  opts: { body?: unknown; timeoutMs?: number; fetch?: typeof fetch; maxReplyBytes?: number },
+): Promise<ControllerAnswer> {
   const timeoutMs = opts.timeoutMs ?? CONTROLLER_TIMEOUT_MS;
   let res: Response;
   try {
     res = await (opts.fetch ?? fetch)(`${target.baseUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${controllerToken(target.secret, target.instanceId)}`,
+        authorization: `Bearer ${controllerToken(secret, target.instanceId)}`,
         ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),

@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   INSTANCE_START_WAIT_S: z.coerce.number().int().min(0).max(600).default(150),
   /** HMAC key for per-instance controller tokens */
   CONTROLLER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** during a rotation only: the previous CONTROLLER_SECRET, for machines not yet given the new token */
+  CONTROLLER_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   /** keys of the channel-token encryption, newest first: `id:base64 32 bytes[,older-id:…]` */
   CHANNEL_TOKEN_KEYS: z.string().transform(parseChannelTokenKeys).optional(),
 
@@ -130,21 +132,45 @@ const REQUIRED_IN_PRODUCTION = [
   'CHANNEL_TOKEN_KEYS',
 ] as const;
 
+/** Why a required variable matters, where the bare "required" would not say it. */
+const WHY_REQUIRED: Partial<Record<(typeof REQUIRED_IN_PRODUCTION)[number], string>> = {
+  DATABASE_URL: 'without it each replica would start its own embedded PostgreSQL in DATA_DIR',
+};
+
+/**
+ * The rules of APP_ENV=production, on the raw values: they are checked even when another variable is
+ * malformed, so one message names every problem.
+ */
+function productionProblems(env: Record<string, string>): string[] {
+  if (env.APP_ENV !== 'production') return [];
+  const problems: string[] = [];
+  for (const name of REQUIRED_IN_PRODUCTION) {
+    const why = WHY_REQUIRED[name];
+    if (!env[name]) problems.push(`${name}: required when APP_ENV=production${why ? ` (${why})` : ''}`);
+  }
+  if ((env.MACHINE_PROVIDER ?? 'local') !== 'fly') {
+    problems.push(
+      "MACHINE_PROVIDER: must be fly when APP_ENV=production (local would run every customer's openclaw on the web host, as the app's user)",
+    );
+  } else if (!env.FLY_API_TOKEN) problems.push('FLY_API_TOKEN: required when MACHINE_PROVIDER=fly');
+  if (!/^https:\/\//i.test(env.APP_URL ?? '')) {
+    problems.push(
+      'APP_URL: must be the https:// address of the app when APP_ENV=production (the session cookie is Secure only over https)',
+    );
+  }
+  return problems;
+}
+
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset" (a common .env habit).
-  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const env = Object.fromEntries(
+    Object.entries(source).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''),
+  );
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map(issueText));
-  }
+  const problems = productionProblems(env);
+  if (!parsed.success) throw new ConfigError([...parsed.error.issues.map(issueText), ...problems]);
   const e = parsed.data;
   const isProduction = e.APP_ENV === 'production';
-  const problems: string[] = [];
-  if (isProduction) {
-    for (const name of REQUIRED_IN_PRODUCTION) if (!e[name]) problems.push(`${name}: required when APP_ENV=production`);
-    if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_API_TOKEN)
-      problems.push('FLY_API_TOKEN: required when MACHINE_PROVIDER=fly');
-  }
   if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_INSTANCES_APP)
     problems.push('FLY_INSTANCES_APP: required when MACHINE_PROVIDER=fly');
   if (e.MACHINE_PROVIDER === 'fly' && !e.FLY_IMAGE) problems.push('FLY_IMAGE: required when MACHINE_PROVIDER=fly');
@@ -155,6 +181,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');
+  }
+  if (e.CONTROLLER_SECRET_PREVIOUS && e.CONTROLLER_SECRET_PREVIOUS === e.CONTROLLER_SECRET) {
+    problems.push(
+      'CONTROLLER_SECRET_PREVIOUS: is the same as CONTROLLER_SECRET (set it to the old secret while rotating)',
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   return {

@@ -18,6 +18,7 @@ import { createMailer, type Mailer } from '@/platform/mailer';
 import { type Auth, createAuth } from './auth';
 import { type DevOutbox, withDevOutbox } from './dev-outbox';
 import { verifyEmailMessage } from './emails/verify-email';
+import { trustedOrigins } from './origins';
 
 export type AppDeps = {
   config: Config;
@@ -78,6 +79,7 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     db,
     secret: authSecret,
     baseURL: config.appUrl,
+    trustedOrigins: trustedOrigins(config),
     production: config.isProduction,
     rateLimit: rateLimits,
     sendVerificationEmail: async (user, url) => {
@@ -87,6 +89,7 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
         // the transport logged why; the account exists and the Verify page can send the link again
       }
     },
+    logger,
   });
   const machineProvider = input.machineProvider ?? providerFromConfig(config, logger);
   const instanceDeps = {
@@ -95,6 +98,8 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
     logger: logger.child({ module: 'instances' }),
     provider: machineProvider,
     controllerSecret,
+    // during a rotation (README: Rotating CONTROLLER_SECRET)
+    controllerSecretPrevious: config.CONTROLLER_SECRET_PREVIOUS,
   };
   const channels = createChannelService({
     ...instanceDeps,

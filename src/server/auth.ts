@@ -5,6 +5,7 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import type { Db } from '@/db/client';
 import { authAccounts, authRateLimits, authSessions, authVerifications, users } from '@/db/schema';
+import type { Logger } from '@/platform/logger';
 import { accountInputProblem } from './account-input';
 import { CLIENT_IP_HEADER } from './http/client-ip';
 
@@ -19,14 +20,18 @@ export function createAuth(opts: {
   db: Db;
   secret: string;
   baseURL: string;
+  /** origins allowed to call the auth routes (see ../origins.ts); baseURL's own origin when unset */
   trustedOrigins?: string[];
   production: boolean;
   /** per-IP limits on the auth routes, counted in PostgreSQL (default: on in production) */
   rateLimit?: boolean;
   /** delivers the confirmation link; without it no mail is sent (the demo seed) */
   sendVerificationEmail?: (user: { email: string; name: string }, url: string) => Promise<void>;
+  /** better-auth's own messages (a failed query with its parameters) go to our JSON log, not to stdout */
+  logger?: Logger;
 }) {
   const send = opts.sendVerificationEmail;
+  const logger = opts.logger?.child({ module: 'auth' });
   return betterAuth({
     appName: 'KiloClaw',
     secret: opts.secret,
@@ -69,6 +74,16 @@ export function createAuth(opts: {
       }),
     },
     telemetry: { enabled: false },
+    ...(logger
+      ? {
+          logger: {
+            log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, ...args: unknown[]) => {
+              const err = args.find((a) => a instanceof Error);
+              logger[level](err ? { err } : {}, message);
+            },
+          },
+        }
+      : {}),
   });
 }
 

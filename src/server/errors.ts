@@ -60,3 +60,22 @@ export function domainErrorToTrpc(err: unknown): TRPCError | null {
   }
   return null;
 }
+
+/**
+ * A failure before the procedure's context exists (the session lookup, when the database is down):
+ * it carries the request id the error formatter would otherwise read from the context.
+ */
+export class ContextFailure extends Error {
+  constructor(
+    readonly requestId: string,
+    cause: unknown,
+  ) {
+    super('creating the request context failed', { cause });
+    this.name = 'ContextFailure';
+  }
+}
+
+/** What a client reads instead of an internal error's text: the detail stays in the log, under this id. */
+export function internalErrorMessage(requestId: string | undefined): string {
+  return `Something went wrong on our side. Please try again in a moment${requestId ? ` (reference ${requestId})` : ''}.`;
+}

@@ -10,7 +10,7 @@ import { issuePath, issueText } from '@/platform/zod-issues';
 import type { AppDeps } from './app-deps';
 import type { SessionUser } from './auth';
 import { MAX_BATCH_SIZE } from './batch-size';
-import { domainErrorToTrpc, ReasonedError } from './errors';
+import { ContextFailure, domainErrorToTrpc, internalErrorMessage, ReasonedError } from './errors';
 import { THROTTLES, type ThrottleName, takeThrottle } from './throttle';
 
 export type TrpcContext = {
@@ -26,9 +26,19 @@ const isOversizedBatch = (error: TRPCError) =>
 
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
     const { stack: _stack, ...data } = shape.data;
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      // the cause (failed SQL with its parameters, a connection address, a provider's raw answer) is in the
+      // log under the request id; the client gets the id to quote, never the text
+      const requestId = ctx?.requestId ?? (cause instanceof ContextFailure ? cause.requestId : undefined);
+      return {
+        ...shape,
+        message: internalErrorMessage(requestId),
+        data: { ...data, ...(requestId ? { requestId } : {}) },
+      };
+    }
     const zodIssues = error.code === 'BAD_REQUEST' && cause instanceof ZodError ? cause.issues : null;
     return {
       ...shape,

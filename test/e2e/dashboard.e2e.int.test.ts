@@ -27,6 +27,8 @@ let browser: Browser;
 let page: Page;
 let dataDir: string;
 const email = uniqueEmail('browser');
+/** what Chromium reports when the Content-Security-Policy blocks something the dashboard needs */
+const cspViolations: string[] = [];
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -59,6 +61,9 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   page.setDefaultTimeout(30_000);
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -290,5 +295,7 @@ describe('the dashboard in a real browser', () => {
     await page.goto(`${system.url}/pairing`);
     await page.waitForURL('**/sign-in');
     await shot('20-signed-out');
+    // every page above ran under the app's Content-Security-Policy (frame-ancestors 'none', scripts 'self')
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@/platform/free-port';
 import { DEMO_ACCOUNT } from '@/server/demo-account';
-import { signIn, trpcClient } from '../harness/client';
+import { signIn, trpcClient, uniqueEmail } from '../harness/client';
 import { type RunningSystem, startSystem, startSystemProcess } from '../harness/system';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiloclaw-start-'));
@@ -26,9 +26,33 @@ describe('npm start on embedded defaults', () => {
     expect((await fetch(`${first.url}/api/health`)).status).toBe(200);
     expect((await fetch(`${first.url}/`)).status).toBe(200);
 
+    // security headers on a page and an API response, as Next serves them
+    for (const res of [await fetch(`${first.url}/`), await fetch(`${first.url}/api/health`)]) {
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+      expect(res.headers.get('strict-transport-security')).toBeNull(); // development
+    }
+    // the printed URL is http://localhost:<port>; a person opening http://127.0.0.1:<port> can sign up too
+    const alias = first.url.replace('localhost', '127.0.0.1');
+    const aliasSignUp = await fetch(`${alias}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: alias, 'sec-fetch-site': 'same-origin' },
+      body: JSON.stringify({ email: uniqueEmail('alias'), password: 'a-long-password', name: 'Alias' }),
+    });
+    expect(aliasSignUp.status).toBe(200);
+
     const login = await signIn(first.url, DEMO_ACCOUNT.email, DEMO_ACCOUNT.password);
     expect(login.res.status).toBe(200);
     const client = trpcClient(first.url, login.cookie);
+    // a form on another site cannot start the demo user's trial
+    const forged = await fetch(`${first.url}/api/trpc/kiloclaw.startTrial`, {
+      method: 'POST',
+      headers: { cookie: login.cookie, 'content-type': 'text/plain', 'sec-fetch-site': 'cross-site' },
+      body: '{}',
+    });
+    expect(forged.status).toBe(403);
+    expect((await client.kiloclaw.getBillingStatus.query()).trialAvailable).toBe(true);
     const before = await client.kiloclaw.getBillingStatus.query();
     if (before.trialAvailable) await client.kiloclaw.startTrial.mutate();
 

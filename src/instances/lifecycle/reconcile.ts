@@ -16,7 +16,11 @@
 //  - suspended_stop: a running or starting instance of a suspended user is stopped (the cron's stop
 //    failed or a late resume undid it: suspension is level-triggered here, not only an event);
 //  - reactivated_resume: an instance billing stopped whose user pays again is started (the webhook's
-//    resume failed).
+//    resume failed);
+//  - controller_key: a started machine of a running instance whose controller token was made with a
+//    rotated CONTROLLER_SECRET (its metadata's key id) gets the current one — its config is updated,
+//    which restarts it (README: Rotating CONTROLLER_SECRET). Read from the same fleet listing: no
+//    provider call unless a machine needs the update.
 // Every write is conditional on the state it read; the cron endpoint also runs one reconcile at a
 // time (advisory lock), so a provider action is not made twice by overlapping runs.
 import { errorMessage } from '@/platform/error-message';
@@ -33,8 +37,8 @@ import {
   statusesOf,
 } from '../instance-store';
 import { checkControllerVersion } from '../pairing/controller-version';
-import { isRateLimited, type Machine, METADATA_INSTANCE_ID } from '../providers/provider';
-import type { InstanceDeps } from './deps';
+import { isRateLimited, type Machine, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
+import { carriesOldKey, controllerTarget, type InstanceDeps, machineSpec } from './deps';
 import { attemptDestroy } from './destroy';
 import { gatewayRunning } from './readiness';
 import { startInstance } from './start';
@@ -125,7 +129,7 @@ const startFinishPass: Pass = async (deps, _now, run) => {
     if (!row.machineId || !row.startingAt) return false;
     const machine = fleet.get(row.machineId);
     if (machine?.state !== 'started') return false;
-    const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: row.id };
+    const target = controllerTarget(deps, machine.controllerUrl, row.id);
     const finished =
       (await gatewayRunning(target)) &&
       (await markRunning(deps.db, row.id, row.startingAt, machine.controllerUrl, deps.clock.now()));
@@ -251,6 +255,28 @@ const reactivatedResumePass: Pass = async (deps) =>
     return true;
   });
 
+const controllerKeyPass: Pass = async (deps, _now, run) => {
+  const fleet = await fleetOf(run, 'list machines');
+  if (!(fleet instanceof Map)) return fleet;
+  const outdated = [...fleet.values()]
+    .filter((m) => m.state === 'started' && m.metadata[METADATA_INSTANCE_ID] && m.volumeId && carriesOldKey(deps, m))
+    .slice(0, BATCH);
+  if (outdated.length === 0) return { actioned: 0, errors: [] };
+  const rows = await statusesOf(
+    deps.db,
+    outdated.map((m) => m.metadata[METADATA_INSTANCE_ID] as string),
+  );
+  return eachRow(deps, outdated, 'push controller token', async (machine) => {
+    const instanceId = machine.metadata[METADATA_INSTANCE_ID] as string;
+    const userId = machine.metadata[METADATA_USER_ID];
+    // a start pushes the token itself; a machine of no running instance is the stray pass's business
+    if (rows.get(instanceId)?.status !== 'running' || !userId || !machine.volumeId) return false;
+    await deps.provider.updateMachine(machine.id, machineSpec(deps, { id: instanceId, userId }, machine.volumeId));
+    deps.logger.info({ instanceId, machineId: machine.id }, 'pushed the current controller token');
+    return true;
+  });
+};
+
 const PASSES = [
   ['start_timeout', startTimeoutPass],
   ['start_finish', startFinishPass],
@@ -261,6 +287,7 @@ const PASSES = [
   ['stop_retry', stopRetryPass],
   ['suspended_stop', suspendedStopPass],
   ['reactivated_resume', reactivatedResumePass],
+  ['controller_key', controllerKeyPass],
 ] as const satisfies ReadonlyArray<readonly [string, Pass]>;
 
 type PassName = (typeof PASSES)[number][0];

@@ -26,7 +26,16 @@ import {
 import { checkControllerVersion } from '../pairing/controller-version';
 import { type Machine, MachineNameTaken, METADATA_INSTANCE_ID, METADATA_USER_ID } from '../providers/provider';
 import { startRefusal } from '../transitions';
-import { type InstanceDeps, type InstanceView, lastErrorOf, machineSpec, viewOf, volumeNameFor } from './deps';
+import {
+  carriesOldKey,
+  controllerTarget,
+  type InstanceDeps,
+  type InstanceView,
+  lastErrorOf,
+  machineSpec,
+  viewOf,
+  volumeNameFor,
+} from './deps';
 import { attemptDestroy } from './destroy';
 import { waitForGateway } from './readiness';
 
@@ -54,7 +63,7 @@ export async function startInstance(deps: InstanceDeps, userId: string): Promise
   const touched: Touched = { machineId: null };
   try {
     const machine = await bringUp(deps, claimed, fence, log, touched);
-    const target = { baseUrl: machine.controllerUrl, secret: deps.controllerSecret, instanceId: claimed.id };
+    const target = controllerTarget(deps, machine.controllerUrl, claimed.id);
     const ready = deps.startWaitMs > 0 && (await waitUntilReady(deps, claimed.id, fence, machine.id, target, deadline));
     if (ready && (await markRunning(deps.db, claimed.id, fence, machine.controllerUrl, deps.clock.now()))) {
       log.info({ machineId: machine.id }, 'instance running');
@@ -215,8 +224,14 @@ async function bringUp(
   touched.machineId = machine.id;
   await record({ machineId: machine.id, volumeId });
 
-  if (machine.volumeId !== volumeId || machine.metadata[METADATA_INSTANCE_ID] !== row.id) {
-    // recovered with the old (deleted) volume still in its config, or adopted without our metadata
+  if (
+    machine.volumeId !== volumeId ||
+    machine.metadata[METADATA_INSTANCE_ID] !== row.id ||
+    carriesOldKey(deps, machine)
+  ) {
+    // recovered with the old (deleted) volume still in its config, adopted without our metadata, or
+    // its controller token made with a CONTROLLER_SECRET since rotated: the new config carries the new token
+    if (carriesOldKey(deps, machine)) log.info({ machineId: machine.id }, 'pushing the current controller token');
     machine = await provider.updateMachine(machine.id, spec);
   }
   if (machine.state !== 'started' && machine.state !== 'starting') {

@@ -30,6 +30,7 @@ import {
 } from '../controller-client';
 import { BadPairingInput, InstanceUnavailable } from '../errors';
 import { findByUser } from '../instance-store';
+import { controllerTarget } from '../lifecycle/deps';
 import type { MachineProvider } from '../providers/provider';
 import { createFallback, FallbackFailed } from './fallback';
 import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from './fallback-cache';
@@ -40,6 +41,8 @@ export type PairingDeps = {
   logger: Logger;
   provider: MachineProvider;
   controllerSecret: string;
+  /** during a CONTROLLER_SECRET rotation (see LifecycleDeps) */
+  controllerSecretPrevious?: string;
   fetch?: typeof fetch;
 };
 
@@ -67,7 +70,7 @@ export function createPairingService(deps: PairingDeps) {
     return {
       instanceId: row.id,
       machineId: row.machineId,
-      target: { baseUrl: row.controllerUrl, secret: deps.controllerSecret, instanceId: row.id },
+      target: controllerTarget(deps, row.controllerUrl, row.id),
     };
   }
 

@@ -88,3 +88,5 @@ export class MachineNameTaken extends Error {
 /** Metadata keys every machine we create carries, so a lost machine id can be found again. */
 export const METADATA_USER_ID = 'kiloclaw_user_id';
 export const METADATA_INSTANCE_ID = 'kiloclaw_instance_id';
+/** Key id (controllerKeyId) of the CONTROLLER_SECRET the machine's tokens were made with. */
+export const METADATA_CONTROLLER_KEY = 'kiloclaw_controller_key';

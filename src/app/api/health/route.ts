@@ -8,9 +8,8 @@ export async function GET(req: Request) {
   try {
     return await (await getRuntime()).handlers.health(req);
   } catch (err) {
-    return Response.json(
-      { status: 'unavailable', reason: 'not_configured', detail: errorMessage(err) },
-      { status: 503 },
-    );
+    // the configuration problem names variables and values: it goes to the log, not to the public
+    console.error(`health: the app could not start: ${errorMessage(err)}`);
+    return Response.json({ status: 'unavailable', reason: 'not_configured' }, { status: 503 });
   }
 }
