@@ -57,6 +57,7 @@ describe('fly.toml (the web app)', () => {
       ...env,
       DATABASE_URL: 'postgres://u:p@db.internal:5432/kiloclaw',
       AUTH_SECRET: 'a'.repeat(32),
+      CHANNEL_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
       CRON_SECRET: 'c'.repeat(16),
       CONTROLLER_SECRET: 'k'.repeat(32),
       STRIPE_SECRET_KEY: 'sk_live_x',

@@ -76,5 +76,6 @@ describe('README "Deploying"', () => {
 function placeholder(name: string): string {
   if (name.endsWith('_URL')) return name === 'DATABASE_URL' ? 'postgres://u:p@db:5432/k' : 'https://x.example';
   if (name === 'SMTP_URL') return 'smtp://x.example:587';
+  if (name === 'CHANNEL_TOKEN_KEYS') return `k1:${Buffer.alloc(32, 1).toString('base64')}`; // id:base64 of 32 bytes
   return `${name.toLowerCase()}-0123456789abcdef0123456789abcdef`;
 }
