@@ -311,11 +311,14 @@ export async function reconcileInstances(deps: InstanceDeps): Promise<ReconcileS
   let fleet: Promise<Map<string, Machine>> | null = null;
   const run: RunContext = {
     fleet: () => {
-      fleet ??= deps.provider.listMachines().then((list) => new Map(list.map((m) => [m.id, m])));
-      // a failed listing is not cached: the next pass that needs it asks again
-      fleet.catch(() => {
-        fleet = null;
-      });
+      if (!fleet) {
+        const listing = deps.provider.listMachines().then((list) => new Map(list.map((m) => [m.id, m])));
+        // a failed listing is not cached: the next pass that needs it asks again
+        listing.catch(() => {
+          if (fleet === listing) fleet = null;
+        });
+        fleet = listing;
+      }
       return fleet;
     },
   };
