@@ -15,7 +15,7 @@ import {
 import type { StripeClient } from './stripe-client';
 
 /** The domain error for a failed Stripe call. Domain errors thrown inside `fn` pass through unchanged. */
-export function classifyStripeError(err: unknown): BillingError {
+function classifyStripeError(err: unknown): BillingError {
   const e = err as Stripe.errors.StripeError;
   if (!(err instanceof Stripe.errors.StripeError)) return PaymentProviderUnavailable(); // network, timeout
   if (e instanceof Stripe.errors.StripeConnectionError || e instanceof Stripe.errors.StripeAPIError)

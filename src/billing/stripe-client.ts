@@ -5,7 +5,7 @@ import Stripe from 'stripe';
 export type StripeClient = Stripe;
 
 /** A call to Stripe that has not answered in 10 s is not going to; the dashboard shows "try again". */
-export const STRIPE_TIMEOUT_MS = 10_000;
+const STRIPE_TIMEOUT_MS = 10_000;
 
 export type StripeClientOptions = {
   secretKey: string;

@@ -81,7 +81,7 @@ export class LockedReads {
 }
 
 /** A row written this many times while we fetched is a hot row; Stripe's webhook retry settles it later. */
-export const MAX_READ_ROUNDS = 8;
+const MAX_READ_ROUNDS = 8;
 
 /**
  * Runs `attempt` (one database transaction) until it needs no Stripe answer it does not have. Each

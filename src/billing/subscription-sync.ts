@@ -30,7 +30,7 @@ export async function lockBillingRow(tx: Tx, userId: string): Promise<Subscripti
 }
 
 /** Deletes the log rows of the lapse emails, so that a later lapse tells the user again. */
-export async function rearmLapseEmails(tx: Tx, userId: string): Promise<void> {
+async function rearmLapseEmails(tx: Tx, userId: string): Promise<void> {
   await tx
     .delete(kiloclawEmailLog)
     .where(and(eq(kiloclawEmailLog.userId, userId), inArray(kiloclawEmailLog.emailType, [...REARMED_ON_REACTIVATION])));

@@ -7,7 +7,7 @@ import { checkInput } from './pairing-input';
 export const CHANNEL_KINDS = ['telegram', 'discord', 'slack'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
-export type CredentialField = {
+type CredentialField = {
   /** key in the credentials object */
   name: string;
   label: string;

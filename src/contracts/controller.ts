@@ -145,8 +145,7 @@ export const ApplyChannelsResponse = z.object({
 export type ApplyChannelsResponse = z.infer<typeof ApplyChannelsResponse>;
 
 /** As openclaw reports a channel: configured (not running), connecting, connected, or its own error. */
-export const ChannelState = z.enum(['configured', 'connecting', 'connected', 'error']);
-export type ChannelState = z.infer<typeof ChannelState>;
+const ChannelState = z.enum(['configured', 'connecting', 'connected', 'error']);
 
 export const ChannelStatus = z.object({
   channel: z.enum(CHANNEL_KINDS),
@@ -215,7 +214,7 @@ export type VersionResponse = z.infer<typeof VersionResponse>;
 
 // ---- errors --------------------------------------------------------------------------------
 
-export const UnauthorizedBody = z.object({ error: z.literal('Unauthorized') });
+const UnauthorizedBody = z.object({ error: z.literal('Unauthorized') });
 export type UnauthorizedBody = z.infer<typeof UnauthorizedBody>;
 
 export const ROUTE_UNAVAILABLE_CODE = 'controller_route_unavailable';

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { describeIssues } from '../platform/zod-issues';
 
 /** A channel name as openclaw keys it: lowercase, starts with a letter, at most 64 characters. */
-export const CHANNEL_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+const CHANNEL_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 /** A pairing code: 1–32 ASCII letters or digits (openclaw issues 8). */
-export const PAIRING_CODE_PATTERN = /^[A-Za-z0-9]{1,32}$/;
+const PAIRING_CODE_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 /** A device request id: a UUID, any letter case. */
-export const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Messages never echo the input: it may be 10 kB of someone's injection attempt.
 export const channelSchema = z

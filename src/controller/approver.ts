@@ -11,19 +11,19 @@ import { type PairingWorkerClient, WorkerUnavailable } from './pairing-worker-cl
 import type { ChannelApproveResult, DeviceApproveResult } from './pairing-worker-protocol';
 
 /** The gateway answers an approval in ~5–100 ms; past this the CLI is tried instead. */
-export const FAST_APPROVE_TIMEOUT_MS = 5_000;
+const FAST_APPROVE_TIMEOUT_MS = 5_000;
 /**
  * An approval that finds the worker starting (the demand that started it may be this very approval)
  * waits this long for it to connect before it takes the CLI: measured by bench:pairing on a shared
  * 2-core machine at load ~10, a cold worker connected in 3.2 s where a CLI approval took 11.9 s
  * (5–8 s idle), so waiting is the faster way; one that has not connected by then takes the CLI.
  */
-export const WORKER_START_WAIT_MS = 4_000;
+const WORKER_START_WAIT_MS = 4_000;
 /** How often the state database is checked for the committed approval while the gateway notifies. */
 const COMMIT_POLL_MS = 20;
 
-export type ApprovePath = 'gateway' | 'cli';
-export interface Approval {
+type ApprovePath = 'gateway' | 'cli';
+interface Approval {
   message: string;
   path: ApprovePath;
 }

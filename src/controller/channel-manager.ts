@@ -24,8 +24,8 @@ import type { Logger } from './log';
 import { type OpenclawCli, OpenclawCliError, parseJsonOutput } from './openclaw-cli';
 import type { SimulatedSender } from './simulated-sender';
 
-export const CHANNEL_CLI_TIMEOUT_MS = 120_000; // `channels add` took 7–25 s here, 40 s for a remove under load
-export const STATUS_TIMEOUT_MS = 60_000; // `--probe` waits on each channel's own network check
+const CHANNEL_CLI_TIMEOUT_MS = 120_000; // `channels add` took 7–25 s here, 40 s for a remove under load
+const STATUS_TIMEOUT_MS = 60_000; // `--probe` waits on each channel's own network check
 const STATUS_FRESH_MS = 15_000; // a probe takes seconds; dashboard polls within this reuse the last one
 
 /** A failure the caller can show; the message names no token. */

@@ -12,7 +12,7 @@ import { openclawCliPath, openclawNodeBin } from '../platform/openclaw-paths';
 import { describeIssues } from '../platform/zod-issues';
 import type { Env } from './exec';
 
-export const DEFAULT_GATEWAY_PORT = MACHINE_PORTS.gateway;
+const DEFAULT_GATEWAY_PORT = MACHINE_PORTS.gateway;
 
 export interface ControllerConfig {
   host: string;

@@ -2,8 +2,8 @@
 // Known secrets are scrubbed from every line, whatever field they hide in. Calls read as pino's do
 // (the app's logger): `log.info('msg')` or `log.info({ fields }, 'msg')`.
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFields = Record<string, unknown>;
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+type LogFields = Record<string, unknown>;
 
 type LogMethod = {
   (msg: string): void;

@@ -11,9 +11,9 @@ import { issueText } from '../platform/zod-issues';
 import type { Env, ExecFn, ExecResult } from './exec';
 import type { RawChannelRequest, RawDeviceRequest } from './openclaw-rules';
 
-export const CLI_TIMEOUT_MS = CLI_RUN_LIMIT_MS; // list takes 4–6 s, approve 5–8 s here; 45 s means it is stuck
-export const CLI_MAX_RUNNING = 2; // one CLI process peaks at ~450 MB RSS: two fit a 1 GB machine beside the gateway
-export const CLI_MAX_QUEUED = 8; // 8 waiting behind 2 running is ~30 s of work; more is a burst to refuse, not to queue
+const CLI_TIMEOUT_MS = CLI_RUN_LIMIT_MS; // list takes 4–6 s, approve 5–8 s here; 45 s means it is stuck
+const CLI_MAX_RUNNING = 2; // one CLI process peaks at ~450 MB RSS: two fit a 1 GB machine beside the gateway
+const CLI_MAX_QUEUED = 8; // 8 waiting behind 2 running is ~30 s of work; more is a burst to refuse, not to queue
 
 export type CliFailureKind =
   | 'invalid-input'

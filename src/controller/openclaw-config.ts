@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Env } from './exec';
 
-export const DEFAULT_OPENCLAW_CONFIG = { gateway: { mode: 'local' } } as const;
+const DEFAULT_OPENCLAW_CONFIG = { gateway: { mode: 'local' } } as const;
 
 export function openclawConfigPath(stateDir: string, env: Env = process.env): string {
   return env.OPENCLAW_CONFIG_PATH?.trim() || join(stateDir, 'openclaw.json');

@@ -5,8 +5,6 @@
 
 import { CHANNEL_PENDING_CAP, CHANNEL_PENDING_TTL_MS, DEVICE_PENDING_TTL_MS } from '../contracts/openclaw-limits';
 
-export { CHANNEL_PENDING_CAP, CHANNEL_PENDING_TTL_MS, DEVICE_PENDING_TTL_MS };
-
 /** One request as `openclaw pairing list <channel> --json` prints it. */
 export interface RawChannelRequest {
   id: string;

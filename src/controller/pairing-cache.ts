@@ -49,7 +49,7 @@ export interface CacheTiming extends ScheduleTiming {
  */
 export const SAFETY_VERIFY_INTERVAL_MS = 60 * 60_000;
 
-export const DEFAULT_CACHE_TIMING: CacheTiming = {
+const DEFAULT_CACHE_TIMING: CacheTiming = {
   refreshMinMs: 60_000,
   refreshMaxMs: 120_000,
   failureBaseMs: 30_000,
@@ -60,7 +60,7 @@ export const DEFAULT_CACHE_TIMING: CacheTiming = {
 };
 
 /** Lines of gateway output that suggest pairing state changed. */
-export const PAIRING_LOG_LINE = /pair|approv/i;
+const PAIRING_LOG_LINE = /pair|approv/i;
 
 export type ApproveOutcome =
   | { ok: true; message: string; path?: string }

@@ -8,7 +8,7 @@ import type { RawChannelRequest, RawDeviceRequest } from './openclaw-rules';
 import type { PairingSource } from './pairing-cache';
 import { sameJson, toChannelItem, toDeviceItem } from './pairing-projection';
 
-export const DEVICES_KEY = 'devices';
+const DEVICES_KEY = 'devices';
 
 export function createChannelSource(deps: {
   cli: OpenclawCli;

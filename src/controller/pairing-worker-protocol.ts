@@ -1,6 +1,6 @@
 // Messages between the controller and its pairing worker (Node IPC, JSON serialisation).
 
-export interface ApproveChannelCall {
+interface ApproveChannelCall {
   channel: string;
   accountId: string;
   senderId: string;

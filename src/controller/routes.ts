@@ -17,6 +17,7 @@ import {
   LIST_WAIT_MAX_S,
   ROUTE_UNAVAILABLE_CODE,
   TestMessageBody,
+  type UnauthorizedBody,
   type VersionResponse,
 } from '../contracts/controller';
 import { tokenMatchesVerifier } from '../contracts/controller-token';
@@ -31,7 +32,7 @@ import type { ApproveOutcome, PairingCache } from './pairing-cache';
  * Approvals in progress at once, either path. The gateway path costs milliseconds each; the CLI
  * path has its own cap and queue (openclaw-cli.ts). Past this, 503 "busy, try again".
  */
-export const MAX_APPROVALS_IN_FLIGHT = 20;
+const MAX_APPROVALS_IN_FLIGHT = 20;
 
 export interface RoutesDeps {
   /** sha256 (hex) of the bearer token this controller accepts. */
@@ -131,7 +132,8 @@ export async function routeRequest(deps: RoutesDeps, req: RouteRequest): Promise
     return json(200, body);
   }
   if (!req.path.startsWith(CONTROLLER_ROUTE_PREFIX)) return json(404, { error: 'Not Found' });
-  if (!authorized(req.authorization, deps.tokenSha256)) return json(401, { error: 'Unauthorized' });
+  if (!authorized(req.authorization, deps.tokenSha256))
+    return json(401, { error: 'Unauthorized' } satisfies UnauthorizedBody);
 
   const route = ROUTES[req.path];
   if (!route)

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { errorMessage } from '../platform/error-message';
 import { BodyError, type RoutesDeps, routeRequest } from './routes';
 
-export const MAX_BODY_BYTES = 16 * 1024; // an approve body is < 200 bytes
+const MAX_BODY_BYTES = 16 * 1024; // an approve body is < 200 bytes
 
 export function createControllerServer(deps: RoutesDeps): Server {
   const server = createServer((req, res) => {

@@ -87,7 +87,7 @@ export interface SqliteModule {
 export type SqliteLoader = () => Promise<SqliteModule | null>;
 
 /** Loads node:sqlite when the running Node has it (Node 22.5+; the controller runs on Node 24). */
-export const loadNodeSqlite: SqliteLoader = async () => {
+const loadNodeSqlite: SqliteLoader = async () => {
   const specifier = 'node:sqlite'; // not a literal, so bundlers and Node 20 test runs leave it alone
   try {
     const mod = (await import(specifier)) as Partial<SqliteModule>;
@@ -97,7 +97,7 @@ export const loadNodeSqlite: SqliteLoader = async () => {
   }
 };
 
-export function stateDbPath(stateDir: string): string {
+function stateDbPath(stateDir: string): string {
   return join(stateDir, 'state', 'openclaw.sqlite');
 }
 

@@ -22,7 +22,7 @@ export interface SupervisorTiming {
   readyPollMs: number;
 }
 
-export const DEFAULT_SUPERVISOR_TIMING: SupervisorTiming = {
+const DEFAULT_SUPERVISOR_TIMING: SupervisorTiming = {
   backoffInitialMs: 1_000,
   backoffMaxMs: 300_000,
   healthyResetMs: 30_000,

@@ -24,5 +24,3 @@ export function createDb(url: string, opts: { max?: number; connectTimeoutS?: nu
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
-
-export { schema };

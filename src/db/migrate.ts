@@ -5,7 +5,7 @@ import path from 'node:path';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { Db } from './client';
 
-export const MIGRATIONS_DIR = path.resolve(process.cwd(), 'drizzle');
+const MIGRATIONS_DIR = path.resolve(process.cwd(), 'drizzle');
 
 const MIGRATION_LOCK_KEY = 72_616_001; // any constant shared by every replica of this app
 

@@ -15,11 +15,11 @@ export interface Mailer {
 }
 
 // A server that does not answer within these is not going to: fail the message and let the caller retry.
-export const SMTP_CONNECTION_TIMEOUT_MS = 10_000;
-export const SMTP_GREETING_TIMEOUT_MS = 10_000;
-export const SMTP_SOCKET_TIMEOUT_MS = 30_000;
+const SMTP_CONNECTION_TIMEOUT_MS = 10_000;
+const SMTP_GREETING_TIMEOUT_MS = 10_000;
+const SMTP_SOCKET_TIMEOUT_MS = 30_000;
 /** Parallel SMTP connections: the cron sends a burst of mails; a few connections keep it short without flooding the relay. */
-export const SMTP_MAX_CONNECTIONS = 4;
+const SMTP_MAX_CONNECTIONS = 4;
 
 export type SmtpTimeouts = { connectionMs: number; greetingMs: number; socketMs: number };
 

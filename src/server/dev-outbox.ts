@@ -3,7 +3,7 @@
 // letter_opener. Never built in production (app-deps.ts), and both doors answer 404 there.
 import type { Mailer, MailMessage } from '@/platform/mailer';
 
-export type OutboxMail = MailMessage & { id: number; sentAt: string };
+type OutboxMail = MailMessage & { id: number; sentAt: string };
 
 export type DevOutbox = {
   /** newest first; `to` filters by recipient (case-insensitive) */

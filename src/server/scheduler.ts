@@ -11,9 +11,9 @@ export type CronJob = { name: string; path: string };
 export const CRON_JOBS: readonly CronJob[] = CRON_ROUTES.map((r) => ({ name: r.cron, path: r.path }));
 
 /** A run that has not answered in 2 min is stuck; abort it and try again at the next tick. */
-export const CRON_REQUEST_TIMEOUT_MS = 2 * 60_000;
+const CRON_REQUEST_TIMEOUT_MS = 2 * 60_000;
 /** The first call waits for the server to settle after start. */
-export const CRON_FIRST_CALL_DELAY_MS = 15_000;
+const CRON_FIRST_CALL_DELAY_MS = 15_000;
 
 export type Scheduler = { stop: () => Promise<void> };
 

@@ -90,7 +90,7 @@ const mapDomainErrors = t.middleware(async ({ ctx, next, path }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+const publicProcedure = t.procedure.use(mapDomainErrors);
 
 /** Signed-in users only (billing procedures: a suspended user must still be able to pay). */
 export const baseProcedure = publicProcedure.use(({ ctx, next }) => {

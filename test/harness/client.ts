@@ -31,7 +31,7 @@ function cookieFrom(res: Response): string {
 }
 
 /** The confirmation link in the newest mail to `email`, read from the development outbox over HTTP. */
-export async function verificationLink(baseUrl: string, email: string): Promise<string> {
+async function verificationLink(baseUrl: string, email: string): Promise<string> {
   // better-auth sends the sign-up mail once its transaction has committed: give it a moment
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${baseUrl}/api/dev/mail?to=${encodeURIComponent(email)}`);
@@ -48,7 +48,7 @@ export async function verificationLink(baseUrl: string, email: string): Promise<
  * Opens the confirmation link as the person would, in the browser that holds their session (without
  * one, better-auth signs them in with a new session); it redirects once the address is confirmed.
  */
-export async function confirmEmail(baseUrl: string, email: string, cookie?: string): Promise<Response> {
+async function confirmEmail(baseUrl: string, email: string, cookie?: string): Promise<Response> {
   const res = await fetch(await verificationLink(baseUrl, email), {
     redirect: 'manual',
     headers: cookie ? { cookie } : {},

@@ -5,7 +5,7 @@ import { createDb, type DbHandle } from '@/db/client';
 
 export type TestDb = DbHandle & { url: string; name: string };
 
-export function databaseUrl(database: string): string {
+function databaseUrl(database: string): string {
   const u = new URL(inject('pgAdminUrl'));
   u.pathname = `/${database}`;
   return u.toString();

@@ -19,7 +19,7 @@ import { openclawCliPath, openclawNodeBin, openclawToolsDir, repoRoot } from '@/
 const ROOT = repoRoot(import.meta.dirname);
 const FIXTURES = join(ROOT, 'test', 'controller', 'fixtures');
 
-export const CLI_TIMEOUT_MS = 90_000;
+const CLI_TIMEOUT_MS = 90_000;
 
 export interface OpenclawRuntime {
   nodeBin: string;
@@ -87,7 +87,7 @@ export function createOpenclawHome(config: unknown = { gateway: { mode: 'local' 
 }
 
 /** SIGKILLs every process whose environment holds `name=value` (Linux /proc; a no-op elsewhere). */
-export function killProcessesWithEnv(name: string, value: string): number {
+function killProcessesWithEnv(name: string, value: string): number {
   const needle = `\0${name}=${value}\0`;
   let killed = 0;
   let pids: string[];
@@ -205,7 +205,7 @@ export async function createDeviceRequest(
   return JSON.parse(result.stdout.trim()) as { requestId: string; deviceId: string };
 }
 
-export interface ManagedProcess {
+interface ManagedProcess {
   child: ChildProcess;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
@@ -258,7 +258,7 @@ export interface RunningController extends ManagedProcess {
 let bundlePromise: Promise<string> | null = null;
 
 /** Builds the controller bundle once per test process (into a temp dir, not dist/). */
-export function controllerBundle(): Promise<string> {
+function controllerBundle(): Promise<string> {
   bundlePromise ??= (async () => {
     const { buildController } = (await import(join(ROOT, 'scripts', 'build-controller.mjs'))) as {
       buildController(o: { outfile: string }): Promise<string>;

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-export type ReceivedMail = { to: string[]; subject: string; text: string; raw: string };
+type ReceivedMail = { to: string[]; subject: string; text: string; raw: string };
 
 export type SmtpSink = {
   url: string;

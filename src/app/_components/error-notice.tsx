@@ -25,7 +25,7 @@ export function ErrorNotice({ error, title, onRetry }: { error: unknown; title?:
   );
 }
 
-export function AccessDenied({ reason, message }: { reason: AccessDenialReason; message: string }) {
+function AccessDenied({ reason, message }: { reason: AccessDenialReason; message: string }) {
   return (
     <Notice tone="warning" title="Your assistant is not available right now">
       <p data-reason={reason}>{message}</p>

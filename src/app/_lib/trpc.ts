@@ -5,7 +5,7 @@ import superjson from 'superjson';
 import { MAX_BATCH_SIZE } from '@/server/batch-size';
 import type { AppRouter } from '@/server/routers/app';
 
-export const trpc = createTRPCClient<AppRouter>({
+const trpc = createTRPCClient<AppRouter>({
   links: [
     // A long-poll (context.longPoll) travels alone: in a batch it would hold every other answer back.
     splitLink({

@@ -16,11 +16,7 @@ export type EmailTally = { sent: number; skipped: number; failed: number };
 export type EmailFailure = { userId: string; emailType: EmailType; message: string };
 
 /** Sends an email whose log row this caller has already claimed. Throws the send error after releasing the claim. */
-export async function sendClaimed(
-  deps: EmailDeps & { appUrl: string },
-  emailType: EmailType,
-  to: Recipient,
-): Promise<void> {
+async function sendClaimed(deps: EmailDeps & { appUrl: string }, emailType: EmailType, to: Recipient): Promise<void> {
   const message = renderEmail(EMAIL_TEMPLATES[emailType], { ...to, appUrl: deps.appUrl });
   try {
     await deps.mailer.send(message);

@@ -13,7 +13,7 @@ export type EmailContext = {
   destructionDeadline?: Date | null;
 };
 
-export type EmailContent = {
+type EmailContent = {
   subject: string;
   paragraphs: string[];
   action: { label: string; path: string };

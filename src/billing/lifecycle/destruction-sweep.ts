@@ -24,7 +24,7 @@ import {
 } from './sweep-kit';
 
 /** An "instance deleted" email later than this after the deadline is no news worth sending. */
-export const DESTROYED_EMAIL_WINDOW_DAYS = 7;
+const DESTROYED_EMAIL_WINDOW_DAYS = 7;
 
 const STILL_THERE = 'instance not destroyed yet (see its lastError); the reconciler retries it';
 

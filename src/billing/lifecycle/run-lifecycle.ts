@@ -18,12 +18,12 @@ export const SWEEPS = [
   ['destruction', destructionSweep],
 ] as const satisfies ReadonlyArray<readonly [string, (input: SweepInput) => Promise<SweepReport>]>;
 
-export type SweepName = (typeof SWEEPS)[number][0];
+type SweepName = (typeof SWEEPS)[number][0];
 
 /** Errors listed in a summary; beyond this only the count grows (a bad SMTP day must not make a huge response). */
-export const MAX_LISTED_ERRORS = 50;
+const MAX_LISTED_ERRORS = 50;
 
-export type LifecycleError = { sweep: SweepName; userId?: string; step: string; message: string };
+type LifecycleError = { sweep: SweepName; userId?: string; step: string; message: string };
 
 export type LifecycleSummary = {
   skipped: false;

@@ -26,7 +26,7 @@ export type SweepDeps = {
 /** One run sees one instant: every sweep of a run compares dates against the same `now`. */
 export type SweepInput = { deps: SweepDeps; now: Date };
 
-export type SweepError = { userId: string; step: 'email' | 'stop' | 'destroy'; message: string };
+type SweepError = { userId: string; step: 'email' | 'stop' | 'destroy'; message: string };
 
 export type SweepReport = {
   /** rows acted on: warnings sent, users suspended, instances destroyed */

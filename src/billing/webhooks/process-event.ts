@@ -22,7 +22,7 @@ import { dispatch, isHandled } from './dispatch-table';
 import type { HandlerResult } from './types';
 
 /** Stripe's own default: a signature older than 5 min is a replay, not a delivery. */
-export const SIGNATURE_TOLERANCE_S = 300;
+const SIGNATURE_TOLERANCE_S = 300;
 
 export type WebhookDeps = {
   db: Db;

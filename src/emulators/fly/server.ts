@@ -34,7 +34,7 @@ export type EmulatedMachine = {
   image: MachineImage;
   controller: ControllerGeneration;
 };
-export type EmulatedVolume = {
+type EmulatedVolume = {
   id: string;
   name: string;
   region: string;
@@ -43,7 +43,7 @@ export type EmulatedVolume = {
   attached_machine_id: string | null;
 };
 
-export type Bucket = { perSecond: number; burst: number };
+type Bucket = { perSecond: number; burst: number };
 export type RateLimits = {
   /** each mutating action (start, stop, update, delete, exec, wait) per machine */
   machineAction: Bucket;

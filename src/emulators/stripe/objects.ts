@@ -35,7 +35,7 @@ export type Customer = {
   livemode: false;
 };
 
-export type SubscriptionItem = {
+type SubscriptionItem = {
   id: string;
   object: 'subscription_item';
   price: Price;
@@ -47,7 +47,7 @@ export type SubscriptionItem = {
   created: number;
 };
 
-export type SubscriptionStatus =
+type SubscriptionStatus =
   | 'incomplete'
   | 'incomplete_expired'
   | 'trialing'

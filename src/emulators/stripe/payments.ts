@@ -23,7 +23,7 @@ export type Refund = {
 };
 
 /** The payment of a paid invoice (made on first ask: invoices are paid in several places of the emulator). */
-export function invoicePayment(st: StripeState, inv: Invoice): PaymentRecord | null {
+function invoicePayment(st: StripeState, inv: Invoice): PaymentRecord | null {
   if (inv.status !== 'paid') return null;
   let id = st.invoicePayments.get(inv.id);
   if (!id) {

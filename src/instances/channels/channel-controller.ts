@@ -13,9 +13,9 @@ import { type ControllerTarget, ControllerUnreachable, callController } from '..
 import { InstanceUnavailable } from '../errors';
 import { ChannelsNotApplied } from './channel-errors';
 
-export const APPLY_TIMEOUT_MS = 400_000; // up to three CLI runs of up to 120 s each, one after the other
-export const STATUS_TIMEOUT_MS = 75_000; // one `channels status --probe` (60 s limit) and a margin
-export const TEST_MESSAGE_TIMEOUT_MS = 75_000;
+const APPLY_TIMEOUT_MS = 400_000; // up to three CLI runs of up to 120 s each, one after the other
+const STATUS_TIMEOUT_MS = 75_000; // one `channels status --probe` (60 s limit) and a margin
+const TEST_MESSAGE_TIMEOUT_MS = 75_000;
 
 type Call = { target: ControllerTarget; fetch?: typeof fetch; scrub: (text: string) => string };
 

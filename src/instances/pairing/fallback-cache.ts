@@ -6,7 +6,7 @@ import { and, eq, gt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { kiloclawPairingCache, PAIRING_KINDS, type PairingKind } from '@/db/schema';
 
-export const FALLBACK_CACHE_TTL_MS = 120_000; // a CLI list costs seconds; two minutes of staleness is acceptable
+const FALLBACK_CACHE_TTL_MS = 120_000; // a CLI list costs seconds; two minutes of staleness is acceptable
 
 const C = kiloclawPairingCache;
 

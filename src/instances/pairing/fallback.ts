@@ -11,9 +11,9 @@ import {
 } from '@/contracts/controller';
 import type { MachineProvider } from '../providers/provider';
 
-export const FALLBACK_EXEC_TIMEOUT_S = 60; // one CLI call takes 2–8 s; 60 s means it is stuck
+const FALLBACK_EXEC_TIMEOUT_S = 60; // one CLI call takes 2–8 s; 60 s means it is stuck
 /** The CLI needs a channel name to list; these are the channels an instance can configure. */
-export const FALLBACK_CHANNELS = ['telegram', 'discord', 'slack'] as const;
+const FALLBACK_CHANNELS = ['telegram', 'discord', 'slack'] as const;
 
 export class FallbackFailed extends Error {
   constructor(message: string) {

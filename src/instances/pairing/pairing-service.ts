@@ -47,10 +47,10 @@ export type PairingDeps = {
 };
 
 export type PairingSource = 'controller' | 'fallback' | 'not_running';
-export type ChannelList = ChannelPairingListResponse & { source: PairingSource; cached: boolean };
-export type DeviceList = DevicePairingListResponse & { source: PairingSource; cached: boolean };
+type ChannelList = ChannelPairingListResponse & { source: PairingSource; cached: boolean };
+type DeviceList = DevicePairingListResponse & { source: PairingSource; cached: boolean };
 
-export const NOT_RUNNING_MESSAGE = 'Instance is not running';
+const NOT_RUNNING_MESSAGE = 'Instance is not running';
 
 /** A list call: `refresh` re-reads openclaw; `since` + `wait` long-poll for a version newer than `since`. */
 export type ListOptions = { refresh?: boolean; since?: number; wait?: number };

@@ -1,7 +1,7 @@
 // The one interface the lifecycle drives, shaped after the Fly Machines API (machines, volumes,
 // exec). `fly` talks to Fly; `local` runs the controller as a child process on this host.
 
-export type MachineState = string; // created | starting | started | stopping | stopped | failed | destroying | destroyed | …
+type MachineState = string; // created | starting | started | stopping | stopped | failed | destroying | destroyed | …
 
 export type Machine = {
   id: string;
@@ -20,7 +20,7 @@ export type MachineSpec = {
   metadata: Record<string, string>;
 };
 
-export type Volume = { id: string; name: string };
+type Volume = { id: string; name: string };
 
 export type ExecOutput = { stdout: string; stderr: string; exitCode: number };
 

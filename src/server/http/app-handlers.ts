@@ -14,8 +14,6 @@ import { sameOriginOnly } from './same-origin';
 import { createStripeWebhookHandler } from './stripe-webhook-handler';
 import { createTrpcHandler } from './trpc-handler';
 
-export type { Handler };
-
 export type AppHandlers = Record<RouteHandlerName, Handler>;
 
 export function createAppHandlers(deps: AppDeps): AppHandlers {

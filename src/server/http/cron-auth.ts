@@ -6,7 +6,7 @@ import type { AppDeps } from '../app-deps';
 export const NO_STORE = { 'cache-control': 'no-store' };
 
 /** Compares digests so neither the content nor the length of the secret leaks through timing. */
-export function bearerMatches(header: string | null, secret: string): boolean {
+function bearerMatches(header: string | null, secret: string): boolean {
   const given = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? '';
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(secret).digest();

@@ -16,7 +16,7 @@ import { ManageSubscription } from './manage-subscription';
 
 const CONFIRM_POLL_MS = 2_000; // after checkout the webhook lands within seconds; poll until it has
 /** Stop asking after this long: a payment not confirmed by then (a bank debit, an outage) needs a person. */
-export const CONFIRM_POLL_LIMIT_MS = 90_000;
+const CONFIRM_POLL_LIMIT_MS = 90_000;
 
 export function BillingPanel() {
   return (

@@ -6,7 +6,7 @@ import { type InstanceStatusView, instanceQuery } from '../../_lib/queries';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
 
-export const DESTROY_CONFIRMATION_WORD = 'delete';
+const DESTROY_CONFIRMATION_WORD = 'delete';
 
 export function DestroyInstance({ onDestroyed }: { onDestroyed: (view: InstanceStatusView) => void }) {
   const [typed, setTyped] = useState('');

@@ -3,7 +3,7 @@
 import { errorMessage } from '@/platform/error-message';
 import { ProviderError } from '../provider';
 
-export const FLY_CALL_TIMEOUT_MS = 15_000; // an ordinary Machines API call answers in well under a second
+const FLY_CALL_TIMEOUT_MS = 15_000; // an ordinary Machines API call answers in well under a second
 const WAIT_MAX_S = 60; // Fly clamps /wait to 60 s; longer waits loop
 const EXEC_MARGIN_MS = 15_000; // on top of the command's own timeout: connection + exec startup
 // Fly answers 429 + Retry-After past its rate limits (1 req/s per action per machine, burst 3): a
@@ -22,7 +22,7 @@ function retryAfterMs(header: string | null, now = Date.now()): number | null {
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-export type FlyMount = { volume: string; path: string };
+type FlyMount = { volume: string; path: string };
 export type FlyMachineConfig = {
   image?: string;
   env?: Record<string, string>;
