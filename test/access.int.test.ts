@@ -3,32 +3,28 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawEarlybirdPurchases, kiloclawSubscriptions } from '@/db/schema';
 import { DAY_MS, fixedClock } from '@/platform/clock';
-import { startTestApp, type TestApp } from './harness/app';
+import { type AppWorld, startAppWorld } from './harness/app';
 import { signUp, type TestUser, trpcError } from './harness/client';
-import { createTestDb, type TestDb } from './harness/db';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
 const at = (days: number) => new Date(clock.now().getTime() + days * DAY_MS);
 
-let tdb: TestDb;
-let app: TestApp;
+let w: AppWorld;
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db, clock });
+  w = await startAppWorld({ clock });
 });
 afterAll(async () => {
-  await app?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 async function userWith(
   sub: Partial<typeof kiloclawSubscriptions.$inferInsert> | null,
   earlybirdDays?: number,
 ): Promise<TestUser> {
-  const u = await signUp(app.url);
-  if (sub) await tdb.db.insert(kiloclawSubscriptions).values({ status: 'active', ...sub, userId: u.id });
+  const u = await signUp(w.app.url);
+  if (sub) await w.tdb.db.insert(kiloclawSubscriptions).values({ status: 'active', ...sub, userId: u.id });
   if (earlybirdDays !== undefined) {
-    await tdb.db.insert(kiloclawEarlybirdPurchases).values({
+    await w.tdb.db.insert(kiloclawEarlybirdPurchases).values({
       userId: u.id,
       stripeCheckoutSessionId: `cs_${u.id}`,
       expiresAt: at(earlybirdDays),
@@ -49,7 +45,7 @@ async function denial(u: TestUser) {
 
 describe('access to claw procedures', () => {
   it('answers 401 JSON without a session', async () => {
-    const res = await fetch(`${app.url}/api/trpc/kiloclaw.getBillingStatus`);
+    const res = await fetch(`${w.app.url}/api/trpc/kiloclaw.getBillingStatus`);
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toMatch(/json/);
     const body = await res.json();
@@ -58,7 +54,7 @@ describe('access to claw procedures', () => {
 
   it('lets a signed-in user read billing status with no plan (200)', async () => {
     const u = await userWith(null);
-    const res = await fetch(`${app.url}/api/trpc/kiloclaw.getBillingStatus`, { headers: { cookie: u.cookie } });
+    const res = await fetch(`${w.app.url}/api/trpc/kiloclaw.getBillingStatus`, { headers: { cookie: u.cookie } });
     expect(res.status).toBe(200);
     const s = await u.trpc.kiloclaw.getBillingStatus.query();
     expect(s).toMatchObject({
@@ -94,7 +90,7 @@ describe('access to claw procedures', () => {
   });
 
   it('follows the clock: a trial allows until its end, then forbids', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const { trialEndsAt } = await u.trpc.kiloclaw.startTrial.mutate();
     expect(trialEndsAt.getTime()).toBe(at(7).getTime());
     await expect(u.trpc.kiloclaw.getInstanceStatus.query()).resolves.toBeTruthy();
@@ -110,7 +106,7 @@ describe('access to claw procedures', () => {
 
 describe('startTrial', () => {
   it('starts once per user and refuses a second time with CONFLICT', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     await u.trpc.kiloclaw.startTrial.mutate();
     const err = await trpcError(u.trpc.kiloclaw.startTrial.mutate());
     expect(err.data?.code).toBe('CONFLICT');
@@ -118,10 +114,10 @@ describe('startTrial', () => {
   });
 
   it('gives exactly one trial to 10 concurrent requests', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => u.trpc.kiloclaw.startTrial.mutate()));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const rows = await tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, u.id));
+    const rows = await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, u.id));
     expect(rows).toHaveLength(1);
   });
 
@@ -129,7 +125,7 @@ describe('startTrial', () => {
     const u = await userWith({ status: 'canceled', plan: 'standard' });
     const err = await trpcError(u.trpc.kiloclaw.startTrial.mutate());
     expect(err.data?.code).toBe('CONFLICT');
-    const [row] = await tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, u.id));
+    const [row] = await w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, u.id));
     expect(row?.status).toBe('canceled');
   });
 });

@@ -3,45 +3,36 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingInstanceActions } from '@/billing/ports';
 import { fixedClock } from '@/platform/clock';
-import type { Mailer } from '@/platform/mailer';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
-import { NOW, sinkMailer, subOf, trial } from '../harness/cron-fixtures';
-import { createTestDb, type TestDb } from '../harness/db';
-import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import { type MailWorld, NOW, startMailWorld, subOf, trial } from '../harness/cron-fixtures';
 import { makeUser } from '../harness/users';
 
-let tdb: TestDb;
-let sink: SmtpSink;
-let mailer: Mailer;
+let w: MailWorld;
 let app: TestApp;
 const actions = recordingInstanceActions();
 const URL_PATH = '/api/cron/billing-lifecycle';
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  sink = await startSmtpSink();
-  mailer = sinkMailer(sink);
+  w = await startMailWorld();
   app = await startTestApp({
-    db: tdb.db,
+    db: w.tdb.db,
     clock: fixedClock(NOW),
-    extend: (d) => ({ ...d, mailer, instanceActions: actions }),
+    extend: (d) => ({ ...d, mailer: w.mailer, instanceActions: actions }),
   });
 });
 afterAll(async () => {
   await app?.close();
-  await mailer?.close();
-  await sink?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 const post = (headers: Record<string, string> = {}) => fetch(`${app.url}${URL_PATH}`, { method: 'POST', headers });
 
 async function snapshot() {
   const [subs, log] = await Promise.all([
-    tdb.db.execute(
+    w.tdb.db.execute(
       sql`select user_id, suspended_at, destruction_deadline from kiloclaw_subscriptions order by user_id`,
     ),
-    tdb.db.execute(sql`select user_id, email_type from kiloclaw_email_log order by user_id, email_type`),
+    w.tdb.db.execute(sql`select user_id, email_type from kiloclaw_email_log order by user_id, email_type`),
   ]);
   return JSON.stringify({ subs, log });
 }
@@ -55,7 +46,7 @@ describe('without the right secret', () => {
     ['the secret without the Bearer scheme', { authorization: TEST_SECRETS.CRON_SECRET }],
     ['an empty bearer', { authorization: 'Bearer ' }],
   ])('answers 401 to %s and changes nothing', async (_name, headers) => {
-    const due = await makeUser(tdb.db, { sub: trial(-1) });
+    const due = await makeUser(w.tdb.db, { sub: trial(-1) });
     const before = await snapshot();
     const res = await post(headers);
     expect(res.status).toBe(401);
@@ -63,8 +54,8 @@ describe('without the right secret', () => {
     expect(body.error).toMatch(/Authorization: Bearer/);
     expect(JSON.stringify(body)).not.toContain(TEST_SECRETS.CRON_SECRET);
     expect(await snapshot()).toBe(before);
-    expect((await subOf(tdb.db, due.id))?.suspendedAt).toBeNull();
-    expect(sink.to(due.email)).toEqual([]);
+    expect((await subOf(w.tdb.db, due.id))?.suspendedAt).toBeNull();
+    expect(w.sink.to(due.email)).toEqual([]);
     expect(actions.calls).toEqual([]);
   });
 

@@ -8,34 +8,25 @@ import type { InstanceActions } from '@/billing/ports';
 import type { FlyEmulator } from '@/emulators/fly/server';
 import { createInstanceService, type InstanceService } from '@/instances/instance-service';
 import { fixedClock } from '@/platform/clock';
-import type { Mailer } from '@/platform/mailer';
-import { lifecycleDeps, NOW, sinkMailer, subOf, suspended } from '../harness/cron-fixtures';
-import { createTestDb, type TestDb } from '../harness/db';
+import { lifecycleDeps, type MailWorld, NOW, startMailWorld, subOf, suspended } from '../harness/cron-fixtures';
 import { flyWithEmulator, lifecycleDeps as instanceDeps, instanceOf } from '../harness/instances';
-import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
 import { makeUser } from '../harness/users';
 
 const DELETED = 'Your KiloClaw instance has been deleted';
 const clock = fixedClock(NOW);
-let tdb: TestDb;
+let w: MailWorld;
 let emulator: FlyEmulator;
-let sink: SmtpSink;
-let mailer: Mailer;
 let instances: InstanceService;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
+  w = await startMailWorld();
   const fly = await flyWithEmulator();
   emulator = fly.emulator;
-  instances = createInstanceService(instanceDeps(tdb.db, clock, fly.provider));
-  sink = await startSmtpSink();
-  mailer = sinkMailer(sink);
+  instances = createInstanceService(instanceDeps(w.tdb.db, clock, fly.provider));
 });
 afterAll(async () => {
-  await mailer?.close();
-  await sink?.close();
   await emulator?.close();
-  await tdb?.close();
+  await w?.close();
 });
 beforeEach(() => {
   emulator.behaviour.apiFailure = null;
@@ -44,17 +35,17 @@ beforeEach(() => {
 
 /** A billing cron run whose instance side is `actions` (the real one unless a test says otherwise). */
 const cronRun = (actions: InstanceActions = instances.actions()) =>
-  runBillingLifecycle({ ...lifecycleDeps({ db: tdb.db, mailer, clock }), instanceActions: actions });
+  runBillingLifecycle({ ...lifecycleDeps({ db: w.tdb.db, mailer: w.mailer, clock }), instanceActions: actions });
 
 /** A user suspended 8 days ago (destruction due) whose instance is running on Fly. */
 async function dueForDestruction() {
-  const user = await makeUser(tdb.db, { sub: suspended(8) });
+  const user = await makeUser(w.tdb.db, { sub: suspended(8) });
   expect((await instances.start(user.id)).status).toBe('running');
-  const row = (await instanceOf(tdb.db, user.id))!;
+  const row = (await instanceOf(w.tdb.db, user.id))!;
   return { user, machineId: row.machineId!, volumeId: row.volumeId! };
 }
 
-const deletedMails = (email: string) => sink.to(email).filter((m) => m.subject === DELETED);
+const deletedMails = (email: string) => w.sink.to(email).filter((m) => m.subject === DELETED);
 
 describe('destroying the instance of a user whose grace period is over', () => {
   it('sends no email while the provider fails, and says it once after the reconciler finished the destroy', async () => {
@@ -64,12 +55,12 @@ describe('destroying the instance of a user whose grace period is over', () => {
     const first = await cronRun();
     expect(deletedMails(user.email)).toEqual([]);
     expect(first.sweeps.destruction.errors).toBe(1); // reported, not hidden
-    expect((await instanceOf(tdb.db, user.id))?.status).toBe('destroying');
-    expect((await subOf(tdb.db, user.id))?.destructionDeadline).toBeNull(); // claimed: not destroyed twice
+    expect((await instanceOf(w.tdb.db, user.id))?.status).toBe('destroying');
+    expect((await subOf(w.tdb.db, user.id))?.destructionDeadline).toBeNull(); // claimed: not destroyed twice
 
     emulator.behaviour.apiFailure = null;
     await instances.reconcile(); // destroy_retry finishes it
-    expect(await instanceOf(tdb.db, user.id)).toBeNull();
+    expect(await instanceOf(w.tdb.db, user.id)).toBeNull();
     expect(emulator.machines.get(machineId)?.state).toBe('destroyed');
     expect(emulator.volumes.get(volumeId)?.state).toBe('destroyed');
 
@@ -84,14 +75,14 @@ describe('destroying the instance of a user whose grace period is over', () => {
 
     await cronRun();
     expect(deletedMails(user.email)).toEqual([]);
-    const pending = (await instanceOf(tdb.db, user.id))!;
+    const pending = (await instanceOf(w.tdb.db, user.id))!;
     expect(pending).toMatchObject({ status: 'destroying', machineId: null, volumeId });
 
     emulator.behaviour.failVolumeDelete = false;
     await instances.reconcile();
     await cronRun();
     await cronRun();
-    expect(await instanceOf(tdb.db, user.id)).toBeNull();
+    expect(await instanceOf(w.tdb.db, user.id)).toBeNull();
     expect(deletedMails(user.email)).toHaveLength(1);
   });
 
@@ -107,7 +98,7 @@ describe('destroying the instance of a user whose grace period is over', () => {
 
     await cronRun(dies);
     expect(deletedMails(user.email)).toEqual([]);
-    expect((await instanceOf(tdb.db, user.id))?.status).toBe('destroying'); // nothing can start it again
+    expect((await instanceOf(w.tdb.db, user.id))?.status).toBe('destroying'); // nothing can start it again
 
     await cronRun(); // a later run never says "deleted" while the machine still exists
     expect(deletedMails(user.email)).toEqual([]);
@@ -118,7 +109,7 @@ describe('destroying the instance of a user whose grace period is over', () => {
   });
 
   it('tells a user without an instance at once', async () => {
-    const user = await makeUser(tdb.db, { sub: suspended(8) });
+    const user = await makeUser(w.tdb.db, { sub: suspended(8) });
     await cronRun();
     expect(deletedMails(user.email)).toHaveLength(1);
   });

@@ -9,26 +9,27 @@ import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
 import { recordingInstanceActions } from '@/billing/ports';
 import { applySubscriptionState, lockBillingRow } from '@/billing/subscription-sync';
 import { fixedClock } from '@/platform/clock';
-import type { Mailer } from '@/platform/mailer';
 import { startTestApp, TEST_SECRETS, type TestApp, testConfig } from '../harness/app';
-import { at, lifecycleDeps, NOW, quietLogger, sinkMailer, subOf, suspended, trial } from '../harness/cron-fixtures';
-import { createTestDb, type TestDb } from '../harness/db';
-import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import {
+  at,
+  lifecycleDeps,
+  type MailWorld,
+  NOW,
+  quietLogger,
+  startMailWorld,
+  subOf,
+  suspended,
+  trial,
+} from '../harness/cron-fixtures';
 import { makeUser, type Person } from '../harness/users';
 
-let tdb: TestDb;
-let sink: SmtpSink;
-let mailer: Mailer;
+let w: MailWorld;
 
 beforeAll(async () => {
-  tdb = await createTestDb({ max: 30 });
-  sink = await startSmtpSink();
-  mailer = sinkMailer(sink);
+  w = await startMailWorld({ dbMax: 30 });
 });
 afterAll(async () => {
-  await mailer?.close();
-  await sink?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 /** Users due for each of the eight sweeps. */
@@ -36,21 +37,21 @@ async function dueForEverySweep(n: number): Promise<Person[]> {
   const out: Person[] = [];
   for (let i = 0; i < n; i++) {
     out.push(
-      await makeUser(tdb.db, { sub: trial(1) }),
-      await makeUser(tdb.db, { earlybirdDays: 3 }),
-      await makeUser(tdb.db, { sub: trial(-1) }),
-      await makeUser(tdb.db, { earlybirdDays: -1 }),
-      await makeUser(tdb.db, { sub: { status: 'unpaid', plan: 'standard' } }),
-      await makeUser(tdb.db, { sub: { status: 'past_due', plan: 'commit', pastDueSince: at(-30) } }),
-      await makeUser(tdb.db, { sub: suspended(6) }),
-      await makeUser(tdb.db, { sub: suspended(10) }),
+      await makeUser(w.tdb.db, { sub: trial(1) }),
+      await makeUser(w.tdb.db, { earlybirdDays: 3 }),
+      await makeUser(w.tdb.db, { sub: trial(-1) }),
+      await makeUser(w.tdb.db, { earlybirdDays: -1 }),
+      await makeUser(w.tdb.db, { sub: { status: 'unpaid', plan: 'standard' } }),
+      await makeUser(w.tdb.db, { sub: { status: 'past_due', plan: 'commit', pastDueSince: at(-30) } }),
+      await makeUser(w.tdb.db, { sub: suspended(6) }),
+      await makeUser(w.tdb.db, { sub: suspended(10) }),
     );
   }
   return out;
 }
 
 function expectEachOnce(people: Person[], calls: Array<{ action: string; userId: string }>) {
-  for (const p of people) expect(sink.to(p.email), p.id).toHaveLength(1);
+  for (const p of people) expect(w.sink.to(p.email), p.id).toHaveLength(1);
   const keys = calls.map((c) => `${c.action}:${c.userId}`);
   expect(new Set(keys).size).toBe(keys.length); // no instance stopped or destroyed twice
 }
@@ -60,9 +61,9 @@ describe('two cron calls at once', () => {
   const actions = recordingInstanceActions();
   beforeAll(async () => {
     app = await startTestApp({
-      db: tdb.db,
+      db: w.tdb.db,
       clock: fixedClock(NOW),
-      extend: (d) => ({ ...d, mailer, instanceActions: actions }),
+      extend: (d) => ({ ...d, mailer: w.mailer, instanceActions: actions }),
     });
   });
   afterAll(async () => app?.close());
@@ -75,12 +76,12 @@ describe('two cron calls at once', () => {
 
   it('runs one and skips the other, with no duplicate email and no double action', async () => {
     const people = await dueForEverySweep(4);
-    sink.setDelayMs(25); // a slow relay keeps the first run holding the lock
+    w.sink.setDelayMs(25); // a slow relay keeps the first run holding the lock
     try {
       const first = call();
       // wait until the first run really holds the advisory lock, then knock
       for (let i = 0; i < 400; i++) {
-        const rows = await tdb.db.execute(sql`
+        const rows = await w.tdb.db.execute(sql`
           select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
             and database = (select oid from pg_database where datname = current_database())
             and objid = ${Number(LIFECYCLE_LOCK_KEY & 0xffffffffn)}::oid`);
@@ -96,7 +97,7 @@ describe('two cron calls at once', () => {
       expect(summary).toMatchObject({ skipped: false, ok: true, emails: { sent: people.length, failed: 0 } });
       expect(summary.sweeps.destruction.actioned).toBe(4);
     } finally {
-      sink.setDelayMs(0);
+      w.sink.setDelayMs(0);
     }
     expectEachOnce(people, actions.calls);
     // the lock is released: the next call runs (and finds nothing left to do)
@@ -108,7 +109,7 @@ describe('two cron calls at once', () => {
 describe('two runs that bypass the lock (e.g. a lock lost with its connection)', () => {
   it('still send each email once and act on each instance once', async () => {
     const people = await dueForEverySweep(15);
-    const a = lifecycleDeps({ db: tdb.db, mailer });
+    const a = lifecycleDeps({ db: w.tdb.db, mailer: w.mailer });
     const b = { ...a, instanceActions: a.instanceActions }; // shared record of instance calls
     const [ra, rb] = await Promise.all([runBillingLifecycle(a), runBillingLifecycle(b)]);
     expect(ra.emails.failed + rb.emails.failed).toBe(0);
@@ -136,7 +137,7 @@ describe('a reactivation racing the trial-expiry sweep', () => {
         ],
       },
     } as unknown as Stripe.Subscription;
-    await tdb.db.transaction(async (tx) => {
+    await w.tdb.db.transaction(async (tx) => {
       const row = await lockBillingRow(tx, userId);
       if (holdMs) await sleep(holdMs); // keep the row locked while the sweep runs
       await applySubscriptionState(
@@ -148,17 +149,17 @@ describe('a reactivation racing the trial-expiry sweep', () => {
   }
 
   it('never leaves an active user suspended (100 races)', async () => {
-    const deps = lifecycleDeps({ db: tdb.db, mailer });
+    const deps = lifecycleDeps({ db: w.tdb.db, mailer: w.mailer });
     let wronglySuspended = 0;
     let sweepFirst = 0;
     for (let i = 0; i < 100; i++) {
-      const user = await makeUser(tdb.db, { sub: trial(-1) });
+      const user = await makeUser(w.tdb.db, { sub: trial(-1) });
       const jitter = i % 4; // 0–3 ms head start for the sweep, and sometimes a held row lock
       await Promise.all([
         runBillingLifecycle(deps),
         sleep(jitter).then(() => reactivate(user.id, i % 5 === 0 ? 3 : 0)),
       ]);
-      const row = await subOf(tdb.db, user.id);
+      const row = await subOf(w.tdb.db, user.id);
       expect(row?.status).toBe('active');
       if (row?.suspendedAt) wronglySuspended++;
       if (deps.instanceActions.calls.some((c) => c.userId === user.id)) sweepFirst++;

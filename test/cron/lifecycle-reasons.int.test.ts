@@ -3,40 +3,40 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideAccess } from '@/billing/access';
 import { runBillingLifecycle } from '@/billing/lifecycle/run-lifecycle';
-import type { Mailer } from '@/platform/mailer';
-import { at, lifecycleDeps, loggedEmails, NOW, sinkMailer, subOf, trial } from '../harness/cron-fixtures';
-import { createTestDb, type TestDb } from '../harness/db';
-import { type SmtpSink, startSmtpSink } from '../harness/smtp-sink';
+import {
+  at,
+  lifecycleDeps,
+  loggedEmails,
+  type MailWorld,
+  NOW,
+  startMailWorld,
+  subOf,
+  trial,
+} from '../harness/cron-fixtures';
 import { makeUser } from '../harness/users';
 
-let tdb: TestDb;
-let sink: SmtpSink;
-let mailer: Mailer;
+let w: MailWorld;
 beforeAll(async () => {
-  tdb = await createTestDb();
-  sink = await startSmtpSink();
-  mailer = sinkMailer(sink);
+  w = await startMailWorld();
 });
 afterAll(async () => {
-  await mailer?.close();
-  await sink?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
-const subjectsTo = (email: string) => sink.received.filter((m) => m.to.includes(email)).map((m) => m.subject);
+const subjectsTo = (email: string) => w.sink.received.filter((m) => m.to.includes(email)).map((m) => m.subject);
 
 describe('suspension emails name the actual reason', () => {
   it('a trial user whose later earlybird lapsed gets earlybird_expired, not trial_expired', async () => {
-    const trialThenEarlybird = await makeUser(tdb.db, { sub: trial(-90), earlybirdDays: -1 });
-    const trialOnly = await makeUser(tdb.db, { sub: trial(-1) });
-    await runBillingLifecycle(lifecycleDeps({ db: tdb.db, mailer }));
+    const trialThenEarlybird = await makeUser(w.tdb.db, { sub: trial(-90), earlybirdDays: -1 });
+    const trialOnly = await makeUser(w.tdb.db, { sub: trial(-1) });
+    await runBillingLifecycle(lifecycleDeps({ db: w.tdb.db, mailer: w.mailer }));
 
-    expect((await subOf(tdb.db, trialThenEarlybird.id))?.suspendedAt).toEqual(NOW);
-    expect(await loggedEmails(tdb.db, trialThenEarlybird.id)).toEqual(['earlybird_expired']);
+    expect((await subOf(w.tdb.db, trialThenEarlybird.id))?.suspendedAt).toEqual(NOW);
+    expect(await loggedEmails(w.tdb.db, trialThenEarlybird.id)).toEqual(['earlybird_expired']);
     expect(subjectsTo(trialThenEarlybird.email).join('\n')).toMatch(/earlybird/i);
     expect(subjectsTo(trialThenEarlybird.email).join('\n')).not.toMatch(/trial/i);
 
-    expect(await loggedEmails(tdb.db, trialOnly.id)).toEqual(['trial_expired']);
+    expect(await loggedEmails(w.tdb.db, trialOnly.id)).toEqual(['trial_expired']);
   });
 
   it('the access reason agrees: earlybird_expired when the earlybird outlasted the trial', () => {

@@ -4,24 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError, isRetryable } from '@/app/_lib/errors';
 import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
 import { freePort } from '@/platform/free-port';
-import { startTestApp, type TestApp } from '../harness/app';
+import { type AppWorld, startAppWorld } from '../harness/app';
 import { signUp, trpcClient, trpcError } from '../harness/client';
-import { createTestDb, type TestDb } from '../harness/db';
 
-let tdb: TestDb;
-let app: TestApp;
+let w: AppWorld;
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
+  w = await startAppWorld();
 });
 afterAll(async () => {
-  await app?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 describe('failed calls in words', () => {
   it('explains an access denial with its reason, and does not retry it', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const err = await trpcError(u.trpc.kiloclaw.getInstanceStatus.query());
     expect(describeError(err)).toEqual({
       code: 'FORBIDDEN',
@@ -32,7 +28,7 @@ describe('failed calls in words', () => {
   });
 
   it('asks a signed-out person to sign in again', async () => {
-    const err = await trpcError(trpcClient(app.url).kiloclaw.getBillingStatus.query());
+    const err = await trpcError(trpcClient(w.app.url).kiloclaw.getBillingStatus.query());
     expect(describeError(err)).toMatchObject({
       code: 'UNAUTHORIZED',
       signedOut: true,
@@ -41,7 +37,7 @@ describe('failed calls in words', () => {
   });
 
   it('shows the field message of bad input, not the validator output', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const err = await trpcError(u.trpc.kiloclaw.switchPlan.mutate({ plan: 'gold' as 'standard' }));
     const words = describeError(err);
     expect(words.code).toBe('BAD_REQUEST');
@@ -50,7 +46,7 @@ describe('failed calls in words', () => {
   });
 
   it('passes on the sentence of a named domain error', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     await u.trpc.kiloclaw.startTrial.mutate();
     const err = await trpcError(u.trpc.kiloclaw.startTrial.mutate());
     expect(describeError(err)).toMatchObject({
@@ -61,7 +57,7 @@ describe('failed calls in words', () => {
   });
 
   it('words the loser of a double-clicked trial start as "already used", never as a failure of ours', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const results = await Promise.allSettled([
       u.trpc.kiloclaw.startTrial.mutate(),
       u.trpc.kiloclaw.startTrial.mutate(),

@@ -12,7 +12,7 @@ import { ACCESS_DENIAL_MESSAGES } from '@/billing/access';
 import { kiloclawEarlybirdPurchases, kiloclawSubscriptions, users } from '@/db/schema';
 import { type StripeEmulator, startStripeEmulator } from '@/emulators/stripe/server';
 import { DAY_MS } from '@/platform/clock';
-import { launchBrowser } from '../harness/browser';
+import { launchBrowser, signUpInBrowser } from '../harness/browser';
 import { uniqueEmail } from '../harness/client';
 import { createTestDb, type TestDb } from '../harness/db';
 import { eventually } from '../harness/eventually';
@@ -36,16 +36,7 @@ async function newCustomer(): Promise<{ context: BrowserContext; page: Page; use
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const email = uniqueEmail('billing');
-  await page.goto(`${system.url}/sign-up`);
-  await page.getByLabel('Your name').fill('Grace Hopper');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  // a new account confirms its address first: the link is on the development mail page
-  await page.waitForURL('**/verify');
-  await page.goto(`${system.url}/dev/mail`);
-  await page.locator(`[data-testid=dev-mail][data-to="${email}"] a[href*="/api/auth/verify-email"]`).first().click();
-  await page.waitForURL('**/billing');
+  await signUpInBrowser(page, system.url, { name: 'Grace Hopper', email, password: PASSWORD });
   const [user] = await tdb.db.select({ id: users.id }).from(users).where(eq(users.email, email));
   return { context, page, userId: user!.id };
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../harness/browser';
+import { launchBrowser, signUpInBrowser } from '../harness/browser';
 import { uniqueEmail } from '../harness/client';
 import { ensureOpenclaw } from '../harness/openclaw';
 import { type RunningSystem, startSystem } from '../harness/system';
@@ -47,17 +47,11 @@ afterAll(async () => {
 
 describe('connecting a channel from the dashboard', () => {
   it('signs up, starts a trial and the instance', { timeout: INSTANCE_START_MS + 120_000 }, async () => {
-    const email = uniqueEmail('channels');
-    await page.goto(`${system.url}/sign-up`);
-    await page.getByLabel('Your name').fill('Grace Hopper');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('correct-horse-battery');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    // a new account confirms its address first: the link is on the development mail page
-    await page.waitForURL('**/verify');
-    await page.goto(`${system.url}/dev/mail`);
-    await page.locator(`[data-testid=dev-mail][data-to="${email}"] a[href*="/api/auth/verify-email"]`).first().click();
-    await page.waitForURL('**/billing');
+    await signUpInBrowser(page, system.url, {
+      name: 'Grace Hopper',
+      email: uniqueEmail('channels'),
+      password: 'correct-horse-battery',
+    });
     await page.getByRole('button', { name: 'Start free trial' }).click();
     await page.getByText(/Your free trial has started/).waitFor();
 

@@ -8,6 +8,7 @@ import { createLogger } from '@/platform/logger';
 import { type AppDeps, createAppDeps } from '@/server/app-deps';
 import { type AppHandlers, createAppHandlers, routeRequest } from '@/server/http/app-handlers';
 import { sendFetchResponse, toFetchRequest } from '@/server/http/node-adapter';
+import { createTestDb, type TestDb } from './db';
 
 export type TestApp = { url: string; deps: AppDeps; handlers: AppHandlers; close: () => Promise<void> };
 
@@ -66,5 +67,21 @@ export async function startTestApp(opts: {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+export type AppWorld = { tdb: TestDb; app: TestApp; close: () => Promise<void> };
+
+/** A fresh test database and the app on it, as most HTTP tests start. */
+export async function startAppWorld(opts: { clock?: Clock } = {}): Promise<AppWorld> {
+  const tdb = await createTestDb();
+  const app = await startTestApp({ db: tdb.db, clock: opts.clock });
+  return {
+    tdb,
+    app,
+    close: async () => {
+      await app.close();
+      await tdb.close();
+    },
   };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import sparticuz from '@sparticuz/chromium';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 const ARGS = [
   '--headless=new',
@@ -65,4 +65,28 @@ export async function launchBrowser(): Promise<Browser> {
   const executablePath = await sparticuz.executablePath();
   const libraries = [bundledLibraries(), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   return chromium.launch({ executablePath, args: ARGS, env: { ...process.env, LD_LIBRARY_PATH: libraries } });
+}
+
+/**
+ * Signs a new account up on the sign-up page at `baseUrl` and confirms its address through the link
+ * on the development mail page; resolves once the link has landed the person on billing.
+ */
+export async function signUpInBrowser(
+  page: Page,
+  baseUrl: string,
+  person: { name: string; email: string; password: string },
+): Promise<void> {
+  await page.goto(`${baseUrl}/sign-up`);
+  await page.getByLabel('Your name').fill(person.name);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  // a new account confirms its address first: the link is on the development mail page
+  await page.waitForURL('**/verify');
+  await page.goto(`${baseUrl}/dev/mail`);
+  await page
+    .locator(`[data-testid=dev-mail][data-to="${person.email}"] a[href*="/api/auth/verify-email"]`)
+    .first()
+    .click();
+  await page.waitForURL('**/billing');
 }

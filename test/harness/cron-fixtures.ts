@@ -8,7 +8,8 @@ import { kiloclawEmailLog, kiloclawSubscriptions } from '@/db/schema';
 import { type Clock, DAY_MS, fixedClock } from '@/platform/clock';
 import { createLogger, type Logger } from '@/platform/logger';
 import { createSmtpMailer, type Mailer } from '@/platform/mailer';
-import type { SmtpSink } from './smtp-sink';
+import { createTestDb, type TestDb } from './db';
+import { type SmtpSink, startSmtpSink } from './smtp-sink';
 
 export const NOW = new Date('2026-11-28T12:00:00Z');
 /** NOW plus `days` (negative: in the past) */
@@ -46,6 +47,25 @@ export const quietLogger = (): Logger => createLogger({ level: process.env.TEST_
 
 export function sinkMailer(sink: SmtpSink, logger: Logger = quietLogger()): Mailer {
   return createSmtpMailer({ url: sink.url, from: 'KiloClaw <no-reply@kiloclaw.test>', logger });
+}
+
+export type MailWorld = { tdb: TestDb; sink: SmtpSink; mailer: Mailer; close: () => Promise<void> };
+
+/** A test database and a real SMTP inbox with a mailer sending to it: what a lifecycle run needs. */
+export async function startMailWorld(opts: { dbMax?: number; sinkSeed?: number } = {}): Promise<MailWorld> {
+  const tdb = await createTestDb({ max: opts.dbMax });
+  const sink = await startSmtpSink({ seed: opts.sinkSeed });
+  const mailer = sinkMailer(sink);
+  return {
+    tdb,
+    sink,
+    mailer,
+    close: async () => {
+      await mailer.close();
+      await sink.close();
+      await tdb.close();
+    },
+  };
 }
 
 export function lifecycleDeps(opts: {

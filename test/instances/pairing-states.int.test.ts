@@ -13,42 +13,28 @@ import {
   CONTROLLER_SLOW_ROUTE_LIMIT_MS,
 } from '@/contracts/controller';
 import { kiloclawInstances } from '@/db/schema';
-import type { FlyEmulator } from '@/emulators/fly/server';
 import { CONTROLLER_REFRESH_TIMEOUT_MS } from '@/instances/controller-client';
 import { checkControllerVersion } from '@/instances/pairing/controller-version';
-import type { MachineProvider } from '@/instances/providers/provider';
 import { fixedClock } from '@/platform/clock';
 import { createLogger } from '@/platform/logger';
-import { TEST_SECRETS, type TestApp } from '../harness/app';
-import { signUp, type TestUser, trpcError } from '../harness/client';
-import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, grantAccess, instanceOf, startAppWith } from '../harness/instances';
+import { TEST_SECRETS } from '../harness/app';
+import { type TestUser, trpcError } from '../harness/client';
+import { type FlyWorld, instanceOf, startFlyWorld, userWithInstance } from '../harness/instances';
 
 const clock = fixedClock('2026-11-29T12:00:00Z');
-let tdb: TestDb;
-let emulator: FlyEmulator;
-let provider: MachineProvider;
-let app: TestApp;
+let w: FlyWorld;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  ({ emulator, provider } = await flyWithEmulator());
-  app = await startAppWith({ db: tdb.db, clock, provider });
+  w = await startFlyWorld({ clock });
 });
 afterAll(async () => {
-  await app?.close();
-  await emulator?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
+/** A user with a running instance and a pending Telegram request; returns the request's code. */
 async function runningUser(): Promise<{ u: TestUser; instanceId: string; code: string }> {
-  const u = await signUp(app.url);
-  await grantAccess(tdb.db, u.id);
-  emulator.behaviour.controller = 'current';
-  expect((await u.trpc.kiloclaw.startInstance.mutate()).status).toBe('running');
-  const row = (await instanceOf(tdb.db, u.id))!;
-  const code = emulator.machines.get(row.machineId!)!.image.addChannelRequest('telegram', '123123');
-  return { u, instanceId: row.id, code };
+  const { u, m, instanceId } = await userWithInstance(w);
+  return { u, instanceId, code: m.image.addChannelRequest('telegram', '123123') };
 }
 
 /** Points the instance at a stand-in controller answering every call with `status` and `body`. */
@@ -58,7 +44,7 @@ async function standInController(instanceId: string, status: number, body: unkno
     res.end(JSON.stringify(body));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  await tdb.db
+  await w.tdb.db
     .update(kiloclawInstances)
     .set({ controllerUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
     .where(eq(kiloclawInstances.id, instanceId));
@@ -72,12 +58,12 @@ async function standInController(instanceId: string, status: number, body: unkno
 describe('pairing states', () => {
   it('keeps a successful approval a success when the fallback cache cannot be invalidated', async () => {
     const { u, code } = await runningUser();
-    await tdb.db.execute(sql`ALTER TABLE kiloclaw_pairing_cache RENAME TO kiloclaw_pairing_cache_away`);
+    await w.tdb.db.execute(sql`ALTER TABLE kiloclaw_pairing_cache RENAME TO kiloclaw_pairing_cache_away`);
     try {
       const result = await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code });
       expect(result).toMatchObject({ success: true, message: 'Approved telegram sender 123123.' });
     } finally {
-      await tdb.db.execute(sql`ALTER TABLE kiloclaw_pairing_cache_away RENAME TO kiloclaw_pairing_cache`);
+      await w.tdb.db.execute(sql`ALTER TABLE kiloclaw_pairing_cache_away RENAME TO kiloclaw_pairing_cache`);
     }
     expect((await u.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
   });
@@ -153,16 +139,17 @@ describe('pairing states', () => {
       return { lines, logger };
     };
     const versionOf = async (instanceId: string) =>
-      (await tdb.db.select().from(kiloclawInstances).where(eq(kiloclawInstances.id, instanceId)))[0]?.controllerVersion;
+      (await w.tdb.db.select().from(kiloclawInstances).where(eq(kiloclawInstances.id, instanceId)))[0]
+        ?.controllerVersion;
 
     it('records a mismatch, logs it with the version expected, and shows it on the instance', async () => {
       const { u, instanceId } = await runningUser();
       const close = await standInController(instanceId, 200, { controller: '0.9.0', openclaw: null, node: 'v24' });
       const { lines, logger } = capture();
       try {
-        const row = (await instanceOf(tdb.db, u.id))!;
+        const row = (await instanceOf(w.tdb.db, u.id))!;
         const check = await checkControllerVersion(
-          { db: tdb.db, logger },
+          { db: w.tdb.db, logger },
           { baseUrl: row.controllerUrl!, secret: TEST_SECRETS.CONTROLLER_SECRET, instanceId },
         );
         expect(check).toMatchObject({ ok: true, version: '0.9.0', matches: false });
@@ -185,9 +172,9 @@ describe('pairing states', () => {
       const close = await standInController(instanceId, 500, { error: 'Internal error' });
       const { lines, logger } = capture();
       try {
-        const [row] = await tdb.db.select().from(kiloclawInstances).where(eq(kiloclawInstances.id, instanceId));
+        const [row] = await w.tdb.db.select().from(kiloclawInstances).where(eq(kiloclawInstances.id, instanceId));
         const check = await checkControllerVersion(
-          { db: tdb.db, logger },
+          { db: w.tdb.db, logger },
           { baseUrl: row!.controllerUrl!, secret: TEST_SECRETS.CONTROLLER_SECRET, instanceId },
         );
         expect(check).toEqual({ ok: false, reason: 'answered HTTP 500' });

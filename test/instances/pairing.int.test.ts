@@ -6,51 +6,28 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawInstances, kiloclawPairingCache } from '@/db/schema';
-import type { EmulatedMachine, FlyEmulator } from '@/emulators/fly/server';
 import { CONTROLLER_TIMEOUT_MS } from '@/instances/controller-client';
 import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from '@/instances/pairing/fallback-cache';
-import type { MachineProvider } from '@/instances/providers/provider';
 import { fixedClock } from '@/platform/clock';
-import type { TestApp } from '../harness/app';
-import { signUp, type TestUser, trpcError } from '../harness/client';
-import { createTestDb, type TestDb } from '../harness/db';
-import { flyWithEmulator, grantAccess, instanceOf, startAppWith } from '../harness/instances';
+import { signUp, trpcError } from '../harness/client';
+import { type FlyWorld, grantAccess, startFlyWorld, userWithInstance } from '../harness/instances';
 
 const clock = fixedClock('2026-11-28T12:00:00Z');
-let tdb: TestDb;
-let emulator: FlyEmulator;
-let provider: MachineProvider;
-let app: TestApp;
+let w: FlyWorld;
 
 beforeAll(async () => {
-  tdb = await createTestDb();
-  ({ emulator, provider } = await flyWithEmulator());
-  app = await startAppWith({ db: tdb.db, clock, provider });
+  w = await startFlyWorld({ clock });
 });
 afterAll(async () => {
-  await app?.close();
-  await emulator?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
-/** A signed-up user with access and a running instance; returns the emulated machine too. */
-async function userWithInstance(
-  controller: 'current' | 'legacy' = 'current',
-): Promise<{ u: TestUser; m: EmulatedMachine; instanceId: string }> {
-  const u = await signUp(app.url);
-  await grantAccess(tdb.db, u.id);
-  emulator.behaviour.controller = controller;
-  expect((await u.trpc.kiloclaw.startInstance.mutate()).status).toBe('running');
-  const row = (await instanceOf(tdb.db, u.id))!;
-  return { u, m: emulator.machines.get(row.machineId!)!, instanceId: row.id };
-}
-
 const cachedRows = (instanceId: string) =>
-  tdb.db.select().from(kiloclawPairingCache).where(eq(kiloclawPairingCache.instanceId, instanceId));
+  w.tdb.db.select().from(kiloclawPairingCache).where(eq(kiloclawPairingCache.instanceId, instanceId));
 
 describe('listing and approving through the controller', () => {
   it('lists a pending channel request, approves it, and it is gone', async () => {
-    const { u, m } = await userWithInstance();
+    const { u, m } = await userWithInstance(w);
     const code = m.image.addChannelRequest('telegram', '111222333');
     const list = await u.trpc.kiloclaw.listChannelPairingRequests.query();
     expect(list.source).toBe('controller');
@@ -63,7 +40,7 @@ describe('listing and approving through the controller', () => {
   });
 
   it('lists and approves a device request without passing its public key on', async () => {
-    const { u, m } = await userWithInstance();
+    const { u, m } = await userWithInstance(w);
     const requestId = m.image.addDeviceRequest();
     const list = await u.trpc.kiloclaw.listDevicePairingRequests.query({ refresh: true });
     expect(list.requests.map((r) => r.requestId)).toEqual([requestId]);
@@ -74,7 +51,7 @@ describe('listing and approving through the controller', () => {
   });
 
   it('passes on the reason when the code is not pending', async () => {
-    const { u } = await userWithInstance();
+    const { u } = await userWithInstance(w);
     const result = await u.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code: 'ZZZZ9999' });
     expect(result.success).toBe(false);
     expect(result.message).toMatch(/No pending pairing request found/);
@@ -83,7 +60,7 @@ describe('listing and approving through the controller', () => {
 
 describe('the exec fallback (a controller without the pairing routes)', () => {
   it('keeps an approved request out of the fallback cache when the approve went through the controller', async () => {
-    const { u, m, instanceId } = await userWithInstance('legacy');
+    const { u, m, instanceId } = await userWithInstance(w, 'legacy');
     const code = m.image.addChannelRequest('telegram', '424242');
 
     const first = await u.trpc.kiloclaw.listChannelPairingRequests.query();
@@ -111,7 +88,7 @@ describe('the exec fallback (a controller without the pairing routes)', () => {
   });
 
   it('approves through exec and invalidates the cached list', async () => {
-    const { u, m } = await userWithInstance('legacy');
+    const { u, m } = await userWithInstance(w, 'legacy');
     const code = m.image.addChannelRequest('discord', '99887766');
     expect((await u.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toHaveLength(1);
     clock.advance(1_000);
@@ -123,7 +100,7 @@ describe('the exec fallback (a controller without the pairing routes)', () => {
   });
 
   it('lists and approves devices through exec', async () => {
-    const { u, m } = await userWithInstance('legacy');
+    const { u, m } = await userWithInstance(w, 'legacy');
     const requestId = m.image.addDeviceRequest();
     const list = await u.trpc.kiloclaw.listDevicePairingRequests.query();
     expect(list.source).toBe('fallback');
@@ -135,7 +112,7 @@ describe('the exec fallback (a controller without the pairing routes)', () => {
   });
 
   it('does not cache a list it could not parse, and reads again next time', async () => {
-    const { u, m, instanceId } = await userWithInstance('legacy');
+    const { u, m, instanceId } = await userWithInstance(w, 'legacy');
     m.image.brokenCli = true;
     const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
     expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
@@ -150,18 +127,18 @@ describe('the exec fallback (a controller without the pairing routes)', () => {
   });
 
   it('keeps a list read that began before an approval from landing after it', async () => {
-    const { instanceId } = await userWithInstance('legacy');
+    const { instanceId } = await userWithInstance(w, 'legacy');
     const t0 = new Date('2026-11-28T13:00:00Z');
     const stale = { requests: [{ code: 'OLDCODE1', id: '1', channel: 'telegram' }], lastUpdated: t0.toISOString() };
-    await invalidateFallbackCache(tdb.db, instanceId, new Date(t0.getTime() + 500)); // the approve
-    expect(await writeFallbackCache(tdb.db, instanceId, 'channels', stale, t0)).toBe(false); // the slow read lands
-    expect(await readFallbackCache(tdb.db, instanceId, 'channels', new Date(t0.getTime() + 1_000))).toBeNull();
+    await invalidateFallbackCache(w.tdb.db, instanceId, new Date(t0.getTime() + 500)); // the approve
+    expect(await writeFallbackCache(w.tdb.db, instanceId, 'channels', stale, t0)).toBe(false); // the slow read lands
+    expect(await readFallbackCache(w.tdb.db, instanceId, 'channels', new Date(t0.getTime() + 1_000))).toBeNull();
   });
 });
 
 describe('when the controller cannot be used', () => {
   it('does not fall back on a 401: the token mismatch is reported', async () => {
-    const { u, m } = await userWithInstance();
+    const { u, m } = await userWithInstance(w);
     m.image.addChannelRequest('telegram', '5551');
     m.config.env = { ...m.config.env, CONTROLLER_TOKEN_SHA256: 'ab'.repeat(32) }; // the machine expects another token
     const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
@@ -171,7 +148,7 @@ describe('when the controller cannot be used', () => {
   });
 
   it('does not fall back silently when the machine answers 5xx', async () => {
-    const { u, m } = await userWithInstance();
+    const { u, m } = await userWithInstance(w);
     m.state = 'stopped'; // Fly's proxy answers 502 for it, but our row still says running
     const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
     expect(err.data?.code).toBe('SERVICE_UNAVAILABLE');
@@ -180,11 +157,11 @@ describe('when the controller cannot be used', () => {
   });
 
   it('gives up on a controller that does not answer within its timeout, without falling back', async () => {
-    const { u, m, instanceId } = await userWithInstance();
+    const { u, m, instanceId } = await userWithInstance(w);
     const hanging = http.createServer(() => {}); // accepts, never answers
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
     try {
-      await tdb.db
+      await w.tdb.db
         .update(kiloclawInstances)
         .set({ controllerUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}` })
         .where(eq(kiloclawInstances.id, instanceId));
@@ -203,7 +180,7 @@ describe('when the controller cannot be used', () => {
 
 describe('guards', () => {
   it('returns empty lists and refuses approves while the instance is not running', async () => {
-    const { u, m } = await userWithInstance();
+    const { u, m } = await userWithInstance(w);
     const code = m.image.addChannelRequest('telegram', '7777');
     await u.trpc.kiloclaw.stopInstance.mutate();
     expect(await u.trpc.kiloclaw.listChannelPairingRequests.query()).toMatchObject({
@@ -226,7 +203,7 @@ describe('guards', () => {
     [{ channel: 'telegram', code: 'AB CD; rm -rf /' }, /code/],
     [{ channel: 'telegram', code: 'x'.repeat(33) }, /code/],
   ])('rejects approve input %j with BAD_REQUEST before anything runs', async (input, field) => {
-    const { u, m } = await userWithInstance();
+    const { u, m } = await userWithInstance(w);
     const err = await trpcError(u.trpc.kiloclaw.approveChannelPairingRequest.mutate(input));
     expect(err.data?.code).toBe('BAD_REQUEST');
     expect(err.message).toMatch(field);
@@ -235,19 +212,19 @@ describe('guards', () => {
   });
 
   it('rejects a device request id that is not a UUID with BAD_REQUEST', async () => {
-    const { u } = await userWithInstance();
+    const { u } = await userWithInstance(w);
     const err = await trpcError(u.trpc.kiloclaw.approveDevicePairingRequest.mutate({ requestId: '../../etc/passwd' }));
     expect(err.data?.code).toBe('BAD_REQUEST');
     expect(err.message).toMatch(/UUID/);
   });
 
   it("never lets user A list or approve on user B's instance", async () => {
-    const b = await userWithInstance();
+    const b = await userWithInstance(w);
     const code = b.m.image.addChannelRequest('telegram', '31337');
     const deviceId = b.m.image.addDeviceRequest();
 
-    const a = await signUp(app.url);
-    await grantAccess(tdb.db, a.id);
+    const a = await signUp(w.app.url);
+    await grantAccess(w.tdb.db, a.id);
     // A without an instance: nothing to see, nothing to approve
     expect((await a.trpc.kiloclaw.listChannelPairingRequests.query()).requests).toEqual([]);
     expect((await a.trpc.kiloclaw.approveChannelPairingRequest.mutate({ channel: 'telegram', code })).success).toBe(
@@ -268,7 +245,7 @@ describe('guards', () => {
   });
 
   it('keeps pairing behind the access gate', async () => {
-    const u = await signUp(app.url); // no trial, no subscription
+    const u = await signUp(w.app.url); // no trial, no subscription
     const err = await trpcError(u.trpc.kiloclaw.listChannelPairingRequests.query());
     expect(err.data?.code).toBe('FORBIDDEN');
   });

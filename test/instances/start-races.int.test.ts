@@ -5,44 +5,35 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawInstances } from '@/db/schema';
-import type { FlyEmulator } from '@/emulators/fly/server';
 import { volumeNameFor } from '@/instances/lifecycle/deps';
 import { METADATA_INSTANCE_ID } from '@/instances/providers/provider';
 import { fixedClock } from '@/platform/clock';
-import { TEST_SECRETS, type TestApp } from '../harness/app';
+import { TEST_SECRETS } from '../harness/app';
 import { NOW, trial } from '../harness/cron-fixtures';
-import { createTestDb, type TestDb } from '../harness/db';
 import { eventually } from '../harness/eventually';
-import { flyWithEmulator, instanceOf, startAppWith } from '../harness/instances';
+import { type FlyWorld, instanceOf, startFlyWorld } from '../harness/instances';
 import { makeUser } from '../harness/users';
 
 const PAIRS = 50; // start, then stop at once
 const DESTROYS = 10; // start, then destroy at once
 const clock = fixedClock(NOW);
-let tdb: TestDb;
-let emulator: FlyEmulator;
-let app: TestApp;
+let w: FlyWorld;
 
 beforeAll(async () => {
-  tdb = await createTestDb({ max: 20 });
-  const fly = await flyWithEmulator();
-  emulator = fly.emulator;
-  emulator.behaviour.answerDelayMs = 10; // Fly's answers take time: a machine exists before its creator knows
-  app = await startAppWith({ db: tdb.db, clock, provider: fly.provider });
+  w = await startFlyWorld({ clock });
+  w.emulator.behaviour.answerDelayMs = 10; // Fly's answers take time: a machine exists before its creator knows
 });
 afterAll(async () => {
-  await app?.close();
-  await emulator?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 const machineOf = (userId: string) =>
-  [...emulator.machines.values()].some((m) => m.config.metadata?.kiloclaw_user_id === userId);
+  [...w.emulator.machines.values()].some((m) => m.config.metadata?.kiloclaw_user_id === userId);
 const STEPS: Array<(userId: string) => Promise<boolean> | boolean> = [
-  async (userId) => (await instanceOf(tdb.db, userId))?.status === 'starting',
+  async (userId) => (await instanceOf(w.tdb.db, userId))?.status === 'starting',
   async (userId) => {
-    const row = await instanceOf(tdb.db, userId);
-    return !!row && [...emulator.volumes.values()].some((v) => v.name === volumeNameFor(row.id));
+    const row = await instanceOf(w.tdb.db, userId);
+    return !!row && [...w.emulator.volumes.values()].some((v) => v.name === volumeNameFor(row.id));
   },
   machineOf,
 ];
@@ -56,7 +47,7 @@ async function cronsUntil(done: Promise<unknown>): Promise<number[]> {
   const statuses: number[] = [];
   const loop = async (path: string) => {
     while (!finished) {
-      const res = await fetch(`${app.url}${path}`, {
+      const res = await fetch(`${w.app.url}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}` },
       });
@@ -70,11 +61,11 @@ async function cronsUntil(done: Promise<unknown>): Promise<number[]> {
 
 /** Machines that are up (or coming up) while no running instance accounts for them. */
 async function untrackedMachines(): Promise<string[]> {
-  const rows = await tdb.db
+  const rows = await w.tdb.db
     .select({ id: kiloclawInstances.id, status: kiloclawInstances.status })
     .from(kiloclawInstances);
   const status = new Map(rows.map((r) => [r.id, r.status]));
-  return [...emulator.machines.values()]
+  return [...w.emulator.machines.values()]
     .filter((m) => ['created', 'starting', 'started'].includes(m.state))
     .filter((m) => status.get(m.config.metadata?.[METADATA_INSTANCE_ID] ?? '') !== 'running')
     .map(
@@ -88,9 +79,9 @@ describe('a start racing a stop, a suspension or a destroy', () => {
     // instance) while their start is in flight; the others pay
     const users = [];
     for (let i = 0; i < PAIRS + DESTROYS; i++) {
-      users.push(await makeUser(tdb.db, { sub: i % 5 === 0 ? trial(0) : { status: 'active', plan: 'standard' } }));
+      users.push(await makeUser(w.tdb.db, { sub: i % 5 === 0 ? trial(0) : { status: 'active', plan: 'standard' } }));
     }
-    const { instances } = app.deps;
+    const { instances } = w.app.deps;
     const settle = (p: Promise<unknown>) =>
       p.then(
         () => 'ok',
@@ -118,7 +109,7 @@ describe('a start racing a stop, a suspension or a destroy', () => {
     expect(await untrackedMachines()).toEqual([]);
 
     // the race was real: most stops landed on a start in flight
-    const rows = await tdb.db.select({ status: kiloclawInstances.status }).from(kiloclawInstances);
+    const rows = await w.tdb.db.select({ status: kiloclawInstances.status }).from(kiloclawInstances);
     expect(rows.filter((r) => r.status === 'stopped').length).toBeGreaterThan(PAIRS / 2);
   });
 });

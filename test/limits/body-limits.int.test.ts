@@ -5,20 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '@/db/schema';
 import { MAX_BATCH_SIZE } from '@/server/batch-size';
 import { BODY_LIMITS } from '@/server/http/body-limit';
-import { startTestApp, TEST_SECRETS, type TestApp } from '../harness/app';
+import { type AppWorld, startAppWorld, TEST_SECRETS } from '../harness/app';
 import { signUp, uniqueEmail } from '../harness/client';
-import { createTestDb, type TestDb } from '../harness/db';
 import { bytes, rawRequest } from './raw-http';
 
-let tdb: TestDb;
-let app: TestApp;
+let w: AppWorld;
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
+  w = await startAppWorld();
 });
 afterAll(async () => {
-  await app?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 const EIGHT_MB = 8 * 1024 * 1024;
@@ -30,16 +26,16 @@ const doors = [
   { name: 'cron', path: '/api/cron/billing-lifecycle', limit: BODY_LIMITS.cron },
 ] as const;
 
-const userCount = async () => (await tdb.db.select({ n: count() }).from(users))[0]!.n;
+const userCount = async () => (await w.tdb.db.select({ n: count() }).from(users))[0]!.n;
 
 describe('body caps on every door', () => {
   for (const door of doors) {
     it(`refuses an 8 MB body on the ${door.name} route by its Content-Length, with a 413 in words`, async () => {
-      const res = await rawRequest(`${app.url}${door.path}`, {
+      const res = await rawRequest(`${w.app.url}${door.path}`, {
         headers: {
           'content-type': 'application/json',
           'content-length': String(EIGHT_MB),
-          origin: app.url,
+          origin: w.app.url,
           authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}`,
         },
         chunks: bytes(EIGHT_MB),
@@ -51,11 +47,11 @@ describe('body caps on every door', () => {
     });
 
     it(`cuts off a chunked ${door.name} body without a Content-Length at the cap`, async () => {
-      const res = await rawRequest(`${app.url}${door.path}`, {
+      const res = await rawRequest(`${w.app.url}${door.path}`, {
         headers: {
           'content-type': 'application/json',
           'transfer-encoding': 'chunked',
-          origin: app.url,
+          origin: w.app.url,
           authorization: `Bearer ${TEST_SECRETS.CRON_SECRET}`,
         },
         chunks: bytes(door.limit + 1),
@@ -70,8 +66,8 @@ describe('body caps on every door', () => {
     const name = 'é'.repeat(BODY_LIMITS.auth / 2 + 1);
     const body = JSON.stringify({ email: uniqueEmail('bytes'), password: 'a-long-password', name });
     expect(body.length).toBeLessThan(BODY_LIMITS.auth + 100);
-    const res = await rawRequest(`${app.url}/api/auth/sign-up/email`, {
-      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', origin: app.url },
+    const res = await rawRequest(`${w.app.url}/api/auth/sign-up/email`, {
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', origin: w.app.url },
       chunks: [body],
     });
     expect(res.status).toBe(413);
@@ -81,9 +77,9 @@ describe('body caps on every door', () => {
   it('writes nothing when a sign-up body is too large', async () => {
     const before = await userCount();
     const email = uniqueEmail('big');
-    const res = await fetch(`${app.url}/api/auth/sign-up/email`, {
+    const res = await fetch(`${w.app.url}/api/auth/sign-up/email`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: app.url },
+      headers: { 'content-type': 'application/json', origin: w.app.url },
       body: JSON.stringify({ email, password: 'a-long-password', name: 'x'.repeat(100_000) }),
     });
     expect(res.status).toBe(413);
@@ -91,26 +87,26 @@ describe('body caps on every door', () => {
   });
 
   it('still serves bodies under the caps', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     expect(await u.trpc.kiloclaw.startTrial.mutate()).toMatchObject({ trialEndsAt: expect.any(Date) });
   });
 });
 
 describe('tRPC batches', () => {
   const batchUrl = (n: number) =>
-    `${app.url}/api/trpc/${Array.from({ length: n }, () => 'kiloclaw.getBillingStatus').join(',')}?batch=1&input=${encodeURIComponent(
+    `${w.app.url}/api/trpc/${Array.from({ length: n }, () => 'kiloclaw.getBillingStatus').join(',')}?batch=1&input=${encodeURIComponent(
       JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, {}]))),
     )}`;
 
   it(`answers a batch of ${MAX_BATCH_SIZE} calls, what the dashboard may send at most`, async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const res = await fetch(batchUrl(MAX_BATCH_SIZE), { headers: { cookie: u.cookie } });
     expect(res.status).toBe(200);
     expect((await res.json()) as unknown[]).toHaveLength(MAX_BATCH_SIZE);
   });
 
   it('refuses a batch of 200 calls with a 400 that says the limit, without running any of them', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const res = await fetch(batchUrl(200), { headers: { cookie: u.cookie } });
     expect(res.status).toBe(400);
     const body = (await res.json()) as Array<{ error: { json: { message: string; data: { code: string } } } }>;

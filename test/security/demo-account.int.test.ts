@@ -4,41 +4,41 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authSessions, users } from '@/db/schema';
 import { DEMO_ACCOUNT, disableDemoAccount, ensureDemoAccount } from '@/server/demo-account';
-import { startTestApp, type TestApp } from '../harness/app';
+import { type AppWorld, startAppWorld } from '../harness/app';
 import { signIn } from '../harness/client';
-import { createTestDb, type TestDb } from '../harness/db';
 
-let tdb: TestDb;
-let app: TestApp;
+let w: AppWorld;
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
+  w = await startAppWorld();
 });
 afterAll(async () => {
-  await app?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 describe('the demo account on a production start', () => {
   it('has nothing to disable on a database that never had it', async () => {
-    expect(await disableDemoAccount(tdb.db)).toBe('absent');
+    expect(await disableDemoAccount(w.tdb.db)).toBe('absent');
   });
 
   it('revokes its sessions and refuses its password from then on, keeping the user row', async () => {
-    expect(await ensureDemoAccount(tdb.db, app.deps.auth)).toBe('created');
-    const before = await signIn(app.url, DEMO_ACCOUNT.email, DEMO_ACCOUNT.password);
+    expect(await ensureDemoAccount(w.tdb.db, w.app.deps.auth)).toBe('created');
+    const before = await signIn(w.app.url, DEMO_ACCOUNT.email, DEMO_ACCOUNT.password);
     expect(before.res.status).toBe(200);
-    const status = await fetch(`${app.url}/api/trpc/kiloclaw.getBillingStatus`, { headers: { cookie: before.cookie } });
+    const status = await fetch(`${w.app.url}/api/trpc/kiloclaw.getBillingStatus`, {
+      headers: { cookie: before.cookie },
+    });
     expect(status.status).toBe(200);
 
-    expect(await disableDemoAccount(tdb.db)).toBe('disabled');
+    expect(await disableDemoAccount(w.tdb.db)).toBe('disabled');
 
-    const [demo] = await tdb.db.select().from(users).where(eq(users.email, DEMO_ACCOUNT.email));
+    const [demo] = await w.tdb.db.select().from(users).where(eq(users.email, DEMO_ACCOUNT.email));
     expect(demo).toBeDefined();
-    expect(await tdb.db.select().from(authSessions).where(eq(authSessions.userId, demo!.id))).toEqual([]);
-    const stale = await fetch(`${app.url}/api/trpc/kiloclaw.getBillingStatus`, { headers: { cookie: before.cookie } });
+    expect(await w.tdb.db.select().from(authSessions).where(eq(authSessions.userId, demo!.id))).toEqual([]);
+    const stale = await fetch(`${w.app.url}/api/trpc/kiloclaw.getBillingStatus`, {
+      headers: { cookie: before.cookie },
+    });
     expect(stale.status).toBe(401);
-    expect((await signIn(app.url, DEMO_ACCOUNT.email, DEMO_ACCOUNT.password)).res.status).toBe(401);
-    expect(await disableDemoAccount(tdb.db)).toBe('disabled'); // every start: still nothing to sign in with
+    expect((await signIn(w.app.url, DEMO_ACCOUNT.email, DEMO_ACCOUNT.password)).res.status).toBe(401);
+    expect(await disableDemoAccount(w.tdb.db)).toBe('disabled'); // every start: still nothing to sign in with
   });
 });

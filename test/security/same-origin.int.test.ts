@@ -4,28 +4,24 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiloclawSubscriptions, users } from '@/db/schema';
-import { startTestApp, type TestApp } from '../harness/app';
+import { type AppWorld, startAppWorld, startTestApp } from '../harness/app';
 import { signUp, uniqueEmail } from '../harness/client';
-import { createTestDb, type TestDb } from '../harness/db';
 
-let tdb: TestDb;
-let app: TestApp;
+let w: AppWorld;
 beforeAll(async () => {
-  tdb = await createTestDb();
-  app = await startTestApp({ db: tdb.db });
+  w = await startAppWorld();
 });
 afterAll(async () => {
-  await app?.close();
-  await tdb?.close();
+  await w?.close();
 });
 
 const subscriptionsOf = (userId: string) =>
-  tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId));
+  w.tdb.db.select().from(kiloclawSubscriptions).where(eq(kiloclawSubscriptions.userId, userId));
 
 function formPost(cookie: string, headers: Record<string, string>): Promise<Response> {
   const form = new FormData();
   form.set('anything', '1');
-  return fetch(`${app.url}/api/trpc/kiloclaw.startTrial`, {
+  return fetch(`${w.app.url}/api/trpc/kiloclaw.startTrial`, {
     method: 'POST',
     headers: { cookie, ...headers },
     body: form,
@@ -34,7 +30,7 @@ function formPost(cookie: string, headers: Record<string, string>): Promise<Resp
 
 describe('mutations from another site', () => {
   it('refuses a multipart form POST marked cross-site by the browser, and starts no trial', async () => {
-    const u = await signUp(app.url);
+    const u = await signUp(w.app.url);
     const res = await formPost(u.cookie, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
     expect(res.status).toBe(403);
     expect((await res.json()).message).toMatch(/another site/);
@@ -42,8 +38,8 @@ describe('mutations from another site', () => {
   });
 
   it('refuses a text/plain POST from a foreign Origin (no Sec-Fetch-Site: an older browser)', async () => {
-    const u = await signUp(app.url);
-    const res = await fetch(`${app.url}/api/trpc/kiloclaw.startTrial`, {
+    const u = await signUp(w.app.url);
+    const res = await fetch(`${w.app.url}/api/trpc/kiloclaw.startTrial`, {
       method: 'POST',
       headers: { cookie: u.cookie, 'content-type': 'text/plain', origin: 'https://evil.example' },
       body: '{}',
@@ -55,13 +51,13 @@ describe('mutations from another site', () => {
   });
 
   it('lets the same request through from the app itself', async () => {
-    const u = await signUp(app.url);
-    const res = await fetch(`${app.url}/api/trpc/kiloclaw.startTrial`, {
+    const u = await signUp(w.app.url);
+    const res = await fetch(`${w.app.url}/api/trpc/kiloclaw.startTrial`, {
       method: 'POST',
       headers: {
         cookie: u.cookie,
         'content-type': 'application/json',
-        origin: app.url,
+        origin: w.app.url,
         'sec-fetch-site': 'same-origin',
       },
       body: '{}',
@@ -74,23 +70,23 @@ describe('mutations from another site', () => {
     const email = uniqueEmail('csrf');
     const attempts: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }];
     for (const headers of attempts) {
-      const res = await fetch(`${app.url}/api/auth/sign-up/email`, {
+      const res = await fetch(`${w.app.url}/api/auth/sign-up/email`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', ...headers },
         body: JSON.stringify({ email, password: 'a-long-password', name: 'Mallory' }),
       });
       expect(res.status).toBe(403);
     }
-    expect(await tdb.db.select().from(users).where(eq(users.email, email))).toEqual([]);
+    expect(await w.tdb.db.select().from(users).where(eq(users.email, email))).toEqual([]);
   });
 });
 
 describe('the loopback aliases of the development URL', () => {
   it('signs up from http://localhost and http://[::1] when the app prints http://127.0.0.1', async () => {
-    const port = new URL(app.url).port;
+    const port = new URL(w.app.url).port;
     for (const origin of [`http://localhost:${port}`, `http://[::1]:${port}`]) {
       const email = uniqueEmail('alias');
-      const res = await fetch(`${app.url}/api/auth/sign-up/email`, {
+      const res = await fetch(`${w.app.url}/api/auth/sign-up/email`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin, 'sec-fetch-site': 'same-origin' },
         body: JSON.stringify({ email, password: 'a-long-password', name: 'Alias' }),
@@ -100,7 +96,7 @@ describe('the loopback aliases of the development URL', () => {
   });
 
   it('still refuses another port on the same host', async () => {
-    const res = await fetch(`${app.url}/api/auth/sign-up/email`, {
+    const res = await fetch(`${w.app.url}/api/auth/sign-up/email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: 'http://localhost:1' },
       body: JSON.stringify({ email: uniqueEmail('port'), password: 'a-long-password', name: 'Port' }),
@@ -112,11 +108,11 @@ describe('the loopback aliases of the development URL', () => {
 describe('in production', () => {
   it('trusts APP_URL only: a loopback alias is another site there', async () => {
     const prod = await startTestApp({
-      db: tdb.db,
+      db: w.tdb.db,
       env: {
         APP_ENV: 'production',
         APP_URL: 'https://claw.example.test',
-        DATABASE_URL: tdb.url,
+        DATABASE_URL: w.tdb.url,
         STRIPE_SECRET_KEY: 'sk_test_unused',
         STRIPE_WEBHOOK_SECRET: 'whsec_unused',
         SMTP_URL: 'smtp://127.0.0.1:1',
