@@ -21,6 +21,13 @@ export function useAction<TIn, TOut>(
   });
 }
 
+/** An action that ends by sending the browser to the address it answers with (a checkout, the billing portal). */
+export function useRedirect<TIn>(
+  fn: (input: TIn) => Promise<{ url: string }>,
+): UseMutationResult<{ url: string }, unknown, TIn> {
+  return useAction(fn, { onDone: (r) => window.location.assign(r.url) });
+}
+
 type Variant = 'primary' | 'secondary' | 'danger';
 
 export function ActionButton({
@@ -73,4 +80,33 @@ export function ActionResult({
   if (m.isError) return <ErrorNotice error={m.error} />;
   if (m.isSuccess && success) return <Notice tone="success">{success}</Notice>;
   return null;
+}
+
+/** The button of a useRedirect action: still busy after success, until the browser has left; a failure is told below it. */
+export function RedirectButton({
+  m,
+  onClick,
+  pendingLabel,
+  variant,
+  children,
+}: {
+  m: { isPending: boolean; isSuccess: boolean; isError: boolean; error: unknown };
+  onClick: () => void;
+  pendingLabel: string;
+  variant?: Variant;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <ActionButton
+        variant={variant}
+        onClick={onClick}
+        pending={m.isPending || m.isSuccess}
+        pendingLabel={pendingLabel}
+      >
+        {children}
+      </ActionButton>
+      <ActionResult m={m} success={null} />
+    </>
+  );
 }

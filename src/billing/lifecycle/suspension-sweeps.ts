@@ -22,11 +22,9 @@ import {
   forEachChunk,
   forEachInstance,
   lockedChunk,
-  mailBatch,
+  mailOwed,
   type SweepInput,
   type SweepReport,
-  toRecipient,
-  type UserRow,
 } from './sweep-kit';
 
 /** A row the earlybird-expiry sweep created: never a Stripe subscription, no plan. */
@@ -39,6 +37,20 @@ const HAD_EARLYBIRD = sql`exists (select 1 from kiloclaw_earlybird_purchases e w
 const destructionDeadline = (input: SweepInput) =>
   new Date(input.now.getTime() + input.deps.settings.destructionAfterDays * 86_400_000);
 
+/**
+ * Counts the users a statement just suspended and stops their instances: after the statement
+ * committed, so the instance follows the row, never the other way round.
+ */
+async function stopSuspended(input: SweepInput, report: SweepReport, rows: readonly { user_id: string }[]) {
+  report.actioned += rows.length;
+  await forEachInstance(
+    input,
+    report,
+    'stop',
+    rows.map((r) => r.user_id),
+  );
+}
+
 /** Suspends the rows matching `condition` (a predicate on `s`), chunk by chunk, then stops each instance. */
 async function suspendWhere(input: SweepInput, report: SweepReport, condition: SQL): Promise<void> {
   const { deps, now } = input;
@@ -49,14 +61,7 @@ async function suspendWhere(input: SweepInput, report: SweepReport, condition: S
       set suspended_at = ${ts(now)}, destruction_deadline = ${ts(destructionDeadline(input))}, updated_at = ${ts(now)}
       where ${lockedChunk(chunk.map((r) => r.id))} and ${condition}
       returning s.user_id`);
-    report.actioned += rows.length;
-    // after the statement committed: the instance follows the row, never the other way round
-    await forEachInstance(
-      input,
-      report,
-      'stop',
-      rows.map((r) => r.user_id),
-    );
+    await stopSuspended(input, report, rows);
   });
 }
 
@@ -77,9 +82,7 @@ async function mailSuspended(input: SweepInput, report: SweepReport, emailType: 
         and ${kind}
         and not exists (select 1 from kiloclaw_email_log l where l.user_id = s.user_id
                           and l.email_type in ${[...SUSPENSION_NOTICES]} and l.sent_at >= s.suspended_at)`;
-  await forEachChunk<UserRow>(deps.db, owed, deps.settings.batchSize, async (rows) => {
-    await mailBatch(input, report, emailType, rows.map(toRecipient));
-  });
+  await mailOwed(input, report, emailType, owed);
 }
 
 const notSuspended = sql`s.suspended_at is null`;
@@ -130,13 +133,7 @@ export async function earlybirdExpirySweep(input: SweepInput): Promise<SweepRepo
       where (select max(v.expires_at) from kiloclaw_earlybird_purchases v where v.user_id = due.user_id) <= ${ts(now)}
       on conflict (user_id) do nothing
       returning user_id`);
-    report.actioned += rows.length;
-    await forEachInstance(
-      input,
-      report,
-      'stop',
-      rows.map((r) => r.user_id),
-    );
+    await stopSuspended(input, report, rows);
   });
   // Earlybird-only rows, and trial rows whose access last came from an earlybird bought after the trial.
   await mailSuspended(

@@ -139,6 +139,13 @@ export async function mailBatch(
   for (const f of failures) report.errors.push({ userId: f.userId, step: 'email', message: f.message });
 }
 
+/** Streams the users `owed` selects (UserRow columns) and sends each chunk `emailType` before reading the next. */
+export async function mailOwed(input: SweepInput, report: SweepReport, emailType: EmailType, owed: SQL): Promise<void> {
+  await forEachChunk<UserRow>(input.deps.db, owed, input.deps.settings.batchSize, async (rows) => {
+    await mailBatch(input, report, emailType, rows.map(toRecipient));
+  });
+}
+
 /**
  * Calls an instance action for each user still suspended; a failure is logged and reported, never thrown.
  * The re-read matters: the suspension committed a moment ago, and a reactivation webhook may have

@@ -5,23 +5,12 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { EmailType } from '@/db/schema';
 import { PAYING_STATUSES } from '../stripe-status';
 import { ts } from './access-sql';
-import {
-  days,
-  emptyReport,
-  forEachChunk,
-  mailBatch,
-  type SweepInput,
-  type SweepReport,
-  toRecipient,
-  type UserRow,
-} from './sweep-kit';
+import { days, emptyReport, mailOwed, type SweepInput, type SweepReport } from './sweep-kit';
 
-/** Streams the users owed `emailType`; each chunk is claimed and sent before the next is read. */
+/** Sends `emailType` to the users `owed` selects; each chunk is claimed and sent before the next is read. */
 async function warnOnce(input: SweepInput, emailType: EmailType, owed: SQL): Promise<SweepReport> {
   const report = emptyReport();
-  await forEachChunk<UserRow>(input.deps.db, owed, input.deps.settings.batchSize, async (rows) => {
-    await mailBatch(input, report, emailType, rows.map(toRecipient));
-  });
+  await mailOwed(input, report, emailType, owed);
   report.actioned = report.emails.sent;
   return report;
 }

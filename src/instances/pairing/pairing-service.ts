@@ -15,11 +15,8 @@ import {
   ROUTE_UNAVAILABLE_CODE,
 } from '@/contracts/controller';
 import { checkInput } from '@/contracts/pairing-input';
-import type { Db } from '@/db/client';
 import type { PairingKind } from '@/db/schema';
-import type { Clock } from '@/platform/clock';
 import { errorMessage } from '@/platform/error-message';
-import type { Logger } from '@/platform/logger';
 import {
   CONTROLLER_REFRESH_TIMEOUT_MS,
   CONTROLLER_TIMEOUT_MS,
@@ -30,21 +27,14 @@ import {
 } from '../controller-client';
 import { BadPairingInput, InstanceUnavailable } from '../errors';
 import { findByUser } from '../instance-store';
-import { controllerTarget } from '../lifecycle/deps';
-import type { MachineProvider } from '../providers/provider';
+import { controllerTarget, type InstanceDeps } from '../lifecycle/deps';
 import { createFallback, FallbackFailed } from './fallback';
 import { invalidateFallbackCache, readFallbackCache, writeFallbackCache } from './fallback-cache';
 
-export type PairingDeps = {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  provider: MachineProvider;
-  controllerSecret: string;
-  /** during a CONTROLLER_SECRET rotation (see LifecycleDeps) */
-  controllerSecretPrevious?: string;
-  fetch?: typeof fetch;
-};
+export type PairingDeps = Pick<
+  InstanceDeps,
+  'db' | 'clock' | 'logger' | 'provider' | 'controllerSecret' | 'controllerSecretPrevious'
+> & { fetch?: typeof fetch };
 
 export type PairingSource = 'controller' | 'fallback' | 'not_running';
 type ChannelList = ChannelPairingListResponse & { source: PairingSource; cached: boolean };

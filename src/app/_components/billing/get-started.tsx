@@ -7,9 +7,7 @@ import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
 import { type BillingStatus, billingQuery, instanceQuery } from '../../_lib/queries';
 import { formatDateTime } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
-import { ActionButton, ActionResult, useAction } from '../action';
-
-const goTo = (r: { url: string }) => window.location.assign(r.url);
+import { ActionButton, ActionResult, RedirectButton, useAction, useRedirect } from '../action';
 
 export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNews: (message: string) => void }) {
   const [plan, setPlan] = useState<Plan>(s.plan ?? 'standard');
@@ -19,8 +17,8 @@ export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNew
     onDone: (r) =>
       onNews(`Your free trial has started. It ends ${formatDateTime(r.trialEndsAt)}. Next, start your instance.`),
   });
-  const subscribe = useAction((p: Plan) => api.createSubscriptionCheckout.mutate({ plan: p }), { onDone: goTo });
-  const earlybird = useAction(() => api.createEarlybirdCheckout.mutate(), { onDone: goTo });
+  const subscribe = useRedirect((p: Plan) => api.createSubscriptionCheckout.mutate({ plan: p }));
+  const earlybird = useRedirect(() => api.createEarlybirdCheckout.mutate());
   const earlybirdActive = s.earlybirdExpiresAt !== null && s.earlybirdExpiresAt > new Date();
 
   return (
@@ -50,29 +48,23 @@ export function GetStarted({ status: s, onNews }: { status: BillingStatus; onNew
             </label>
           ))}
         </fieldset>
-        <ActionButton
-          onClick={() => subscribe.mutate(plan)}
-          pending={subscribe.isPending || subscribe.isSuccess}
-          pendingLabel="Opening checkout…"
-        >
+        <RedirectButton m={subscribe} onClick={() => subscribe.mutate(plan)} pendingLabel="Opening checkout…">
           Subscribe to {PLAN_NAMES[plan].name}
-        </ActionButton>
-        <ActionResult m={subscribe} success={null} />
+        </RedirectButton>
       </div>
 
       {!earlybirdActive && s.earlybirdOnSale ? (
         <div className="card">
           <h2>Earlybird access</h2>
           <p>One payment for access until the earlybird date — no subscription.</p>
-          <ActionButton
+          <RedirectButton
+            m={earlybird}
             variant="secondary"
             onClick={() => earlybird.mutate()}
-            pending={earlybird.isPending || earlybird.isSuccess}
             pendingLabel="Opening checkout…"
           >
             Buy earlybird access
-          </ActionButton>
-          <ActionResult m={earlybird} success={null} />
+          </RedirectButton>
         </div>
       ) : null}
     </>

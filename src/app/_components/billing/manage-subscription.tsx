@@ -6,7 +6,7 @@ import { PLAN_CHOICES, PLAN_NAMES } from '../../_lib/labels';
 import { type BillingStatus, billingQuery } from '../../_lib/queries';
 import { formatDate } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
-import { ActionButton, ActionResult, useAction } from '../action';
+import { ActionButton, ActionResult, RedirectButton, useAction, useRedirect } from '../action';
 
 export function ManageSubscription({ status: s }: { status: BillingStatus }) {
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -16,9 +16,7 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
   const otherPlan = PLAN_CHOICES.find((p) => p !== s.plan) ?? 'standard';
   const switchPlan = useAction(() => api.switchPlan.mutate({ plan: otherPlan }), opts);
   const cancelSwitch = useAction(() => api.cancelPlanSwitch.mutate(), opts);
-  const portal = useAction(() => api.createBillingPortalSession.mutate(), {
-    onDone: (r) => window.location.assign(r.url),
-  });
+  const portal = useRedirect(() => api.createBillingPortalSession.mutate());
   const periodEnd = s.currentPeriodEnd ? formatDate(s.currentPeriodEnd) : 'the end of this period';
   const switchingTo = s.scheduledPlan !== null && s.scheduledPlan !== s.plan ? s.scheduledPlan : null;
 
@@ -68,15 +66,14 @@ export function ManageSubscription({ status: s }: { status: BillingStatus }) {
       <div className="card">
         <h2>Payment details and invoices</h2>
         <p>Update your card, download invoices or change your billing address.</p>
-        <ActionButton
+        <RedirectButton
+          m={portal}
           variant="secondary"
           onClick={() => portal.mutate()}
-          pending={portal.isPending || portal.isSuccess}
           pendingLabel="Opening the billing portal…"
         >
           Open billing portal
-        </ActionButton>
-        <ActionResult m={portal} success={null} />
+        </RedirectButton>
       </div>
 
       <div className="card">

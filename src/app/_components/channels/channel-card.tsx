@@ -5,6 +5,7 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { CHANNEL_SPECS } from '@/contracts/channel-input';
+import { CHANNEL_STATE_LABELS } from '../../_lib/labels';
 import { api } from '../../_lib/trpc';
 import { ActionButton, ActionResult, useAction } from '../action';
 import { ErrorNotice } from '../error-notice';
@@ -15,17 +16,6 @@ export const CHANNEL_LIST_KEY = ['channels', 'list'] as const;
 
 type ChannelsView = Awaited<ReturnType<typeof api.listChannels.query>>;
 type ChannelView = ChannelsView['channels'][number];
-
-const STATE_WORDS: Record<ChannelView['state'], { text: string; tone: 'ok' | 'warn' | 'bad' | 'neutral' }> = {
-  not_connected: { text: 'Not connected', tone: 'neutral' },
-  stopped: { text: 'Saved — applied when your instance starts', tone: 'neutral' },
-  pending: { text: 'Applying…', tone: 'warn' },
-  configured: { text: 'Configured', tone: 'neutral' },
-  connecting: { text: 'Connecting…', tone: 'warn' },
-  connected: { text: 'Connected', tone: 'ok' },
-  error: { text: 'Connection error', tone: 'bad' },
-  unknown: { text: 'Status unknown', tone: 'warn' },
-};
 
 export function ChannelCard({
   view,
@@ -57,7 +47,7 @@ export function ChannelCard({
     invalidate: [['pairing', 'channels']],
     onDone: (r) => setSent(r.code),
   });
-  const words = STATE_WORDS[view.state];
+  const words = CHANNEL_STATE_LABELS[view.state];
   const showForm = !view.connected || editing;
   const busy = connect.isPending || disconnect.isPending;
   const titleId = `channel-${view.channel}-title`;
@@ -67,7 +57,7 @@ export function ChannelCard({
       <h2 id={titleId}>
         {spec.label}{' '}
         <span className={`badge badge-${words.tone}`} data-testid="channel-state" data-state={view.state}>
-          {words.text}
+          {words.label}
         </span>
       </h2>
       {view.detail ? (

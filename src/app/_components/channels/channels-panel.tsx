@@ -5,7 +5,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { api } from '../../_lib/trpc';
-import { ErrorNotice } from '../error-notice';
+import { LoadingPage } from '../loading-page';
 import { Notice } from '../notice';
 import { CHANNEL_LIST_KEY, ChannelCard } from './channel-card';
 
@@ -23,22 +23,9 @@ export function ChannelsPanel() {
       <h1 id="channels-title">Channels</h1>
     </div>
   );
-  if (list.isPending) {
+  if (list.isPending || list.isError) {
     return (
-      <section aria-labelledby="channels-title">
-        {header}
-        <p className="loading" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading…
-        </p>
-      </section>
-    );
-  }
-  if (list.isError) {
-    return (
-      <section aria-labelledby="channels-title">
-        {header}
-        <ErrorNotice error={list.error} title="We could not load your channels" onRetry={() => void list.refetch()} />
-      </section>
+      <LoadingPage titleId="channels-title" header={header} query={list} errorTitle="We could not load your channels" />
     );
   }
 

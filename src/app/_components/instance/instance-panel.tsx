@@ -12,7 +12,7 @@ import { formatAge } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { useNow } from '../../_lib/use-now';
 import { ActionButton, ActionResult, useAction } from '../action';
-import { ErrorNotice } from '../error-notice';
+import { LoadingPage } from '../loading-page';
 import { Notice } from '../notice';
 import { DestroyInstance } from './destroy-instance';
 
@@ -40,26 +40,15 @@ export function InstancePanel() {
     },
   });
 
-  if (instance.isPending) {
+  if (instance.isPending || instance.isError) {
     return (
-      <section aria-labelledby="instance-title">
-        <h1 id="instance-title">Your instance</h1>
-        <p className="loading" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading your instance…
-        </p>
-      </section>
-    );
-  }
-  if (instance.isError) {
-    return (
-      <section aria-labelledby="instance-title">
-        <h1 id="instance-title">Your instance</h1>
-        <ErrorNotice
-          error={instance.error}
-          title="We could not load your instance"
-          onRetry={() => void instance.refetch()}
-        />
-      </section>
+      <LoadingPage
+        titleId="instance-title"
+        header={<h1 id="instance-title">Your instance</h1>}
+        query={instance}
+        loadingText="Loading your instance…"
+        errorTitle="We could not load your instance"
+      />
     );
   }
 

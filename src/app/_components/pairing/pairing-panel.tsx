@@ -12,7 +12,7 @@ import { formatAge } from '../../_lib/time';
 import { api } from '../../_lib/trpc';
 import { useNow } from '../../_lib/use-now';
 import { ActionButton, ActionResult, useAction } from '../action';
-import { ErrorNotice } from '../error-notice';
+import { LoadingPage } from '../loading-page';
 import { Notice } from '../notice';
 import { ChannelRequests } from './channel-requests';
 import { DeviceRequests } from './device-requests';
@@ -82,26 +82,14 @@ export function PairingPanel() {
     </div>
   );
 
-  if (instance.isPending) {
+  if (instance.isPending || instance.isError) {
     return (
-      <section aria-labelledby="pairing-title">
-        {header}
-        <p className="loading" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading…
-        </p>
-      </section>
-    );
-  }
-  if (instance.isError) {
-    return (
-      <section aria-labelledby="pairing-title">
-        {header}
-        <ErrorNotice
-          error={instance.error}
-          title="We could not load your instance"
-          onRetry={() => void instance.refetch()}
-        />
-      </section>
+      <LoadingPage
+        titleId="pairing-title"
+        header={header}
+        query={instance}
+        errorTitle="We could not load your instance"
+      />
     );
   }
 
