@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PHASE_PRODUCTION_BUILD } from 'next/constants.js';
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -7,8 +8,6 @@ const nextConfig = {
   poweredByHeader: false,
   // The web build type-checks what it ships (src/); tests and benches are checked by `npm run typecheck`.
   typescript: { tsconfigPath: 'tsconfig.next.json' },
-  // The app image runs .next/standalone (server.js + only the node_modules it traces); `npm start` ignores it.
-  output: 'standalone',
   // Trace from this folder, so the standalone tree is .next/standalone/server.js wherever the checkout is.
   outputFileTracingRoot: dirname(fileURLToPath(import.meta.url)),
   headers: async () => [{ source: '/:path*', headers: securityHeaders(process.env.APP_ENV === 'production') }],
@@ -43,4 +42,11 @@ export function securityHeaders(production) {
   ];
 }
 
-export default nextConfig;
+/**
+ * The build also writes .next/standalone (server.js + only the node_modules it traces), which the app
+ * image runs. `npm start` serves the same build through Next's own server, which warns ("next start
+ * does not work with output: standalone") when it sees that option: so only the build phase gets it.
+ */
+export default function config(phase) {
+  return phase === PHASE_PRODUCTION_BUILD ? { ...nextConfig, output: 'standalone' } : nextConfig;
+}

@@ -9,6 +9,8 @@ import type { PairingSource } from './pairing-cache';
 import { sameJson, toChannelItem, toDeviceItem } from './pairing-projection';
 
 const DEVICES_KEY = 'devices';
+/** Disagreements in a row, each while the database changed under the CLI read, that still count as one. */
+const MAX_UNSETTLED_DISAGREEMENTS = 3;
 
 export function createChannelSource(deps: {
   cli: OpenclawCli;
@@ -22,6 +24,7 @@ export function createChannelSource(deps: {
     keys: deps.channels,
     fast: deps.fast,
     clock: deps.clock,
+    log: deps.log,
     readRawFast: (reader, key, now) => reader.readChannel(key, now),
     readRawCli: (key, signal) => deps.cli.listChannel(key, signal),
     project: (key, raw) => raw.map((r) => toChannelItem(key, r)),
@@ -39,6 +42,7 @@ export function createDeviceSource(deps: {
     keys: () => [DEVICES_KEY],
     fast: deps.fast,
     clock: deps.clock,
+    log: deps.log,
     readRawFast: (reader, _key, now) => reader.readDevices(now),
     readRawCli: (_key, signal) => deps.cli.listDevices(signal),
     project: (_key, raw) => raw.map(toDeviceItem),
@@ -50,6 +54,7 @@ function createSource<Raw, Item>(spec: {
   keys: () => string[];
   fast: FastPathHandle;
   clock: { now(): number };
+  log: Logger;
   readRawFast: (reader: NonNullable<ReturnType<FastPathHandle['current']>>, key: string, nowMs: number) => Raw[];
   readRawCli: (key: string, signal: AbortSignal) => Promise<Raw[]>;
   project: (key: string, raw: Raw[]) => Item[];
@@ -70,21 +75,25 @@ function createSource<Raw, Item>(spec: {
     }
   };
 
+  /** PRAGMA data_version of the fast path's connection, or null when it is off or failed. */
+  const versionOf = (): number | null => {
+    const reader = fast.current();
+    if (!reader) return null;
+    try {
+      return reader.dataVersion();
+    } catch (error) {
+      fast.readFailed(spec.kind, error);
+      return null;
+    }
+  };
+  let unsettled = 0; // disagreements in a row seen while the database changed under the CLI read
+
   return {
     kind: spec.kind,
     keys: spec.keys,
     prepareFast: async () => (await fast.prepare()) !== null,
     fastReady: () => fast.current() !== null,
-    fastVersion() {
-      const reader = fast.current();
-      if (!reader) return null;
-      try {
-        return reader.dataVersion();
-      } catch (error) {
-        fast.readFailed(spec.kind, error);
-        return null;
-      }
-    },
+    fastVersion: versionOf,
     readFast(key, nowMs) {
       const reader = fast.current();
       if (!reader) throw new Error('state database fast path is off');
@@ -99,14 +108,27 @@ function createSource<Raw, Item>(spec: {
     },
     async readCli(key, signal) {
       // Read the database before and after the CLI: a request created or expiring meanwhile
-      // makes the CLI agree with one of the two, a real difference agrees with neither.
+      // makes the CLI agree with one of the two, a real difference agrees with neither. Two writes
+      // on either side of the CLI's own read agree with neither too (a customer adding two devices
+      // during a check), and switching the fast path off is for good: so a difference counts only
+      // when the database did not change during the read (PRAGMA data_version moves with every
+      // other connection's commit), or when it shows again and again while it does.
+      const versionBefore = versionOf();
       const before = tryRawFast(key);
       const raw = await spec.readRawCli(key, signal);
-      if (before !== undefined && !sameJson(raw, before)) {
-        const after = tryRawFast(key);
-        if (after !== undefined && !sameJson(raw, after)) {
-          fast.mismatch(spec.kind, { key, cliCount: raw.length, databaseCount: after.length });
-        }
+      const after = before !== undefined && !sameJson(raw, before) ? tryRawFast(key) : undefined;
+      if (after === undefined || sameJson(raw, after)) {
+        unsettled = 0;
+        return spec.project(key, raw);
+      }
+      const detail = { key, cliCount: raw.length, databaseCount: after.length };
+      const settled = versionBefore !== null && versionBefore === versionOf();
+      unsettled = settled ? 0 : unsettled + 1;
+      if (settled || unsettled >= MAX_UNSETTLED_DISAGREEMENTS) {
+        unsettled = 0;
+        fast.mismatch(spec.kind, detail);
+      } else {
+        spec.log.info({ kind: spec.kind, ...detail, unsettled }, 'database changed during the CLI check; not counted');
       }
       return spec.project(key, raw);
     },

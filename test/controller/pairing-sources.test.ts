@@ -15,13 +15,21 @@ const req = (id: string): RawChannelRequest => ({
   meta: { accountId: 'default' },
 });
 
-function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[]) {
+/**
+ * A channel source over a stand-in database that answers `dbAnswers` in turn (the last one from
+ * then on) and whose data_version moves by `writesPerRead` at every read of the list.
+ */
+function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[], writesPerRead = 0) {
   const mismatches: unknown[] = [];
   let reads = 0;
+  let version = 1;
   const reader: StateDbReader = {
-    readChannel: () => dbAnswers[Math.min(reads++, dbAnswers.length - 1)]!,
+    readChannel: () => {
+      version += writesPerRead;
+      return dbAnswers[Math.min(reads++, dbAnswers.length - 1)]!;
+    },
     readDevices: () => [],
-    dataVersion: () => 1,
+    dataVersion: () => version,
     channelApproved: () => null,
     close: () => {},
   };
@@ -36,7 +44,8 @@ function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[])
       on = false;
     },
   };
-  const cli = { listChannel: async () => cliAnswer } as unknown as OpenclawCli;
+  let cliNow = cliAnswer;
+  const cli = { listChannel: async () => cliNow } as unknown as OpenclawCli;
   const source = createChannelSource({
     cli,
     fast,
@@ -44,7 +53,14 @@ function setup(dbAnswers: RawChannelRequest[][], cliAnswer: RawChannelRequest[])
     clock: { now: () => 0 },
     log: silentLogger,
   });
-  return { source, mismatches, isOn: () => on };
+  return {
+    source,
+    mismatches,
+    isOn: () => on,
+    setCliAnswer: (answer: RawChannelRequest[]) => {
+      cliNow = answer;
+    },
+  };
 }
 
 describe('fast path verification', () => {
@@ -76,5 +92,39 @@ describe('fast path verification', () => {
     expect(mismatches).toEqual([{ key: 'telegram', cliCount: 2, databaseCount: 1 }]);
     expect(isOn()).toBe(false);
     expect(source.fastReady()).toBe(false);
+  });
+
+  it('keeps the fast path when two requests land on either side of the CLI read (the database changed meanwhile)', async () => {
+    // before: none; the CLI saw the first request only; after: both. It agrees with neither read,
+    // but the database moved under it, so this proves nothing against the fast path.
+    const { source, mismatches, isOn } = setup([[], [req('a'), req('b')]], [req('a')], 1);
+    await source.readCli('telegram', new AbortController().signal);
+    expect(mismatches).toEqual([]);
+    expect(isOn()).toBe(true);
+  });
+
+  it('still switches it off when the difference shows in three checks in a row while the database keeps changing', async () => {
+    const { source, mismatches, isOn } = setup([[req('1')]], [req('1'), req('2')], 1);
+    const check = () => source.readCli('telegram', new AbortController().signal);
+    await check();
+    await check();
+    expect(isOn()).toBe(true);
+    await check();
+    expect(mismatches).toEqual([{ key: 'telegram', cliCount: 2, databaseCount: 1 }]);
+    expect(isOn()).toBe(false);
+  });
+
+  it('starts counting again after a check that agrees', async () => {
+    const { source, mismatches, isOn, setCliAnswer } = setup([[req('1')]], [req('1'), req('2')], 1);
+    const check = () => source.readCli('telegram', new AbortController().signal);
+    await check();
+    await check();
+    setCliAnswer([req('1')]);
+    await check(); // agrees
+    setCliAnswer([req('1'), req('2')]);
+    await check();
+    await check();
+    expect(mismatches).toEqual([]);
+    expect(isOn()).toBe(true);
   });
 });
