@@ -86,7 +86,8 @@ function createSource<Raw, Item>(spec: {
       return null;
     }
   };
-  let unsettled = 0; // disagreements in a row seen while the database changed under the CLI read
+  /** Per key (a channel's list is read alongside the others): disagreements in a row seen while the database changed. */
+  const unsettled = new Map<string, number>();
 
   return {
     kind: spec.kind,
@@ -118,17 +119,18 @@ function createSource<Raw, Item>(spec: {
       const raw = await spec.readRawCli(key, signal);
       const after = before !== undefined && !sameJson(raw, before) ? tryRawFast(key) : undefined;
       if (after === undefined || sameJson(raw, after)) {
-        unsettled = 0;
+        unsettled.delete(key);
         return spec.project(key, raw);
       }
       const detail = { key, cliCount: raw.length, databaseCount: after.length };
       const settled = versionBefore !== null && versionBefore === versionOf();
-      unsettled = settled ? 0 : unsettled + 1;
-      if (settled || unsettled >= MAX_UNSETTLED_DISAGREEMENTS) {
-        unsettled = 0;
+      const inRow = settled ? 0 : (unsettled.get(key) ?? 0) + 1;
+      if (settled || inRow >= MAX_UNSETTLED_DISAGREEMENTS) {
+        unsettled.delete(key);
         fast.mismatch(spec.kind, detail);
       } else {
-        spec.log.info({ kind: spec.kind, ...detail, unsettled }, 'database changed during the CLI check; not counted');
+        unsettled.set(key, inRow);
+        spec.log.info({ kind: spec.kind, ...detail, inRow }, 'database changed during the CLI check; not counted');
       }
       return spec.project(key, raw);
     },

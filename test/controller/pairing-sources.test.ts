@@ -127,4 +127,16 @@ describe('fast path verification', () => {
     expect(mismatches).toEqual([]);
     expect(isOn()).toBe(true);
   });
+
+  it('counts checks in a row per list: two channels disagreeing once or twice each do not add up', async () => {
+    const { source, mismatches, isOn } = setup([[req('1')]], [req('1'), req('2')], 1);
+    const check = (key: string) => source.readCli(key, new AbortController().signal);
+    await Promise.all([check('telegram'), check('discord'), check('slack')]);
+    await Promise.all([check('telegram'), check('discord')]);
+    expect(mismatches).toEqual([]);
+    expect(isOn()).toBe(true);
+    await check('telegram');
+    expect(mismatches).toEqual([{ key: 'telegram', cliCount: 2, databaseCount: 1 }]);
+    expect(isOn()).toBe(false);
+  });
 });
